@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# `npm test`: everything CI runs, in order. Fails on the first failing stage.
+# Installs what the suites need and the repo cannot vendor (the real Codex CLI into a cache folder,
+# Debian's chromium for the browser tests) so that a clean clone on a fresh machine passes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export FORCE_COLOR=0 NO_COLOR=1
+
+stage() { printf '\n=== %s ===\n' "$*"; }
+
+mkdir -p .cache
+stage "prerequisites"
+CODEX_BIN="$(bash scripts/setup-codex.sh)"
+export CODEX_BIN
+bash scripts/setup-chromium.sh
+
+stage "lint (eslint + dprint, Effect house style)"
+npx eslint .
+
+stage "typecheck (tsc -b, tests)"
+npx tsc -b
+npx tsc -p tsconfig.test.json
+
+stage "vitest (Node)"
+npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest.json
+
+stage "deno test"
+bash scripts/deno-test.sh 2>&1 | tee .cache/deno.log
+
+node scripts/summary.mjs .cache/vitest.json .cache/deno.log
