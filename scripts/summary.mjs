@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs"
 
 const [vitestJson, denoLog] = process.argv.slice(2)
 const vitest = JSON.parse(readFileSync(vitestJson, "utf8"))
+// eslint-disable-next-line no-control-regex
 const deno = readFileSync(denoLog, "utf8").replace(/\x1b\[[0-9;]*m/g, "")
 const match = /(?:ok|FAILED) \| (\d+) passed(?: \((\d+) steps\))? \| (\d+) failed/.exec(deno)
 const denoPassed = match ? Number(match[1]) : 0
