@@ -1,0 +1,400 @@
+/**
+ * `auth.json`, the credentials file Codex keeps in `CODEX_HOME` (PROTOCOL.md §8): reading every shape Codex has
+ * written, and writing it back the way Codex does — known keys in Codex's order, unknown keys kept (in their order,
+ * after the known ones at their level), two-space pretty JSON with no trailing newline (serde_json's
+ * `to_string_pretty`, which is what Codex writes), so a file Codex wrote round-trips byte for byte.
+ *
+ * Every secret (id, access and refresh tokens, API key) is `Redacted` from the moment it is parsed.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as syntax from "./internal/authJsonSyntax.ts"
+import * as timestamp from "./internal/authJsonTimestamp.ts"
+import * as Jwt from "./Jwt.ts"
+
+/**
+ * The credentials file cannot be used. The message names the file and what is wrong, never any token text.
+ *
+ * @since 0.1.0
+ */
+export class AuthFileInvalid extends Schema.TaggedError<AuthFileInvalid>("@codex-auth/core/AuthFileInvalid")(
+  "AuthFileInvalid",
+  { path: Schema.String, reason: Schema.String }
+) {
+  override get message(): string {
+    return `The credentials file ${this.path} cannot be used: ${this.reason}. ` +
+      "Run `codex-auth login` again, or fix or remove the file."
+  }
+}
+
+/**
+ * A JSON value as read from the file. Numbers keep their text and objects their key order (duplicates included), so
+ * fields this project does not know are written back exactly.
+ *
+ * @since 0.1.0
+ */
+export type Json = null | boolean | string | JsonNumber | JsonArray | JsonObject
+
+/**
+ * @since 0.1.0
+ */
+export interface JsonNumber {
+  readonly _tag: "JsonNumber"
+  /** The number exactly as written in the file. */
+  readonly text: string
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface JsonArray {
+  readonly _tag: "JsonArray"
+  readonly items: ReadonlyArray<Json>
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface JsonObject {
+  readonly _tag: "JsonObject"
+  readonly entries: ReadonlyArray<readonly [string, Json]>
+}
+
+/**
+ * Fields this project does not know, in file order; written back after the known keys of the same object.
+ *
+ * @since 0.1.0
+ */
+export type UnknownFields = ReadonlyArray<readonly [string, Json]>
+
+/**
+ * `auth_mode`. `chatgptAuthTokens` is Codex's mode for tokens supplied by a host app; any other string is kept as
+ * written (Codex itself would refuse it; this project reads the rest of the file and leaves the value alone).
+ *
+ * @since 0.1.0
+ */
+export type AuthMode = "chatgpt" | "apikey" | "chatgptAuthTokens" | (string & {})
+
+/**
+ * `tokens.oauth_provenance`: which issuer and client the tokens belong to (where refreshes and revokes go).
+ *
+ * @since 0.1.0
+ */
+export interface OAuthProvenance {
+  readonly issuer: string
+  readonly clientId: string
+  readonly unknownFields: UnknownFields
+}
+
+/**
+ * `tokens`.
+ *
+ * @since 0.1.0
+ */
+export interface AuthTokens {
+  readonly idToken: Redacted.Redacted<string>
+  /** The id token's claims, decoded when the file was read (a file whose id token is not a JWT is rejected). */
+  readonly idTokenInfo: Jwt.IdTokenInfo
+  readonly accessToken: Redacted.Redacted<string>
+  readonly refreshToken: Redacted.Redacted<string>
+  /** Absent in files written before Codex recorded it. */
+  readonly oauthProvenance: Option.Option<OAuthProvenance>
+  /** Written by Codex 0.169 (meaning undocumented): kept when present, never invented. */
+  readonly loginOwnerId: Option.Option<string>
+  /** The ChatGPT account (workspace) id; absent in older files. Always written (`null` when none), as Codex does. */
+  readonly accountId: Option.Option<string>
+  readonly unknownFields: UnknownFields
+}
+
+/**
+ * The whole `auth.json`.
+ *
+ * @since 0.1.0
+ */
+export interface AuthDocument {
+  /** Absent in older files: see {@link resolvedMode}. Written only when present. */
+  readonly authMode: Option.Option<AuthMode>
+  /** `OPENAI_API_KEY`: always written, `null` when none. */
+  readonly openaiApiKey: Option.Option<Redacted.Redacted<string>>
+  readonly tokens: Option.Option<AuthTokens>
+  /** `last_refresh` exactly as stored (Codex writes nanoseconds), so an untouched value is written back verbatim. */
+  readonly lastRefresh: Option.Option<string>
+  readonly unknownFields: UnknownFields
+}
+
+/**
+ * The mode a document is in: `auth_mode` when present, else API key when `OPENAI_API_KEY` is set, else ChatGPT
+ * (the rule of current Codex releases for files written before `auth_mode` existed).
+ *
+ * @since 0.1.0
+ */
+export const resolvedMode = (document: AuthDocument): AuthMode =>
+  Option.getOrElse(document.authMode, () => Option.isSome(document.openaiApiKey) ? "apikey" : "chatgpt")
+
+/**
+ * The document an API-key login writes: `{"auth_mode":"apikey","OPENAI_API_KEY":"sk-…"}`.
+ *
+ * @since 0.1.0
+ */
+export const fromApiKey = (apiKey: Redacted.Redacted<string>): AuthDocument => ({
+  authMode: Option.some("apikey"),
+  openaiApiKey: Option.some(apiKey),
+  tokens: Option.none(),
+  lastRefresh: Option.none(),
+  unknownFields: []
+})
+
+/**
+ * `last_refresh` as epoch milliseconds (sub-millisecond digits truncated), when present.
+ *
+ * @since 0.1.0
+ */
+export const lastRefreshMillis = (document: AuthDocument): Option.Option<number> =>
+  Option.flatMap(document.lastRefresh, timestamp.parseTimestamp)
+
+/**
+ * Reads an RFC 3339 timestamp as epoch milliseconds.
+ *
+ * @since 0.1.0
+ */
+export const parseTimestamp: (text: string) => Option.Option<number> = timestamp.parseTimestamp
+
+/**
+ * Formats epoch milliseconds as this project writes `last_refresh`: RFC 3339 in UTC with millisecond precision
+ * (the precision of `Clock.currentTimeMillis`), printed as chrono would print that instant (fraction omitted when
+ * zero) — Codex reads it back unchanged.
+ *
+ * @since 0.1.0
+ */
+export const formatTimestamp: (epochMillis: number) => string = timestamp.formatTimestamp
+
+// ---------------------------------------------------------------------------------------------------------------
+// reading
+// ---------------------------------------------------------------------------------------------------------------
+
+class Invalid {
+  constructor(readonly reason: string) {}
+}
+
+const describe = (value: Json): string => {
+  if (value === null) return "null"
+  if (typeof value === "boolean") return "a boolean"
+  if (typeof value === "string") return "a string"
+  switch (value._tag) {
+    case "JsonNumber":
+      return "a number"
+    case "JsonArray":
+      return "an array"
+    case "JsonObject":
+      return "an object"
+  }
+}
+
+const isObject = (value: Json): value is JsonObject =>
+  typeof value === "object" && value !== null && value._tag === "JsonObject"
+
+/** Splits an object into its known keys (each at most once) and the rest, in order. */
+const fields = (
+  object: JsonObject,
+  known: ReadonlyArray<string>,
+  where: string
+): Either.Either<{ readonly known: ReadonlyMap<string, Json>; readonly unknown: UnknownFields }, Invalid> => {
+  const found = new Map<string, Json>()
+  const unknown: Array<readonly [string, Json]> = []
+  for (const entry of object.entries) {
+    const [key, value] = entry
+    if (!known.includes(key)) {
+      unknown.push(entry)
+    } else if (found.has(key)) {
+      return Either.left(new Invalid(`"${where}${key}" appears more than once`))
+    } else {
+      found.set(key, value)
+    }
+  }
+  return Either.right({ known: found, unknown })
+}
+
+/** A string field; `null` and absence both mean none. */
+const optionalString = (
+  map: ReadonlyMap<string, Json>,
+  key: string,
+  where: string
+): Either.Either<Option.Option<string>, Invalid> => {
+  const value = map.get(key)
+  if (value === undefined || value === null) return Either.right(Option.none())
+  if (typeof value === "string") return Either.right(Option.some(value))
+  return Either.left(new Invalid(`"${where}${key}" must be a string or null, but it is ${describe(value)}`))
+}
+
+const requiredString = (
+  map: ReadonlyMap<string, Json>,
+  key: string,
+  where: string
+): Either.Either<string, Invalid> => {
+  const value = map.get(key)
+  if (value === undefined) return Either.left(new Invalid(`"${where}${key}" is missing`))
+  if (typeof value === "string") return Either.right(value)
+  return Either.left(new Invalid(`"${where}${key}" must be a string, but it is ${describe(value)}`))
+}
+
+const optionalObject = (
+  map: ReadonlyMap<string, Json>,
+  key: string,
+  where: string
+): Either.Either<Option.Option<JsonObject>, Invalid> => {
+  const value = map.get(key)
+  if (value === undefined || value === null) return Either.right(Option.none())
+  if (isObject(value)) return Either.right(Option.some(value))
+  return Either.left(new Invalid(`"${where}${key}" must be an object or null, but it is ${describe(value)}`))
+}
+
+const PROVENANCE_KEYS = ["issuer", "client_id"]
+const TOKEN_KEYS = ["id_token", "access_token", "refresh_token", "oauth_provenance", "login_owner_id", "account_id"]
+const DOCUMENT_KEYS = ["auth_mode", "OPENAI_API_KEY", "tokens", "last_refresh"]
+
+const readProvenance = (object: JsonObject): Either.Either<OAuthProvenance, Invalid> =>
+  Either.gen(function*() {
+    const where = "tokens.oauth_provenance."
+    const { known, unknown } = yield* fields(object, PROVENANCE_KEYS, where)
+    const issuer = yield* requiredString(known, "issuer", where)
+    const clientId = yield* requiredString(known, "client_id", where)
+    return { issuer, clientId, unknownFields: unknown }
+  })
+
+const readTokens = (object: JsonObject): Either.Either<AuthTokens, Invalid> =>
+  Either.gen(function*() {
+    const where = "tokens."
+    const { known, unknown } = yield* fields(object, TOKEN_KEYS, where)
+    const idToken = yield* requiredString(known, "id_token", where)
+    const idTokenInfo = yield* Either.mapLeft(
+      Jwt.decodeIdTokenEither(idToken),
+      (error) => new Invalid(`"tokens.id_token" is not a valid JWT (${error.part}: ${error.reason})`)
+    )
+    const accessToken = yield* requiredString(known, "access_token", where)
+    const refreshToken = yield* requiredString(known, "refresh_token", where)
+    const provenanceObject = yield* optionalObject(known, "oauth_provenance", where)
+    const oauthProvenance = Option.isSome(provenanceObject)
+      ? Option.some(yield* readProvenance(provenanceObject.value))
+      : Option.none()
+    const loginOwnerId = yield* optionalString(known, "login_owner_id", where)
+    const accountId = yield* optionalString(known, "account_id", where)
+    return {
+      idToken: Redacted.make(idToken),
+      idTokenInfo,
+      accessToken: Redacted.make(accessToken),
+      refreshToken: Redacted.make(refreshToken),
+      oauthProvenance,
+      loginOwnerId,
+      accountId,
+      unknownFields: unknown
+    }
+  })
+
+const readDocument = (root: Json): Either.Either<AuthDocument, Invalid> =>
+  Either.gen(function*() {
+    if (!isObject(root)) {
+      return yield* Either.left(new Invalid(`the top level must be a JSON object, but it is ${describe(root)}`))
+    }
+    const { known, unknown } = yield* fields(root, DOCUMENT_KEYS, "")
+    const authMode = yield* optionalString(known, "auth_mode", "")
+    const openaiApiKey = yield* optionalString(known, "OPENAI_API_KEY", "")
+    const tokensObject = yield* optionalObject(known, "tokens", "")
+    const tokens = Option.isSome(tokensObject) ? Option.some(yield* readTokens(tokensObject.value)) : Option.none()
+    const lastRefresh = yield* optionalString(known, "last_refresh", "")
+    if (Option.isSome(lastRefresh) && Option.isNone(timestamp.parseTimestamp(lastRefresh.value))) {
+      return yield* Either.left(new Invalid(`"last_refresh" must be an RFC 3339 timestamp`))
+    }
+    return {
+      authMode,
+      openaiApiKey: Option.map(openaiApiKey, Redacted.make),
+      tokens,
+      lastRefresh,
+      unknownFields: unknown
+    }
+  })
+
+/**
+ * Options of {@link parse}.
+ *
+ * @since 0.1.0
+ */
+export interface ParseOptions {
+  /** The file the text came from, named in errors. */
+  readonly path: string
+}
+
+/**
+ * Reads the text of an `auth.json`.
+ *
+ * @since 0.1.0
+ */
+export const parseEither = (text: string, options: ParseOptions): Either.Either<AuthDocument, AuthFileInvalid> =>
+  Either.mapLeft(
+    Either.flatMap(Either.mapLeft(syntax.parse(text), (reason) => new Invalid(reason)), readDocument),
+    (invalid) => new AuthFileInvalid({ path: options.path, reason: invalid.reason })
+  )
+
+/**
+ * Reads the text of an `auth.json`.
+ *
+ * @since 0.1.0
+ */
+export const parse = (text: string, options: ParseOptions): Effect.Effect<AuthDocument, AuthFileInvalid> =>
+  parseEither(text, options)
+
+// ---------------------------------------------------------------------------------------------------------------
+// writing
+// ---------------------------------------------------------------------------------------------------------------
+
+const object = (entries: ReadonlyArray<readonly [string, Json] | undefined>, unknown: UnknownFields): JsonObject => ({
+  _tag: "JsonObject",
+  entries: [...entries.filter((entry): entry is readonly [string, Json] => entry !== undefined), ...unknown]
+})
+
+const optionalEntry = <A>(key: string, value: Option.Option<A>, toJson: (a: A) => Json) =>
+  Option.match(value, { onNone: () => undefined, onSome: (a): readonly [string, Json] => [key, toJson(a)] })
+
+/**
+ * The document as a JSON value, in Codex's key order (for embedders writing their own format).
+ *
+ * @since 0.1.0
+ */
+export const toJson = (document: AuthDocument): JsonObject =>
+  object([
+    optionalEntry("auth_mode", document.authMode, (mode) => mode),
+    ["OPENAI_API_KEY", Option.match(document.openaiApiKey, { onNone: () => null, onSome: Redacted.value })],
+    optionalEntry("tokens", document.tokens, (tokens) =>
+      object([
+        ["id_token", Redacted.value(tokens.idToken)],
+        ["access_token", Redacted.value(tokens.accessToken)],
+        ["refresh_token", Redacted.value(tokens.refreshToken)],
+        optionalEntry(
+          "oauth_provenance",
+          tokens.oauthProvenance,
+          (provenance) =>
+            object([["issuer", provenance.issuer], ["client_id", provenance.clientId]], provenance.unknownFields)
+        ),
+        optionalEntry("login_owner_id", tokens.loginOwnerId, (id) => id),
+        ["account_id", Option.getOrNull(tokens.accountId)]
+      ], tokens.unknownFields)),
+    optionalEntry("last_refresh", document.lastRefresh, (text) => text)
+  ], document.unknownFields)
+
+/**
+ * Writes the document as Codex writes `auth.json`: two-space pretty JSON, no trailing newline.
+ *
+ * @since 0.1.0
+ */
+export const stringify = (document: AuthDocument): string => syntax.stringify(toJson(document), true)
+
+/**
+ * Writes the document as compact JSON (the form Codex stores in the OS keyring).
+ *
+ * @since 0.1.0
+ */
+export const stringifyCompact = (document: AuthDocument): string => syntax.stringify(toJson(document), false)

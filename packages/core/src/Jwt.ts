@@ -1,0 +1,225 @@
+/**
+ * Decoding (not verifying) the JWTs the issuer hands out, and reading the claims Codex relies on (PROTOCOL.md §9).
+ *
+ * Tokens come straight from the token endpoint over TLS, so — like the Codex CLI — nothing here checks a signature.
+ * The claims are decoded with `Schema` at this boundary; a claim of the wrong type is treated as absent rather than
+ * failing the whole token, and unknown claims are ignored.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import * as internal from "./internal/jwt.ts"
+
+/**
+ * A token is not a decodable JWT. The message names the part that is wrong and never contains token text.
+ *
+ * @since 0.1.0
+ */
+export class JwtMalformed extends Schema.TaggedError<JwtMalformed>("@codex-auth/core/JwtMalformed")("JwtMalformed", {
+  /** Which token it was, for the message: e.g. "id token". */
+  token: Schema.String,
+  part: Schema.Literal("token", "header", "payload", "signature"),
+  reason: Schema.String
+}) {
+  override get message(): string {
+    const where = this.part === "token" ? "The" : `The ${this.part} of the`
+    return `${where} ${this.token} is not a valid JWT: ${this.reason}. ` +
+      "The issuer did not return a usable token, or the stored credentials are damaged: sign in again."
+  }
+}
+
+/**
+ * The ChatGPT plans Codex knows by name.
+ *
+ * @since 0.1.0
+ */
+export const knownPlans: ReadonlyArray<KnownPlan> = [
+  "free",
+  "go",
+  "plus",
+  "pro",
+  "team",
+  "business",
+  "enterprise",
+  "edu"
+]
+
+/**
+ * @since 0.1.0
+ */
+export type KnownPlan = "free" | "go" | "plus" | "pro" | "team" | "business" | "enterprise" | "edu"
+
+/**
+ * The `chatgpt_plan_type` claim: a known plan, or `"unknown"` for anything else; `raw` is always the claim as sent.
+ *
+ * @since 0.1.0
+ */
+export interface PlanType {
+  readonly plan: KnownPlan | "unknown"
+  readonly raw: string
+}
+
+/**
+ * The claims of §9, from an id token or an access token. Every claim is optional.
+ *
+ * @since 0.1.0
+ */
+export interface Claims {
+  /** `email`, else `https://api.openai.com/profile`.`email`. */
+  readonly email: Option.Option<string>
+  /** `https://api.openai.com/auth`.`chatgpt_account_id` (the workspace; stored as `tokens.account_id`). */
+  readonly chatgptAccountId: Option.Option<string>
+  readonly chatgptPlanType: Option.Option<PlanType>
+  /** `chatgpt_user_id`, else `user_id`. */
+  readonly chatgptUserId: Option.Option<string>
+  readonly organizationId: Option.Option<string>
+  readonly projectId: Option.Option<string>
+  readonly completedPlatformOnboarding: Option.Option<boolean>
+  readonly isOrgOwner: Option.Option<boolean>
+  readonly chatgptAccountIsFedramp: Option.Option<boolean>
+  /** `exp`, in seconds since the epoch, as in the token. */
+  readonly exp: Option.Option<number>
+}
+
+/**
+ * The claims of an id token.
+ *
+ * @since 0.1.0
+ */
+export interface IdTokenInfo extends Claims {}
+
+/**
+ * The claims of an access token (`plan_type` for the success redirect and `exp` for refresh come from here).
+ *
+ * @since 0.1.0
+ */
+export interface AccessTokenInfo extends Claims {}
+
+/**
+ * The namespaced claim that carries the ChatGPT account data.
+ *
+ * @since 0.1.0
+ */
+export const authClaim = "https://api.openai.com/auth" as const
+
+/**
+ * The namespaced claim that carries the profile (the `email` fallback).
+ *
+ * @since 0.1.0
+ */
+export const profileClaim = "https://api.openai.com/profile" as const
+
+const isKnownPlan = (raw: string): raw is KnownPlan => (knownPlans as ReadonlyArray<string>).includes(raw)
+
+const ClaimObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
+const Seconds = Schema.Number.pipe(Schema.finite())
+const Plan = Schema.String.pipe(
+  Schema.transform(
+    Schema.Struct({ plan: Schema.Literal(...knownPlans, "unknown"), raw: Schema.String }),
+    {
+      strict: true,
+      decode: (raw) => ({ plan: isKnownPlan(raw) ? raw : "unknown" as const, raw }),
+      encode: ({ raw }) => raw
+    }
+  )
+)
+
+// A claim of the wrong type is treated as absent: one odd claim must not make the whole token unusable.
+const claim = <A, I>(schema: Schema.Schema<A, I>, object: Option.Option<Record<string, unknown>>, key: string) =>
+  Option.flatMap(object, (record) =>
+    Object.prototype.hasOwnProperty.call(record, key)
+      ? Schema.decodeUnknownOption(schema)(record[key])
+      : Option.none())
+
+const claimsOf = (payload: Record<string, unknown>): Claims => {
+  const top = Option.some(payload)
+  const auth = claim(ClaimObject, top, authClaim)
+  const profile = claim(ClaimObject, top, profileClaim)
+  return {
+    email: Option.orElse(claim(Schema.String, top, "email"), () => claim(Schema.String, profile, "email")),
+    chatgptAccountId: claim(Schema.String, auth, "chatgpt_account_id"),
+    chatgptPlanType: claim(Plan, auth, "chatgpt_plan_type"),
+    chatgptUserId: Option.orElse(
+      claim(Schema.String, auth, "chatgpt_user_id"),
+      () => claim(Schema.String, auth, "user_id")
+    ),
+    organizationId: claim(Schema.String, auth, "organization_id"),
+    projectId: claim(Schema.String, auth, "project_id"),
+    completedPlatformOnboarding: claim(Schema.Boolean, auth, "completed_platform_onboarding"),
+    isOrgOwner: claim(Schema.Boolean, auth, "is_org_owner"),
+    chatgptAccountIsFedramp: claim(Schema.Boolean, auth, "chatgpt_account_is_fedramp"),
+    exp: claim(Seconds, top, "exp")
+  }
+}
+
+const reveal = (token: string | Redacted.Redacted<string>): string =>
+  Redacted.isRedacted(token) ? Redacted.value(token) : token
+
+/**
+ * Decodes any compact JWT into its claims, naming the token in a failure (e.g. `"id token"`).
+ *
+ * @since 0.1.0
+ */
+export const decodeClaimsEither = (
+  token: string | Redacted.Redacted<string>,
+  name: string
+): Either.Either<Claims, JwtMalformed> =>
+  Either.match(internal.decodeCompact(reveal(token)), {
+    onLeft: (problem) => Either.left(new JwtMalformed({ token: name, part: problem.part, reason: problem.reason })),
+    onRight: (decoded) => Either.right(claimsOf(decoded.payload))
+  })
+
+/**
+ * Decodes an id token's claims.
+ *
+ * @since 0.1.0
+ */
+export const decodeIdTokenEither = (
+  token: string | Redacted.Redacted<string>
+): Either.Either<IdTokenInfo, JwtMalformed> => decodeClaimsEither(token, "id token")
+
+/**
+ * Decodes an access token's claims.
+ *
+ * @since 0.1.0
+ */
+export const decodeAccessTokenEither = (
+  token: string | Redacted.Redacted<string>
+): Either.Either<AccessTokenInfo, JwtMalformed> => decodeClaimsEither(token, "access token")
+
+/**
+ * Decodes an id token's claims.
+ *
+ * @since 0.1.0
+ */
+export const decodeIdToken = (token: string | Redacted.Redacted<string>): Effect.Effect<IdTokenInfo, JwtMalformed> =>
+  decodeIdTokenEither(token)
+
+/**
+ * Decodes an access token's claims.
+ *
+ * @since 0.1.0
+ */
+export const decodeAccessToken = (
+  token: string | Redacted.Redacted<string>
+): Effect.Effect<AccessTokenInfo, JwtMalformed> => decodeAccessTokenEither(token)
+
+/**
+ * `exp` as epoch milliseconds, when present.
+ *
+ * @since 0.1.0
+ */
+export const expiresAtMillis = (claims: Claims): Option.Option<number> =>
+  Option.map(claims.exp, (seconds) => seconds * 1000)
+
+/**
+ * The success redirect's `needs_setup`: the user owns the organization but has not finished platform onboarding.
+ *
+ * @since 0.1.0
+ */
+export const needsSetup = (claims: Claims): boolean =>
+  !Option.getOrElse(claims.completedPlatformOnboarding, () => false) && Option.getOrElse(claims.isOrgOwner, () => false)
