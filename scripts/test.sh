@@ -21,10 +21,11 @@ stage "typecheck (tsc -b, tests)"
 npx tsc -b
 npx tsc -p tsconfig.test.json
 
+# The suites run in a network namespace with only loopback: no test can reach past 127.0.0.1.
 stage "vitest (Node)"
-npx vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest.json
+bash scripts/netns.sh node_modules/.bin/vitest run --reporter=default --reporter=json --outputFile.json=.cache/vitest.json
 
 stage "deno test"
-bash scripts/deno-test.sh 2>&1 | tee .cache/deno.log
+bash scripts/netns.sh bash scripts/deno-test.sh 2>&1 | tee .cache/deno.log
 
 node scripts/summary.mjs .cache/vitest.json .cache/deno.log
