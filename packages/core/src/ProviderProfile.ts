@@ -1,0 +1,205 @@
+/**
+ * The provider profile: every constant of the "Sign in with ChatGPT" protocol (PROTOCOL.md §1) as one
+ * overridable value, so the same engine talks to auth.openai.com, the local emulator or another issuer.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ProviderProfile {
+  /** Base URL of the issuer, without a trailing `/`. */
+  readonly issuer: string
+  readonly clientId: string
+  readonly scopes: ReadonlyArray<string>
+  /** Loopback ports tried in order; the issuer allow-lists only these. */
+  readonly loopbackPorts: ReadonlyArray<number>
+  readonly callbackPath: string
+  readonly originator: string
+  readonly authorizeUrl: string
+  readonly tokenUrl: string
+  readonly refreshTokenUrl: string
+  readonly revokeTokenUrl: string
+  readonly deviceUserCodeUrl: string
+  readonly deviceTokenUrl: string
+  readonly deviceVerificationUrl: string
+  readonly deviceRedirectUri: string
+  readonly deviceCodeLifetime: Duration.Duration
+  /** Where the success page sends users who still have to set up the API platform. */
+  readonly platformUrl: string
+  /** Applied to every request to the issuer. */
+  readonly requestTimeout: Duration.Duration
+  /** Revocation is best effort: a slow issuer must not hold up a logout (PROTOCOL.md §7). */
+  readonly revokeTimeout: Duration.Duration
+  readonly userAgent: string
+}
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultIssuer: string = "https://auth.openai.com"
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultClientId: string = "app_EMoamEEZ73f0CkXaXp7hrann"
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultScopes: ReadonlyArray<string> = [
+  "openid",
+  "profile",
+  "email",
+  "offline_access",
+  "api.connectors.read",
+  "api.connectors.invoke"
+]
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultOriginator: string = "codex_cli_rs"
+
+/**
+ * The version of the Codex CLI whose wire behaviour this project matches.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const codexVersion: string = "0.169.0"
+
+/**
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultUserAgent: string = `${defaultOriginator}/${codexVersion}`
+
+/**
+ * Fields a caller may override; every URL not given is derived from `issuer`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Overrides = { readonly [K in keyof ProviderProfile]?: ProviderProfile[K] | undefined }
+
+const trimTrailingSlashes = (url: string): string => url.replace(/\/+$/, "")
+
+/**
+ * Builds a profile: the OpenAI Codex defaults, with `overrides` applied and every URL that was not
+ * overridden derived from the (trimmed) issuer.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (overrides: Overrides = {}): ProviderProfile => {
+  const issuer = trimTrailingSlashes(overrides.issuer ?? defaultIssuer)
+  const originator = overrides.originator ?? defaultOriginator
+  return {
+    issuer,
+    clientId: overrides.clientId ?? defaultClientId,
+    scopes: overrides.scopes ?? defaultScopes,
+    loopbackPorts: overrides.loopbackPorts ?? [1455, 1457],
+    callbackPath: overrides.callbackPath ?? "/auth/callback",
+    originator,
+    authorizeUrl: overrides.authorizeUrl ?? `${issuer}/oauth/authorize`,
+    tokenUrl: overrides.tokenUrl ?? `${issuer}/oauth/token`,
+    refreshTokenUrl: overrides.refreshTokenUrl ?? `${issuer}/oauth/token`,
+    revokeTokenUrl: overrides.revokeTokenUrl ?? `${issuer}/oauth/revoke`,
+    deviceUserCodeUrl: overrides.deviceUserCodeUrl ?? `${issuer}/api/accounts/deviceauth/usercode`,
+    deviceTokenUrl: overrides.deviceTokenUrl ?? `${issuer}/api/accounts/deviceauth/token`,
+    deviceVerificationUrl: overrides.deviceVerificationUrl ?? `${issuer}/codex/device`,
+    deviceRedirectUri: overrides.deviceRedirectUri ?? `${issuer}/deviceauth/callback`,
+    deviceCodeLifetime: overrides.deviceCodeLifetime ?? Duration.minutes(15),
+    // Upstream sends users of any non-default issuer to the staging platform.
+    platformUrl: overrides.platformUrl ??
+      (issuer === defaultIssuer ? "https://platform.openai.com" : "https://platform.api.openai.org"),
+    requestTimeout: overrides.requestTimeout ?? Duration.seconds(30),
+    revokeTimeout: overrides.revokeTimeout ?? Duration.seconds(10),
+    userAgent: overrides.userAgent ?? `${originator}/${codexVersion}`
+  }
+}
+
+/**
+ * The OpenAI Codex profile, exactly as the Codex CLI uses it.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const openAI: ProviderProfile = make()
+
+/**
+ * The redirect URI the issuer expects for a loopback login on `port`.
+ *
+ * @since 0.1.0
+ * @category utils
+ */
+export const redirectUri = (profile: ProviderProfile, port: number): string =>
+  `http://127.0.0.1:${port}${profile.callbackPath}`
+
+/**
+ * The service tag; the identifier type is the profile itself, so requirements read `ProviderProfile`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const ProviderProfile: Context.TagClass<ProviderProfile, "@codex-auth/core/ProviderProfile", ProviderProfile> =
+  class ProviderProfileTag
+    extends Context.Tag("@codex-auth/core/ProviderProfile")<ProviderProfile, ProviderProfile>()
+  {}
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (profile: ProviderProfile = openAI): Layer.Layer<ProviderProfile> =>
+  Layer.succeed(ProviderProfile, profile)
+
+const optionalUrl = (name: string): Config.Config<Option.Option<string>> =>
+  Config.string(name).pipe(
+    Config.option,
+    Config.map(Option.flatMap((value) => {
+      const trimmed = value.trim()
+      return trimmed === "" ? Option.none() : Option.some(trimmed)
+    }))
+  )
+
+/**
+ * The overrides Codex reads from the environment: `CODEX_REFRESH_TOKEN_URL_OVERRIDE` and
+ * `CODEX_REVOKE_TOKEN_URL_OVERRIDE` (empty means unset). Like upstream, they win over any issuer.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config = (overrides: Overrides = {}): Config.Config<ProviderProfile> =>
+  Config.all({
+    refreshTokenUrl: optionalUrl("CODEX_REFRESH_TOKEN_URL_OVERRIDE"),
+    revokeTokenUrl: optionalUrl("CODEX_REVOKE_TOKEN_URL_OVERRIDE")
+  }).pipe(
+    Config.map(({ refreshTokenUrl, revokeTokenUrl }) =>
+      make({
+        ...overrides,
+        refreshTokenUrl: Option.getOrElse(refreshTokenUrl, () => overrides.refreshTokenUrl),
+        revokeTokenUrl: Option.getOrElse(revokeTokenUrl, () => overrides.revokeTokenUrl)
+      })
+    )
+  )
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (overrides: Overrides = {}): Layer.Layer<ProviderProfile, ConfigError.ConfigError> =>
+  Layer.effect(ProviderProfile, config(overrides))
