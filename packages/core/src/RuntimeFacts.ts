@@ -1,0 +1,85 @@
+/**
+ * Port: the observed environment a login runs in. The planner reads only these facts.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Layer from "effect/Layer"
+
+/**
+ * The login methods a caller can force and the planner can choose.
+ *
+ * @since 0.1.0
+ */
+export type LoginMethod = "browser" | "device" | "paste" | "custom"
+
+/**
+ * @since 0.1.0
+ */
+export type Os = "linux" | "darwin" | "win32" | "other"
+
+/**
+ * Explicit overrides (from options or the environment) that beat what was detected.
+ *
+ * @since 0.1.0
+ */
+export interface Overrides {
+  /** Force a login method. */
+  readonly method?: LoginMethod | undefined
+  /** Someone is there to complete a login (e.g. a GUI embedder), whatever the TTYs and CI say. */
+  readonly interactive?: boolean | undefined
+  /** Whether a browser can be opened on this machine. */
+  readonly browser?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ */
+export declare namespace RuntimeFacts {
+  /**
+   * @since 0.1.0
+   */
+  export interface Facts {
+    readonly os: Os
+    readonly wsl: boolean
+    readonly container: boolean
+    readonly ssh: boolean
+    /** A graphical display is reachable (always true on macOS and Windows). */
+    readonly display: boolean
+    readonly stdinTty: boolean
+    readonly stdoutTty: boolean
+    readonly ci: boolean
+    readonly overrides: Overrides
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class RuntimeFacts extends Context.Tag("@codex-auth/core/RuntimeFacts")<RuntimeFacts, RuntimeFacts.Facts>() {}
+
+/**
+ * A desktop with an interactive terminal: the facts to start from in tests.
+ *
+ * @since 0.1.0
+ */
+export const desktop: RuntimeFacts.Facts = {
+  os: "linux",
+  wsl: false,
+  container: false,
+  ssh: false,
+  display: true,
+  stdinTty: true,
+  stdoutTty: true,
+  ci: false,
+  overrides: {}
+}
+
+/**
+ * Provide fixed facts.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (facts: RuntimeFacts.Facts): Layer.Layer<RuntimeFacts> => Layer.succeed(RuntimeFacts, facts)
