@@ -1,1 +1,2 @@
-export {}
+export * as NodeEmulator from "./NodeEmulator.ts"
+export * as Testing from "./testing.ts"

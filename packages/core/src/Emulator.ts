@@ -1,0 +1,343 @@
+/**
+ * A local emulator of `auth.openai.com` as the Codex CLI speaks to it (PROTOCOL.md): authorize and consent
+ * page, token endpoint (authorization code with PKCE, API-key exchange, refresh with single-use rotation and
+ * reuse detection), device code endpoints and verification page, revoke, and an admin API under
+ * `/__emulator/` for tests. It is a runtime-neutral `HttpApp`; the runtime packages serve it.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpApp from "@effect/platform/HttpApp"
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as internal from "./internal/emulator/app.ts"
+
+/** The Codex CLI's OAuth client id, the only client the emulator knows by default. */
+export const codexClientId: string = "app_EMoamEEZ73f0CkXaXp7hrann"
+
+/** The loopback ports the real issuer allow-lists for the browser flow's redirect URI. */
+export const defaultRedirectPorts: ReadonlyArray<number> = [1455, 1457]
+
+/** A test user the emulator signs in. Every claim of PROTOCOL.md §9 comes from here. */
+export const EmulatorUser: Schema.Struct<{
+  email: typeof Schema.String
+  userId: typeof Schema.String
+  accountId: typeof Schema.String
+  planType: typeof Schema.String
+  organizationId: typeof Schema.String
+  projectId: typeof Schema.String
+  workspaceIds: Schema.Array$<typeof Schema.String>
+  fedramp: typeof Schema.Boolean
+  codexEntitlement: typeof Schema.Boolean
+  completedPlatformOnboarding: typeof Schema.Boolean
+  isOrgOwner: typeof Schema.Boolean
+}> = Schema.Struct({
+  email: Schema.String,
+  userId: Schema.String,
+  /** The ChatGPT account (workspace) id the tokens carry as `chatgpt_account_id`. */
+  accountId: Schema.String,
+  planType: Schema.String,
+  organizationId: Schema.String,
+  projectId: Schema.String,
+  /** Further workspaces the user belongs to; an `allowed_workspace_id` that names one of them selects it. */
+  workspaceIds: Schema.Array(Schema.String),
+  fedramp: Schema.Boolean,
+  /** When false, approving a login fails with `access_denied` / `missing_codex_entitlement`. */
+  codexEntitlement: Schema.Boolean,
+  completedPlatformOnboarding: Schema.Boolean,
+  isOrgOwner: Schema.Boolean
+})
+
+/** @since 0.1.0 */
+export type EmulatorUser = typeof EmulatorUser.Type
+
+/** Builds a user from a partial description; everything not given is derived from the email. */
+export const user = (fields: Partial<EmulatorUser> & { readonly email?: string } = {}): EmulatorUser => {
+  const email = fields.email ?? "user@example.com"
+  const slug = email.replace(/[^A-Za-z0-9]/g, "-").toLowerCase()
+  return {
+    email,
+    userId: fields.userId ?? `user-${slug}`,
+    accountId: fields.accountId ?? `acct-${slug}`,
+    planType: fields.planType ?? "plus",
+    organizationId: fields.organizationId ?? `org-${slug}`,
+    projectId: fields.projectId ?? `proj-${slug}`,
+    workspaceIds: fields.workspaceIds ?? [],
+    fedramp: fields.fedramp ?? false,
+    codexEntitlement: fields.codexEntitlement ?? true,
+    completedPlatformOnboarding: fields.completedPlatformOnboarding ?? true,
+    isOrgOwner: fields.isOrgOwner ?? false
+  }
+}
+
+/** The default test user, used when no users are configured. */
+export const defaultUser: EmulatorUser = user()
+
+/** @since 0.1.0 */
+export interface EmulatorOptions {
+  /** OAuth client ids the emulator accepts. Default: the Codex client id. */
+  readonly clientIds?: ReadonlyArray<string> | undefined
+  /** Test users; the first is the one auto-approve and the admin API sign in unless told otherwise. */
+  readonly users?: ReadonlyArray<EmulatorUser> | undefined
+  /** Redirect straight to the callback (authorize) and approve device codes at once. Default false. */
+  readonly autoApprove?: boolean | undefined
+  /** Lifetime of minted access and id tokens (their `exp`). Default 1 hour. */
+  readonly accessTokenTtl?: Duration.DurationInput | undefined
+  /** Lifetime of a refresh token family from its first issue. Default 30 days. */
+  readonly refreshTokenTtl?: Duration.DurationInput | undefined
+  /** Lifetime of a device code. Default 15 minutes. */
+  readonly deviceCodeLifetime?: Duration.DurationInput | undefined
+  /** When false, the usercode endpoint answers 404 (device code login not enabled). Default true. */
+  readonly deviceCodeEnabled?: boolean | undefined
+  /** The `interval` string the usercode endpoint returns. Default "5"; tests use "0". */
+  readonly deviceInterval?: string | undefined
+  /** Loopback ports allowed in the browser flow's redirect URI. Default 1455 and 1457. */
+  readonly redirectPorts?: ReadonlyArray<number> | undefined
+  /** Issuer URL for claims and links. Default: derived from each request's `Host` header. */
+  readonly issuer?: string | undefined
+}
+
+/** Runtime-adjustable settings (the admin API's `/__emulator/settings`). Durations in seconds. */
+export const EmulatorSettings: Schema.Struct<{
+  autoApprove: typeof Schema.Boolean
+  accessTokenTtlSeconds: typeof Schema.Number
+  refreshTokenTtlSeconds: typeof Schema.Number
+  deviceCodeLifetimeSeconds: typeof Schema.Number
+  deviceCodeEnabled: typeof Schema.Boolean
+  deviceInterval: typeof Schema.String
+}> = Schema.Struct({
+  autoApprove: Schema.Boolean,
+  accessTokenTtlSeconds: Schema.Number,
+  refreshTokenTtlSeconds: Schema.Number,
+  deviceCodeLifetimeSeconds: Schema.Number,
+  deviceCodeEnabled: Schema.Boolean,
+  deviceInterval: Schema.String
+})
+
+/** @since 0.1.0 */
+export type EmulatorSettings = typeof EmulatorSettings.Type
+
+/** A partial update of the settings; absent fields stay as they are. */
+export type EmulatorSettingsPatch = { readonly [K in keyof EmulatorSettings]?: EmulatorSettings[K] | undefined }
+
+/** What one request to a protocol endpoint looked like (admin requests are not logged). */
+export const RequestLogEntry: Schema.Struct<{
+  seq: typeof Schema.Number
+  atMillis: typeof Schema.Number
+  method: typeof Schema.String
+  path: typeof Schema.String
+  status: typeof Schema.Number
+  bodyKeys: Schema.Array$<typeof Schema.String>
+  contentType: Schema.optional<typeof Schema.String>
+  originator: Schema.optional<typeof Schema.String>
+  userAgent: Schema.optional<typeof Schema.String>
+  grantType: Schema.optional<typeof Schema.String>
+  clientId: Schema.optional<typeof Schema.String>
+  refreshToken: Schema.optional<typeof Schema.String>
+  tokenFamily: Schema.optional<typeof Schema.String>
+  userCode: Schema.optional<typeof Schema.String>
+  errorCode: Schema.optional<typeof Schema.String>
+  fault: Schema.optional<typeof Schema.String>
+}> = Schema.Struct({
+  seq: Schema.Number,
+  atMillis: Schema.Number,
+  method: Schema.String,
+  /** Path without the query string. */
+  path: Schema.String,
+  status: Schema.Number,
+  /** Names of the body's fields in the order the client sent them (form or JSON). */
+  bodyKeys: Schema.Array(Schema.String),
+  contentType: Schema.optional(Schema.String),
+  originator: Schema.optional(Schema.String),
+  userAgent: Schema.optional(Schema.String),
+  grantType: Schema.optional(Schema.String),
+  clientId: Schema.optional(Schema.String),
+  /** The refresh token presented (emulator-minted, meaningless outside this emulator). */
+  refreshToken: Schema.optional(Schema.String),
+  /** The family of the presented or issued refresh token. */
+  tokenFamily: Schema.optional(Schema.String),
+  userCode: Schema.optional(Schema.String),
+  /** The `error` / `error.code` the emulator answered with. */
+  errorCode: Schema.optional(Schema.String),
+  /** The kind of injected fault that shaped this response, if any. */
+  fault: Schema.optional(Schema.String)
+})
+
+/** @since 0.1.0 */
+export type RequestLogEntry = typeof RequestLogEntry.Type
+
+const faultTarget = {
+  /** The endpoint path, e.g. `/oauth/token`. */
+  path: Schema.String,
+  /** Only requests with this `grant_type` (token endpoint). */
+  grantType: Schema.optional(Schema.String),
+  /** How many matching requests the fault applies to. Default 1. */
+  count: Schema.optional(Schema.Number)
+}
+
+/**
+ * A fault for the next `count` requests of an endpoint. `latency` delays and then answers normally;
+ * `truncated_body` runs the endpoint (its effects happen) and cuts the response body in half.
+ */
+export const Fault: Schema.Union<[
+  Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["status"]>; status: typeof Schema.Number }>,
+  Schema.Struct<
+    typeof faultTarget & {
+      kind: Schema.Literal<["rate_limit"]>
+      retryAfterSeconds: Schema.optional<typeof Schema.Number>
+    }
+  >,
+  Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["latency"]>; millis: typeof Schema.Number }>,
+  Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["malformed_json"]> }>,
+  Schema.Struct<
+    typeof faultTarget & { kind: Schema.Literal<["html_body"]>; status: Schema.optional<typeof Schema.Number> }
+  >,
+  Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["truncated_body"]> }>,
+  Schema.Struct<
+    typeof faultTarget & {
+      kind: Schema.Literal<["error_code"]>
+      code: typeof Schema.String
+      status: Schema.optional<typeof Schema.Number>
+      description: Schema.optional<typeof Schema.String>
+      style: Schema.optional<Schema.Literal<["oauth", "openai"]>>
+    }
+  >
+]> = Schema.Union(
+  Schema.Struct({ ...faultTarget, kind: Schema.Literal("status"), status: Schema.Number }),
+  Schema.Struct({
+    ...faultTarget,
+    kind: Schema.Literal("rate_limit"),
+    retryAfterSeconds: Schema.optional(Schema.Number)
+  }),
+  Schema.Struct({ ...faultTarget, kind: Schema.Literal("latency"), millis: Schema.Number }),
+  Schema.Struct({ ...faultTarget, kind: Schema.Literal("malformed_json") }),
+  Schema.Struct({ ...faultTarget, kind: Schema.Literal("html_body"), status: Schema.optional(Schema.Number) }),
+  Schema.Struct({ ...faultTarget, kind: Schema.Literal("truncated_body") }),
+  Schema.Struct({
+    ...faultTarget,
+    kind: Schema.Literal("error_code"),
+    code: Schema.String,
+    status: Schema.optional(Schema.Number),
+    description: Schema.optional(Schema.String),
+    /** `oauth`: RFC 6749 `{"error","error_description"}` (default); `openai`: `{"error":{"code",…}}`. */
+    style: Schema.optional(Schema.Literal("oauth", "openai"))
+  })
+)
+
+/** @since 0.1.0 */
+export type Fault = typeof Fault.Type
+
+/** A device code as the admin API lists it. */
+export const DeviceCodeInfo: Schema.Struct<{
+  deviceAuthId: typeof Schema.String
+  userCode: typeof Schema.String
+  status: Schema.Literal<["pending", "approved", "denied", "consumed"]>
+  expiresAtMillis: typeof Schema.Number
+  email: Schema.optional<typeof Schema.String>
+}> = Schema.Struct({
+  deviceAuthId: Schema.String,
+  userCode: Schema.String,
+  status: Schema.Literal("pending", "approved", "denied", "consumed"),
+  expiresAtMillis: Schema.Number,
+  email: Schema.optional(Schema.String)
+})
+
+/** @since 0.1.0 */
+export type DeviceCodeInfo = typeof DeviceCodeInfo.Type
+
+/** Which tokens to revoke through the admin API: one family, the family of a refresh token, or a user's. */
+export const RevokeTarget: Schema.Struct<{
+  family: Schema.optional<typeof Schema.String>
+  refreshToken: Schema.optional<typeof Schema.String>
+  email: Schema.optional<typeof Schema.String>
+}> = Schema.Struct({
+  family: Schema.optional(Schema.String),
+  refreshToken: Schema.optional(Schema.String),
+  email: Schema.optional(Schema.String)
+})
+
+/** @since 0.1.0 */
+export type RevokeTarget = typeof RevokeTarget.Type
+
+/** A request to mint a token set directly (to seed a store in a test). */
+export const MintRequest: Schema.Struct<{
+  email: Schema.optional<typeof Schema.String>
+  clientId: Schema.optional<typeof Schema.String>
+  accessTokenTtlSeconds: Schema.optional<typeof Schema.Number>
+}> = Schema.Struct({
+  email: Schema.optional(Schema.String),
+  clientId: Schema.optional(Schema.String),
+  /** Overrides the access-token lifetime for this set; negative values mint an already-expired token. */
+  accessTokenTtlSeconds: Schema.optional(Schema.Number)
+})
+
+/** @since 0.1.0 */
+export type MintRequest = typeof MintRequest.Type
+
+/** A minted token set, as the token endpoint would answer, plus the ids a test needs. */
+export const MintedTokens: Schema.Struct<{
+  id_token: typeof Schema.String
+  access_token: typeof Schema.String
+  refresh_token: typeof Schema.String
+  account_id: typeof Schema.String
+  family: typeof Schema.String
+}> = Schema.Struct({
+  id_token: Schema.String,
+  access_token: Schema.String,
+  refresh_token: Schema.String,
+  account_id: Schema.String,
+  family: Schema.String
+})
+
+/** @since 0.1.0 */
+export type MintedTokens = typeof MintedTokens.Type
+
+/** An admin operation named something the emulator does not have (unknown user code, user, family). */
+export class EmulatorAdminError extends Schema.TaggedError<EmulatorAdminError>()("EmulatorAdminError", {
+  operation: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `Emulator admin operation "${this.operation}" failed: ${this.reason}`
+  }
+}
+
+/**
+ * The emulator: its `HttpApp` and in-process access to the state the admin API exposes over HTTP.
+ *
+ * @since 0.1.0
+ */
+export class Emulator extends Context.Tag("@codex-auth/core/Emulator")<Emulator, Emulator.Service>() {}
+
+/** @since 0.1.0 */
+export declare namespace Emulator {
+  /** @since 0.1.0 */
+  export interface Service {
+    /** The whole server: protocol endpoints, pages and the `/__emulator/` admin API. */
+    readonly app: HttpApp.Default
+    readonly requests: Effect.Effect<ReadonlyArray<RequestLogEntry>>
+    readonly clearRequests: Effect.Effect<void>
+    readonly deviceCodes: Effect.Effect<ReadonlyArray<DeviceCodeInfo>>
+    readonly approveDeviceCode: (userCode: string, email?: string) => Effect.Effect<void, EmulatorAdminError>
+    readonly denyDeviceCode: (userCode: string) => Effect.Effect<void, EmulatorAdminError>
+    readonly faults: Effect.Effect<ReadonlyArray<Fault>>
+    readonly addFault: (fault: Fault) => Effect.Effect<void>
+    readonly clearFaults: Effect.Effect<void>
+    /** Revokes refresh token families; answers how many were revoked. */
+    readonly revoke: (target: RevokeTarget) => Effect.Effect<number, EmulatorAdminError>
+    /** Mints a token set directly; `issuer` goes into the `iss` claims (default: the `issuer` option). */
+    readonly mintTokens: (request: MintRequest, issuer?: string) => Effect.Effect<MintedTokens, EmulatorAdminError>
+    readonly settings: Effect.Effect<EmulatorSettings>
+    readonly updateSettings: (patch: EmulatorSettingsPatch) => Effect.Effect<EmulatorSettings>
+    /** Forgets every code, token, device code, fault and log entry, and restores the initial settings. */
+    readonly reset: Effect.Effect<void>
+  }
+}
+
+/**
+ * Builds an emulator with fresh state and a fresh signing key.
+ *
+ * @since 0.1.0
+ */
+export const make: (options?: EmulatorOptions) => Effect.Effect<Emulator.Service> = internal.make
