@@ -129,6 +129,7 @@ export const RequestLogEntry: Schema.Struct<{
   path: typeof Schema.String
   status: typeof Schema.Number
   bodyKeys: Schema.Array$<typeof Schema.String>
+  headerNames: Schema.Array$<typeof Schema.String>
   contentType: Schema.optional<typeof Schema.String>
   originator: Schema.optional<typeof Schema.String>
   userAgent: Schema.optional<typeof Schema.String>
@@ -148,6 +149,8 @@ export const RequestLogEntry: Schema.Struct<{
   status: Schema.Number,
   /** Names of the body's fields in the order the client sent them (form or JSON). */
   bodyKeys: Schema.Array(Schema.String),
+  /** Names (never values) of the request headers, lower-cased and sorted. */
+  headerNames: Schema.Array(Schema.String),
   contentType: Schema.optional(Schema.String),
   originator: Schema.optional(Schema.String),
   userAgent: Schema.optional(Schema.String),

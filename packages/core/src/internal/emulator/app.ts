@@ -990,6 +990,7 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
           path: url.pathname,
           status: reply.status,
           bodyKeys: body._tag === "Fields" ? [...body.keys] : [],
+          headerNames: Object.keys(headers).sort(),
           ...definedOnly({
             contentType: optional(headers["content-type"]),
             originator: optional(headers["originator"]),
@@ -1167,11 +1168,11 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
       HttpRouter.patch("/__emulator/settings", adminJson(SettingsPatch, (patch) => service.updateSettings(patch)))
     )
 
+    const notFound = endpoint(() =>
+      Effect.succeed(json(404, { error: "not_found", error_description: "No such endpoint." }))
+    )
     const app: HttpApp.Default = HttpRouter.concat(router, adminRouter).pipe(
-      Effect.catchTag("RouteNotFound", () =>
-        Effect.succeed(
-          HttpServerResponse.unsafeJson({ error: "not_found", error_description: "No such endpoint." }, { status: 404 })
-        ))
+      Effect.catchTag("RouteNotFound", () => notFound)
     )
 
     return { ...service, app }
