@@ -1,13 +1,18 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
+import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Inspectable from "effect/Inspectable"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
 import * as OAuthClient from "../src/OAuthClient.ts"
 import * as ProviderProfile from "../src/ProviderProfile.ts"
 import * as Wire from "./utils/wire.ts"
@@ -523,6 +528,102 @@ describe("OAuthClient secrets", () => {
             assert.notInclude(text, secret, `${error._tag} leaks a secret`)
           }
         }
+      }
+    }))
+})
+
+describe("OAuthClient observability", () => {
+  const secrets = [idToken, accessToken, refreshToken, code, codeVerifier, apiKey, deviceAuthId]
+
+  it.scoped("spans, span attributes, events, exits and log lines carry no secret", () =>
+    Effect.gen(function*() {
+      const recorded: Array<string> = []
+      const spanNames: Array<string> = []
+      const inner = yield* Effect.tracer
+      const tracer = Tracer.make({
+        span(name, parent, context, links, startTime, kind, options) {
+          const span = inner.span(name, parent, context, links, startTime, kind, options)
+          spanNames.push(name)
+          return {
+            ...span,
+            get status() {
+              return span.status
+            },
+            get attributes() {
+              return span.attributes
+            },
+            attribute(key, value) {
+              recorded.push(`${name} ${key}=${Inspectable.format(value)}`)
+              span.attribute(key, value)
+            },
+            event(eventName, time, attributes) {
+              recorded.push(`${name} event ${eventName} ${Inspectable.format(attributes)}`)
+              span.event(eventName, time, attributes)
+            },
+            end(endTime, exit) {
+              if (exit._tag === "Failure") recorded.push(`${name} failed ${Cause.pretty(exit.cause)}`)
+              span.end(endTime, exit)
+            },
+            addLinks: (links) => span.addLinks(links)
+          }
+        },
+        context: (f, fiber) => inner.context(f, fiber)
+      })
+      const logger = Logger.make(({ annotations, message }) => {
+        recorded.push(`log ${Inspectable.format(message)} ${Inspectable.format(annotations)}`)
+      })
+
+      let polls = 0
+      const { client } = yield* setup((request) => {
+        switch (request.path) {
+          case "/oauth/token":
+            return request.bodyText.includes("openai-api-key") ?
+              Wire.json(200, { access_token: apiKey }) :
+              Wire.json(200, tokens)
+          case "/api/accounts/deviceauth/usercode":
+            return Wire.json(200, { device_auth_id: deviceAuthId, user_code: "ABCD-1234", interval: "0" })
+          case "/api/accounts/deviceauth/token":
+            return ++polls === 1 ?
+              { status: 403 } :
+              Wire.json(200, { authorization_code: code, code_challenge: "c", code_verifier: codeVerifier })
+          default:
+            return Wire.json(401, { error: { code: "refresh_token_invalidated", message: refreshToken } })
+        }
+      })
+      yield* Effect.gen(function*() {
+        yield* client.exchangeCode({
+          code: Redacted.make(code),
+          codeVerifier: Redacted.make(codeVerifier),
+          redirectUri: "http://127.0.0.1:1455/auth/callback"
+        })
+        yield* client.exchangeApiKey(Redacted.make(idToken))
+        yield* client.refresh(Redacted.make(refreshToken))
+        yield* Effect.flip(client.refresh(Redacted.make(refreshToken), { url: "http://127.0.0.1:1/nowhere" }))
+        yield* client.completeDeviceCode(yield* client.requestDeviceCode())
+        yield* Effect.flip(client.revoke({ refreshToken: Redacted.make(refreshToken) }))
+      }).pipe(
+        Effect.withSpan("test"),
+        Effect.withTracer(tracer),
+        Effect.provide(Logger.replace(Logger.defaultLogger, logger)),
+        Logger.withMinimumLogLevel(LogLevel.All)
+      )
+
+      for (
+        const name of [
+          "OAuthClient.exchangeCode",
+          "OAuthClient.exchangeApiKey",
+          "OAuthClient.refresh",
+          "OAuthClient.requestDeviceCode",
+          "OAuthClient.completeDeviceCode",
+          "OAuthClient.revoke"
+        ]
+      ) {
+        assert.include(spanNames, name)
+      }
+      assert.isTrue(recorded.some((line) => line.includes(`http.request.method="POST"`)))
+      assert.isTrue(recorded.some((line) => line.includes("OAuthClient.revoke failed")))
+      for (const line of recorded) {
+        for (const secret of secrets) assert.notInclude(line, secret)
       }
     }))
 })
