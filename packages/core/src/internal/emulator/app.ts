@@ -960,7 +960,7 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
         const request = yield* HttpServerRequest.HttpServerRequest
         const url = new URL(request.url, "http://emulator.invalid")
         const headers = request.headers
-        const host = headers["host"] ?? "127.0.0.1"
+        const host = hostOf(request)
         const text = yield* Effect.orElseSucceed(request.text, () => "")
         const body = request.method === "GET" ? { _tag: "Fields" as const, fields: {}, keys: [] } : parseBody(
           headers["content-type"] ?? "",
@@ -1161,7 +1161,7 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
         "/__emulator/tokens",
         adminJson(
           MintRequest,
-          (request, req) => service.mintTokens(request, `http://${req.headers["host"] ?? "127.0.0.1"}`)
+          (request, req) => service.mintTokens(request, `http://${hostOf(req)}`)
         )
       ),
       HttpRouter.get("/__emulator/settings", adminGet(service.settings)),
@@ -1177,6 +1177,17 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
 
     return { ...service, app }
   })
+
+/** The Host header; requests built from a web `Request` (no Host header) carry it in their absolute URL. */
+const hostOf = (request: HttpServerRequest.HttpServerRequest): string => {
+  const header = request.headers["host"]
+  if (header !== undefined && header !== "") return header
+  try {
+    return new URL(request.originalUrl).host
+  } catch {
+    return "127.0.0.1"
+  }
+}
 
 const definedOnly = <T extends Record<string, unknown>>(record: T): { [K in keyof T]: Exclude<T[K], undefined> } => {
   const out: Record<string, unknown> = {}
