@@ -139,6 +139,23 @@ export class WorkspaceRestricted extends Schema.TaggedError<WorkspaceRestricted>
 }
 
 /**
+ * The plan asked for a custom login handler, but none was provided.
+ *
+ * @since 0.1.0
+ */
+export class LoginHandlerMissing
+  extends Schema.TaggedError<LoginHandlerMissing>("@codex-auth/core/LoginHandlerMissing")(
+    "LoginHandlerMissing",
+    {}
+  )
+{
+  override get message(): string {
+    return "A custom login was requested but no login handler is provided. " +
+      "Provide one (CustomLoginHandler.layer) or choose another login method."
+  }
+}
+
+/**
  * Every login failure a flow can end with (protocol errors from `OAuthError` come on top).
  *
  * @since 0.1.0
@@ -152,3 +169,4 @@ export type LoginError =
   | MissingAuthorizationCode
   | InvalidCallbackUrl
   | WorkspaceRestricted
+  | LoginHandlerMissing

@@ -28,6 +28,8 @@ export type LoginEvent = Data.TaggedEnum<{
   BrowserOpenFailed: { readonly reason: string }
   /** The paste prompt is waiting for the redirect URL. */
   PasteRequested: { readonly authorizeUrl: string; readonly redirectUri: string }
+  /** A pasted URL was not this login's redirect; the prompt asks again. */
+  PasteRejected: { readonly reason: string }
   /** Show `userCode` and `verificationUrl`; the code stops working at `expiresAt` (epoch millis). */
   DeviceCodeIssued: {
     readonly verificationUrl: string

@@ -1,0 +1,125 @@
+/**
+ * The login in two steps, for hosts that cannot block (a web server, a GUI event loop): `beginLogin` returns
+ * the authorize URL and holds the state and the PKCE verifier `Redacted`; then either `awaitLogin` waits for
+ * the loopback callback, or `finishLogin` takes the callback URL the host received some other way.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import type * as CustomLoginHandler from "./CustomLoginHandler.ts"
+import {
+  authorizeUrl,
+  codeFromCallbackUrl,
+  defaultRedirectUri,
+  exchangeAndComplete,
+  secrets,
+  successQuery,
+  withTimeout
+} from "./internal/flows/authorizationCode.ts"
+import { LoginCancelled } from "./LoginError.ts"
+import type { LoopbackUnavailable } from "./LoginError.ts"
+import * as LoginFlow from "./LoginFlow.ts"
+import type { LoopbackListener, LoopbackListenFailed } from "./LoopbackListener.ts"
+import * as LoopbackServer from "./LoopbackServer.ts"
+import type { OAuthClient } from "./OAuthClient.ts"
+import { ProviderProfile } from "./ProviderProfile.ts"
+
+/**
+ * A begun login. `state` and `codeVerifier` stay `Redacted`.
+ *
+ * @since 0.1.0
+ */
+export interface PendingLogin {
+  readonly authorizeUrl: string
+  readonly redirectUri: string
+  readonly state: Redacted.Redacted<string>
+  readonly codeVerifier: Redacted.Redacted<string>
+  readonly allowedWorkspaceIds: ReadonlyArray<string> | undefined
+  readonly timeout: LoginFlow.Options["timeout"]
+  /** The loopback's answer, when the login was begun with one. */
+  readonly loopback: Option.Option<Effect.Effect<LoginFlow.LoginResult, CustomLoginHandler.CustomFlowError>>
+}
+
+/**
+ * @since 0.1.0
+ */
+export interface BeginOptions extends LoginFlow.Options {
+  /** Listen on the profile's loopback ports for the callback (default true). */
+  readonly loopback?: boolean | undefined
+}
+
+/**
+ * Generate PKCE and state, bind the loopback (unless `loopback: false`) for the lifetime of the scope, and
+ * return the authorize URL to show.
+ *
+ * @since 0.1.0
+ */
+export const beginLogin: (
+  options?: BeginOptions
+) => Effect.Effect<
+  PendingLogin,
+  LoopbackUnavailable | LoopbackListenFailed,
+  Scope.Scope | OAuthClient | ProviderProfile | LoopbackListener
+> = Effect.fn("TwoStepLogin.beginLogin")(function*(options: BeginOptions = {}) {
+  const profile = yield* ProviderProfile
+  const pending = yield* secrets
+  const server = options.loopback === false ? undefined : yield* LoopbackServer.start({
+    ports: profile.loopbackPorts,
+    callbackPath: profile.callbackPath,
+    state: pending.state,
+    onCode: (code, redirectUri) =>
+      Effect.map(
+        exchangeAndComplete(code, pending, redirectUri, "browser", options.allowedWorkspaceIds),
+        (result) => ({ value: result, successQuery: successQuery(result, profile) })
+      )
+  })
+  const redirectUri = server?.redirectUri ?? defaultRedirectUri(profile)
+  return {
+    authorizeUrl: authorizeUrl(profile, pending, redirectUri, options.allowedWorkspaceIds),
+    redirectUri,
+    state: pending.state,
+    codeVerifier: pending.codeVerifier,
+    allowedWorkspaceIds: options.allowedWorkspaceIds,
+    timeout: options.timeout,
+    loopback: Option.fromNullable(server?.result)
+  }
+})
+
+/**
+ * Wait for the loopback callback of a login begun with a loopback.
+ *
+ * @since 0.1.0
+ */
+export const awaitLogin = (
+  pending: PendingLogin
+): Effect.Effect<LoginFlow.LoginResult, CustomLoginHandler.CustomFlowError> =>
+  Option.match(pending.loopback, {
+    onNone: () =>
+      Effect.fail(
+        new LoginCancelled({ reason: "this login was begun without a loopback listener; finish it with finishLogin" })
+      ),
+    onSome: (result) => withTimeout(result, "browser", pending.timeout ?? LoginFlow.defaultTimeout)
+  })
+
+/**
+ * Finish a login with the callback URL the host received (validated like a pasted one).
+ *
+ * @since 0.1.0
+ */
+export const finishLogin: (
+  pending: PendingLogin,
+  callbackUrl: string
+) => Effect.Effect<LoginFlow.LoginResult, CustomLoginHandler.CustomFlowError, OAuthClient | ProviderProfile> = Effect
+  .fn("TwoStepLogin.finishLogin")(function*(pending: PendingLogin, callbackUrl: string) {
+    const code = yield* codeFromCallbackUrl(callbackUrl, pending.redirectUri, pending.state)
+    return yield* exchangeAndComplete(
+      code,
+      { state: pending.state, codeVerifier: pending.codeVerifier, codeChallenge: "" },
+      pending.redirectUri,
+      "custom",
+      pending.allowedWorkspaceIds
+    )
+  })

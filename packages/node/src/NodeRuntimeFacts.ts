@@ -1,0 +1,55 @@
+/**
+ * The `RuntimeFacts` port for Node: `process.platform`, `is-wsl`, `is-inside-container` (plus
+ * `KUBERNETES_SERVICE_HOST`), `SSH_CONNECTION`/`SSH_CLIENT`/`SSH_TTY`, `DISPLAY`/`WAYLAND_DISPLAY` on Linux,
+ * `isTTY` of stdin and stdout, `CI` and the common CI variables. Overrides: `CODEX_AUTH_LOGIN_METHOD`
+ * (`browser|device|paste|custom`), `CODEX_AUTH_INTERACTIVE` and `CODEX_AUTH_BROWSER` (`1`/`0`), `BROWSER=none`.
+ *
+ * @since 0.1.0
+ */
+import type { Overrides } from "@codex-auth/core/RuntimeFacts"
+import { RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
+import * as Layer from "effect/Layer"
+import isInsideContainer from "is-inside-container"
+import isWsl from "is-wsl"
+import { detect } from "./internal/facts/detect.ts"
+import type { Probes } from "./internal/facts/detect.ts"
+
+/**
+ * Facts from explicit probes (tests, or embedders that know better).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (probes: Probes): RuntimeFacts.Facts => detect(probes)
+
+/**
+ * The facts of this process; `overrides` beat both the environment's overrides and the detection.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const current = (overrides: Overrides = {}): RuntimeFacts.Facts => {
+  const facts = detect({
+    platform: process.platform,
+    env: process.env,
+    wsl: isWsl,
+    container: isInsideContainer(),
+    stdinTty: process.stdin.isTTY === true,
+    stdoutTty: process.stdout.isTTY === true
+  })
+  const explicit = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined))
+  return { ...facts, overrides: { ...facts.overrides, ...explicit } }
+}
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<RuntimeFacts> = Layer.sync(RuntimeFacts, () => current())
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (overrides: Overrides): Layer.Layer<RuntimeFacts> =>
+  Layer.sync(RuntimeFacts, () => current(overrides))
