@@ -182,13 +182,13 @@ describe("OAuthClient.refresh", () => {
 
   it.scoped("uses the given URL, else the profile's refreshTokenUrl", () =>
     Effect.gen(function*() {
-      const { client, server } = yield* setup(() => Wire.json(200, tokens), {})
+      const { client, server } = yield* setup(() => Wire.json(200, tokens))
       const rotated = yield* client.refresh(Redacted.make(refreshToken), { url: `${server.url}/custom/refresh` })
       assert.strictEqual(Redacted.value(Option.getOrThrow(rotated.refreshToken)), refreshToken)
       assert.strictEqual(Redacted.value(Option.getOrThrow(rotated.idToken)), idToken)
       assert.strictEqual(server.requests[0]!.path, "/custom/refresh")
 
-      const overridden = yield* setup(() => Wire.json(200, tokens), { refreshTokenUrl: "placeholder" })
+      const overridden = yield* setup(() => Wire.json(200, tokens))
       const viaProfile = yield* OAuthClient.make.pipe(
         Effect.provide(FetchHttpClient.layer),
         Effect.provideService(

@@ -112,9 +112,9 @@ const causeText = (cause: unknown, depth = 0): string => {
 }
 
 const describeHttpError = (error: HttpClientError.HttpClientError): string => {
-  const reason = error._tag === "RequestError" ? error.reason : `${error.reason} of the response`
+  const what = error._tag === "RequestError" ? `${error.reason.toLowerCase()} error` : "reading the response failed"
   const cause = causeText(error.cause)
-  return scrub(cause === "" ? `${reason} error` : `${reason} error (${cause})`)
+  return scrub(cause === "" ? what : `${what} (${cause})`)
 }
 
 const makeDevicePoll = Data.taggedEnum<OAuthClient.DevicePoll>()
