@@ -1,0 +1,129 @@
+/**
+ * `CODEX_HOME`, the directory that holds `auth.json` and `auth.lock` (PROTOCOL.md §8): the environment variable
+ * `CODEX_HOME` when it is non-empty (the directory must exist; it is canonicalised like Codex does), else
+ * `~/.codex`, created with mode 0700 when missing.
+ *
+ * @since 0.1.0
+ */
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { SecretFileError } from "./SecretFile.ts"
+import { SecretFile } from "./SecretFile.ts"
+
+/**
+ * `CODEX_HOME` names a directory that does not exist (Codex refuses it too; it never creates it).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CodexHomeNotFound extends Schema.TaggedError<CodexHomeNotFound>("@codex-auth/core/CodexHomeNotFound")(
+  "CodexHomeNotFound",
+  { path: Schema.String, reason: Schema.Literal("missing", "not-a-directory") }
+) {
+  override get message(): string {
+    const what = this.reason === "missing" ? "does not exist" : "is not a directory"
+    return `CODEX_HOME is set to ${this.path}, which ${what}. Create that directory, or unset CODEX_HOME to use ~/.codex.`
+  }
+}
+
+/**
+ * The resolved directory and the files in it.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CodexHome {
+  /** The directory (canonical when it came from `CODEX_HOME`). */
+  readonly path: string
+  /** `auth.json`. */
+  readonly authFile: string
+  /** `auth.lock`, the file the Codex CLI `flock`s around its writes. */
+  readonly lockFile: string
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export const CodexHome: Context.TagClass<CodexHome, "@codex-auth/core/CodexHome", CodexHome> = class CodexHomeTag
+  extends Context.Tag("@codex-auth/core/CodexHome")<CodexHome, CodexHome>()
+{}
+
+/**
+ * The `CodexHome` of a directory known to exist.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromDirectory = (path: string, join: (...segments: ReadonlyArray<string>) => string): CodexHome => ({
+  path,
+  authFile: join(path, "auth.json"),
+  lockFile: join(path, "auth.lock")
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface ResolveOptions {
+  /** The value of `CODEX_HOME` (none or empty: unset). */
+  readonly codexHomeVariable: Option.Option<string>
+  /** The user's home directory (the runtime knows it). */
+  readonly homeDirectory: string
+}
+
+/**
+ * Applies the rule of §8 through the `SecretFile` port.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const resolve = (
+  options: ResolveOptions
+): Effect.Effect<CodexHome, CodexHomeNotFound | SecretFileError, SecretFile> =>
+  Effect.gen(function*() {
+    const files = yield* SecretFile
+    const variable = Option.filter(options.codexHomeVariable, (value) => value.trim() !== "")
+    if (Option.isSome(variable)) {
+      const info = yield* files.stat(variable.value)
+      if (Option.isNone(info)) return yield* new CodexHomeNotFound({ path: variable.value, reason: "missing" })
+      if (info.value.type !== "directory") {
+        return yield* new CodexHomeNotFound({ path: variable.value, reason: "not-a-directory" })
+      }
+      return fromDirectory(yield* files.realPath(variable.value), files.join)
+    }
+    const path = files.join(options.homeDirectory, ".codex")
+    yield* files.ensureDirectory(path, { mode: 0o700 })
+    return fromDirectory(path, files.join)
+  })
+
+/**
+ * A fixed directory (no check, nothing created).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (path: string): Layer.Layer<CodexHome, never, SecretFile> =>
+  Layer.effect(CodexHome, Effect.map(SecretFile, (files) => fromDirectory(path, files.join)))
+
+/**
+ * Resolves from the `CODEX_HOME` config variable, else `homeDirectory/.codex`.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: { readonly homeDirectory: string }
+): Layer.Layer<CodexHome, CodexHomeNotFound | SecretFileError | ConfigError.ConfigError, SecretFile> =>
+  Layer.effect(
+    CodexHome,
+    Effect.flatMap(
+      Config.option(Config.string("CODEX_HOME")),
+      (codexHomeVariable) => resolve({ codexHomeVariable, homeDirectory: options.homeDirectory })
+    )
+  )

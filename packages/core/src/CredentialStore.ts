@@ -1,0 +1,78 @@
+/**
+ * Port: where the credentials (`auth.json`'s document) live — the file in `CODEX_HOME` (default), the OS keyring,
+ * or memory — plus the cross-process lock that serialises writes and refreshes with the Codex CLI.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type { AuthDocument, AuthFileInvalid } from "./AuthJson.ts"
+
+/**
+ * The kinds of store Codex knows (`cli_auth_credentials_store`), with `ephemeral` called memory here.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type StoreKind = "file" | "keyring" | "memory"
+
+/**
+ * A store could not be read, written or locked. The message names the store and the place, never a secret.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class CredentialStoreError extends Schema.TaggedError<CredentialStoreError>(
+  "@codex-auth/core/CredentialStoreError"
+)("CredentialStoreError", {
+  store: Schema.Literal("file", "keyring", "memory"),
+  operation: Schema.Literal("load", "save", "remove", "lock"),
+  /** The file or keyring entry. */
+  location: Schema.String,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    const next = this.operation === "lock"
+      ? "Another codex-auth or Codex CLI process may be stuck holding it; end it and try again."
+      : this.store === "keyring"
+      ? "Check that the OS keyring is unlocked and reachable, or use the file store (cli_auth_credentials_store=file)."
+      : "Check the permissions of CODEX_HOME and its files."
+    return `Could not ${this.operation} the credentials (${this.store} store, ${this.location}): ${this.reason}. ${next}`
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace CredentialStore {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    readonly kind: StoreKind
+    /** Where the credentials live (for `status` and messages): a path or a keyring entry name. */
+    readonly location: string
+    /** The stored document; none when there is none. */
+    readonly load: Effect.Effect<Option.Option<AuthDocument>, CredentialStoreError | AuthFileInvalid>
+    readonly save: (document: AuthDocument) => Effect.Effect<void, CredentialStoreError>
+    /** Removes the credentials from this store (and from the file when this store replaces it); `true` if any. */
+    readonly remove: Effect.Effect<boolean, CredentialStoreError>
+    /**
+     * Runs `effect` holding the exclusive cross-process lock (`flock` on `CODEX_HOME/auth.lock`), so refreshes
+     * and writes of every codex-auth process and of the Codex CLI happen one at a time.
+     */
+    readonly withLock: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CredentialStoreError, R>
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class CredentialStore
+  extends Context.Tag("@codex-auth/core/CredentialStore")<CredentialStore, CredentialStore.Service>()
+{}

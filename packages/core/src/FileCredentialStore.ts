@@ -1,0 +1,61 @@
+/**
+ * The file store: `auth.json` in `CODEX_HOME`, read and written exactly as the Codex CLI does (PROTOCOL.md §8):
+ * pretty JSON in Codex's key order with unknown fields kept, mode 0600, replaced atomically, and every write under
+ * `flock(CODEX_HOME/auth.lock)`.
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as AuthJson from "./AuthJson.ts"
+import { CodexHome } from "./CodexHome.ts"
+import { CredentialStore, CredentialStoreError } from "./CredentialStore.ts"
+import type { SecretFileError } from "./SecretFile.ts"
+import { SecretFile } from "./SecretFile.ts"
+
+/**
+ * The mode of `auth.json`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const fileMode: number = 0o600
+
+const toStoreError = (operation: CredentialStoreError["operation"]) => (error: SecretFileError): CredentialStoreError =>
+  new CredentialStoreError({ store: "file", operation, location: error.path, reason: error.reason })
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | CodexHome> = Effect.gen(function*() {
+  const files = yield* SecretFile
+  const home = yield* CodexHome
+  const path = home.authFile
+  const acquireLock = files.lock(home.lockFile).pipe(Effect.mapError(toStoreError("lock")))
+  const service: CredentialStore.Service = {
+    kind: "file",
+    location: path,
+    load: files.read(path).pipe(
+      Effect.mapError(toStoreError("load")),
+      Effect.flatMap(Option.match({
+        onNone: () => Effect.succeedNone,
+        onSome: (text) => Effect.asSome(AuthJson.parse(text, { path }))
+      }))
+    ),
+    save: (document) =>
+      files.writeAtomic(path, AuthJson.stringify(document), { mode: fileMode }).pipe(
+        Effect.mapError(toStoreError("save"))
+      ),
+    remove: files.remove(path).pipe(Effect.mapError(toStoreError("remove"))),
+    withLock: (effect) => Effect.scoped(Effect.zipRight(acquireLock, effect))
+  }
+  return service
+})
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<CredentialStore, never, SecretFile | CodexHome> = Layer.effect(CredentialStore, make)

@@ -1,0 +1,87 @@
+/**
+ * The headers a request to the ChatGPT backend carries (PROTOCOL.md §11): `Authorization: Bearer …`,
+ * `ChatGPT-Account-ID`, `originator`, the Codex `User-Agent`, and `X-OpenAI-Fedramp: true` when the account says so.
+ *
+ * @since 0.1.0
+ */
+import * as Headers from "@effect/platform/Headers"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+
+/**
+ * The ChatGPT backend the tokens are for.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const backendBaseUrl: string = "https://chatgpt.com/backend-api/codex"
+
+/**
+ * Header names whose values are secrets: register them with `Headers.currentRedactedNames` (the session does).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const redactedNames: ReadonlyArray<string> = ["authorization"]
+
+/**
+ * What the `User-Agent` is made of.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface UserAgentInfo {
+  readonly originator: string
+  readonly version: string
+  /** e.g. `Linux`, `Mac OS`, `Windows`. */
+  readonly os: string
+  readonly osVersion: string
+  /** e.g. `x86_64`, `arm64`. */
+  readonly arch: string
+  /** The terminal, e.g. `xterm-256color`; empty when unknown. */
+  readonly terminal: string
+}
+
+// Header values must be visible ASCII; Codex replaces anything else the same way.
+const sanitize = (value: string): string => value.replace(/[^\x20-\x7e]/g, "_")
+
+/**
+ * `{originator}/{version} ({os} {os_version}; {arch}) {terminal}`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const userAgent = (info: UserAgentInfo): string =>
+  sanitize(`${info.originator}/${info.version} (${info.os} ${info.osVersion}; ${info.arch}) ${info.terminal}`.trim())
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Input {
+  /** The access token (ChatGPT mode) or the API key (API-key mode). */
+  readonly bearer: Redacted.Redacted<string>
+  /** `tokens.account_id`; none in API-key mode. */
+  readonly accountId: Option.Option<string>
+  /** The `chatgpt_account_is_fedramp` claim. */
+  readonly fedramp: boolean
+  readonly originator: string
+  readonly userAgent: string
+}
+
+/**
+ * The headers of §11. The bearer is unwrapped here, at the edge where it is sent.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (input: Input): Headers.Headers => {
+  const record: Record<string, string> = {
+    authorization: `Bearer ${Redacted.value(input.bearer)}`
+  }
+  if (Option.isSome(input.accountId)) record["chatgpt-account-id"] = input.accountId.value
+  record["originator"] = input.originator
+  record["user-agent"] = input.userAgent
+  if (input.fedramp) record["x-openai-fedramp"] = "true"
+  return Headers.unsafeFromRecord(record)
+}

@@ -1,0 +1,168 @@
+/**
+ * Port: the few file operations credentials need — read, atomic write with a mode, remove, ensure a directory, and
+ * an exclusive cross-process lock compatible with the Codex CLI's `flock(CODEX_HOME/auth.lock, LOCK_EX)`.
+ * The runtime packages implement it (Node: `node:fs` + libc `flock`; Deno: `Deno.FsFile.lock`); `layerMemory` is an
+ * in-process implementation for tests.
+ *
+ * @since 0.1.0
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import * as internal from "./internal/store/memorySecretFile.ts"
+
+/**
+ * The operation that failed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Operation: Schema.Literal<["read", "write", "remove", "stat", "mkdir", "lock", "realpath"]> = Schema
+  .Literal("read", "write", "remove", "stat", "mkdir", "lock", "realpath")
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Operation = typeof Operation.Type
+
+/**
+ * A file operation failed. `reason` is the system's error code or a short description — never file contents.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class SecretFileError extends Schema.TaggedError<SecretFileError>("@codex-auth/core/SecretFileError")(
+  "SecretFileError",
+  { operation: Operation, path: Schema.String, reason: Schema.String }
+) {
+  override get message(): string {
+    const hint = this.operation === "lock"
+      ? "Another process (a Codex CLI or codex-auth) may be holding the lock; try again, or end that process."
+      : "Check that the path exists and that this user may read and write it."
+    return `Could not ${this.operation} ${this.path}: ${this.reason}. ${hint}`
+  }
+}
+
+/**
+ * What `stat` reports.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface FileInfo {
+  readonly type: "file" | "directory" | "other"
+  /** Permission bits (e.g. `0o600`). */
+  readonly mode: number
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LockOptions {
+  /** Give up waiting after this many milliseconds. Default 30 000. */
+  readonly timeoutMillis?: number | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace SecretFile {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** The file's text; none when it does not exist. */
+    readonly read: (path: string) => Effect.Effect<Option.Option<string>, SecretFileError>
+    /**
+     * Replaces the file atomically: a temporary file created exclusively (`O_EXCL`) with `mode` in the same
+     * directory, written, flushed to disk, then renamed over `path`. A crash leaves the old or the new file.
+     */
+    readonly writeAtomic: (
+      path: string,
+      text: string,
+      options: { readonly mode: number }
+    ) => Effect.Effect<void, SecretFileError>
+    /** Removes the file; `false` when there was none. */
+    readonly remove: (path: string) => Effect.Effect<boolean, SecretFileError>
+    /** None when nothing exists at `path`. */
+    readonly stat: (path: string) => Effect.Effect<Option.Option<FileInfo>, SecretFileError>
+    /** Creates the directory (and its parents) with `mode` when missing. */
+    readonly ensureDirectory: (path: string, options: { readonly mode: number }) => Effect.Effect<void, SecretFileError>
+    /** The canonical absolute path (symlinks resolved). */
+    readonly realPath: (path: string) => Effect.Effect<string, SecretFileError>
+    /** Joins path segments with the platform's separator. */
+    readonly join: (...segments: ReadonlyArray<string>) => string
+    /**
+     * Holds an exclusive lock on `path` (created when missing) until the scope closes. Across processes it is a
+     * `flock(LOCK_EX)`, the lock the Codex CLI takes; it never blocks the event loop (polled with back-off).
+     */
+    readonly lock: (path: string, options?: LockOptions) => Effect.Effect<void, SecretFileError, Scope.Scope>
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class SecretFile extends Context.Tag("@codex-auth/core/SecretFile")<SecretFile, SecretFile.Service>() {}
+
+/**
+ * Runs `effect` while holding the exclusive lock on `path`.
+ *
+ * @since 0.1.0
+ * @category combinators
+ */
+export const withLock: {
+  (
+    service: SecretFile.Service,
+    path: string,
+    options?: LockOptions
+  ): <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | SecretFileError, Exclude<R, Scope.Scope>>
+} = (service, path, options) => (effect) => Effect.scoped(Effect.zipRight(service.lock(path, options), effect))
+
+/**
+ * An in-memory file system (for tests): files, directories, modes and locks live in this process only.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface MemorySecretFile extends SecretFile.Service {
+  /** Every path currently present, with its text and mode (files) — for assertions. */
+  readonly snapshot: Effect.Effect<ReadonlyMap<string, { readonly text: Option.Option<string>; readonly mode: number }>>
+  /** Number of completed `writeAtomic` calls. */
+  readonly writes: Effect.Effect<number>
+  /** Number of `read` calls (to check that the warm path touches no file). */
+  readonly reads: Effect.Effect<number>
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeMemory: (
+  options?: { readonly directories?: ReadonlyArray<string> | undefined }
+) => Effect.Effect<MemorySecretFile> = internal.make
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerMemory = (
+  options?: { readonly directories?: ReadonlyArray<string> | undefined }
+): Layer.Layer<SecretFile> => Layer.effect(SecretFile, makeMemory(options))
+
+/**
+ * Convenience: read a file as an `Option` through the service in context.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const read = (path: string): Effect.Effect<Option.Option<string>, SecretFileError, SecretFile> =>
+  Effect.flatMap(SecretFile, (service) => service.read(path))

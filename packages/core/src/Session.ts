@@ -1,0 +1,157 @@
+/**
+ * The session: the token lifecycle an embedder calls — `getToken` / `getHeaders` served from memory while the
+ * access token is fresh; otherwise one refresh at a time (single flight in the process, `flock` across processes,
+ * re-reading the store first so tokens another process or the Codex CLI already refreshed are adopted), `status`,
+ * `logout`, `recoverUnauthorized` and optional proactive refresh.
+ *
+ * @since 0.1.0
+ */
+import type * as Headers from "@effect/platform/Headers"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
+import type { AuthFileInvalid, AuthMode } from "./AuthJson.ts"
+import type { CredentialStore, CredentialStoreError, StoreKind } from "./CredentialStore.ts"
+import * as internal from "./internal/session/session.ts"
+import type { OAuthClient } from "./OAuthClient.ts"
+import type { ProviderProfile } from "./ProviderProfile.ts"
+import type { SessionError } from "./SessionError.ts"
+import type { TokenSet } from "./TokenSet.ts"
+
+/**
+ * The credentials a session holds.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Credentials =
+  | { readonly _tag: "ChatGpt"; readonly tokenSet: TokenSet }
+  | { readonly _tag: "ApiKey"; readonly apiKey: Redacted.Redacted<string> }
+
+/**
+ * What a login hands the session to persist.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LoginOutcome =
+  | {
+    readonly _tag: "ChatGpt"
+    readonly tokenSet: TokenSet
+    /** What the API-key exchange returned (browser login), none otherwise. */
+    readonly openaiApiKey: Option.Option<Redacted.Redacted<string>>
+  }
+  | { readonly _tag: "ApiKey"; readonly apiKey: Redacted.Redacted<string> }
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Status {
+  readonly loggedIn: boolean
+  readonly mode: Option.Option<AuthMode>
+  readonly email: Option.Option<string>
+  readonly plan: Option.Option<string>
+  readonly accountId: Option.Option<string>
+  /** Epoch milliseconds. */
+  readonly accessTokenExpiresAt: Option.Option<number>
+  /** Epoch milliseconds. */
+  readonly lastRefresh: Option.Option<number>
+  readonly store: StoreKind
+  readonly location: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LogoutResult {
+  /** Whether any credentials were removed. */
+  readonly removed: boolean
+  /** `failed` still removed the local credentials (revocation is best effort). */
+  readonly revoke: "revoked" | "failed" | "skipped"
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * Run when `getToken` finds no credentials. Without it the session fails with `LoginRequired` (the
+   * non-interactive guard). Its result is saved through the session's store.
+   */
+  readonly login?: Effect.Effect<LoginOutcome, unknown> | undefined
+  /** `forced_chatgpt_workspace_id`: the allowed ChatGPT workspace ids (empty: any). */
+  readonly forcedWorkspaceIds?: ReadonlyArray<string> | undefined
+  /** `forced_login_method`. */
+  readonly forcedLoginMethod?: "chatgpt" | "api" | undefined
+  /** Retries of a transient refresh failure (5xx, network, timeout). Default 3. */
+  readonly refreshRetries?: number | undefined
+  /** First back-off between retries, doubled each time. Default 250 ms. */
+  readonly refreshRetryDelayMillis?: number | undefined
+  /** Refresh in a background fiber shortly before the access token needs it. Default false. */
+  readonly proactiveRefresh?: boolean | undefined
+  /** The `User-Agent` of `getHeaders` (see `Headers.userAgent`). Default: the provider profile's. */
+  readonly userAgent?: string | undefined
+  /** `CODEX_REFRESH_TOKEN_URL_OVERRIDE`: wins over the issuer recorded with the tokens. */
+  readonly refreshTokenUrlOverride?: string | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export declare namespace Session {
+  /**
+   * @since 0.1.0
+   * @category models
+   */
+  export interface Service {
+    /** The bearer for the backend: the access token (ChatGPT) or the API key. Fresh, refreshed if needed. */
+    readonly getToken: Effect.Effect<Redacted.Redacted<string>, SessionError>
+    /** The headers of PROTOCOL.md §11. */
+    readonly getHeaders: Effect.Effect<Headers.Headers, SessionError>
+    readonly getCredentials: Effect.Effect<Credentials, SessionError>
+    /** Re-reads the store and refreshes now (adopting tokens another process stored instead, when there are). */
+    readonly refresh: Effect.Effect<Credentials, SessionError>
+    /** For a 401 from the backend: re-read the store; if nothing newer is there, refresh once. */
+    readonly recoverUnauthorized: Effect.Effect<Redacted.Redacted<string>, SessionError>
+    readonly status: Effect.Effect<Status, CredentialStoreError | AuthFileInvalid>
+    /** Revokes (best effort, PROTOCOL.md §7) and removes the credentials. */
+    readonly logout: Effect.Effect<LogoutResult, CredentialStoreError>
+    /**
+     * Persists a login: workspace and method checks (§10), save under the lock, and the superseded refresh token
+     * revoked (best effort).
+     */
+    readonly saveLogin: (outcome: LoginOutcome) => Effect.Effect<Credentials, SessionError>
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category tags
+ */
+export class Session extends Context.Tag("@codex-auth/core/Session")<Session, Session.Service>() {}
+
+/**
+ * Builds a session; its background work (proactive refresh, a refresh in flight) lives in the scope.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: (
+  options?: Options
+) => Effect.Effect<Session.Service, never, CredentialStore | OAuthClient | ProviderProfile | Scope.Scope> =
+  internal.make
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (
+  options?: Options
+): Layer.Layer<Session, never, CredentialStore | OAuthClient | ProviderProfile> => Layer.scoped(Session, make(options))

@@ -1,0 +1,129 @@
+/**
+ * Typed failures of the session (getToken, refresh, logout). Together with the refresh failures of `OAuthError`
+ * and the store errors they make up `SessionError`. No message ever carries a token.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import type { AuthFileInvalid } from "./AuthJson.ts"
+import type { CredentialStoreError } from "./CredentialStore.ts"
+import type { JwtMalformed } from "./Jwt.ts"
+import type { MalformedResponse, RefreshTokenRejected, RefreshTransientError } from "./OAuthError.ts"
+
+/**
+ * There are no usable credentials, and the session may not start a login.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LoginRequired extends Schema.TaggedError<LoginRequired>("@codex-auth/core/LoginRequired")(
+  "LoginRequired",
+  {
+    reason: Schema.Literal("no-credentials", "api-key-only"),
+    /** Where the session looked (a path or a keyring entry). */
+    location: Schema.String
+  }
+) {
+  override get message(): string {
+    const what = this.reason === "no-credentials"
+      ? `Not signed in: no credentials in ${this.location}.`
+      : `The credentials in ${this.location} hold an API key, not a ChatGPT sign-in.`
+    return `${what} Run \`codex-auth login\` (or \`codex login\`), or create the session with a login allowed.`
+  }
+}
+
+/**
+ * The store now holds another account's tokens than the ones this session was using (someone signed in to another
+ * account meanwhile). Nothing was refreshed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AccountChanged extends Schema.TaggedError<AccountChanged>("@codex-auth/core/AccountChanged")(
+  "AccountChanged",
+  { location: Schema.String }
+) {
+  override get message(): string {
+    return `The credentials in ${this.location} are now signed in to another account than this session's. ` +
+      "Restart the program to use the new account, or sign in again with the one you want."
+  }
+}
+
+/**
+ * `forced_chatgpt_workspace_id`: the credentials belong to a workspace that is not allowed (PROTOCOL.md §10).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WorkspaceRestricted extends Schema.TaggedError<WorkspaceRestricted>(
+  "@codex-auth/core/WorkspaceRestricted"
+)("WorkspaceRestricted", {
+  allowed: Schema.Array(Schema.String),
+  /** The workspace the credentials were for (none when they named none). */
+  found: Schema.optional(Schema.String),
+  /** Whether the stored credentials were removed. */
+  removed: Schema.Boolean
+}) {
+  override get message(): string {
+    const removed = this.removed ? " The stored credentials were removed." : ""
+    return `Login is restricted to workspace id(s) ${this.allowed.join(", ")}, but the credentials are for ` +
+      `${this.found ?? "no workspace"}.${removed} Sign in again and choose an allowed workspace.`
+  }
+}
+
+/**
+ * `forced_login_method`: the credentials use the other method (PROTOCOL.md §10).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LoginMethodRestricted extends Schema.TaggedError<LoginMethodRestricted>(
+  "@codex-auth/core/LoginMethodRestricted"
+)("LoginMethodRestricted", {
+  required: Schema.Literal("chatgpt", "api"),
+  removed: Schema.Boolean
+}) {
+  override get message(): string {
+    const method = this.required === "chatgpt" ? "ChatGPT sign-in" : "an API key"
+    const removed = this.removed ? " The stored credentials were removed." : ""
+    return `Login is restricted to ${method}, and the stored credentials use the other method.${removed} ` +
+      `Sign in again with ${method}.`
+  }
+}
+
+/**
+ * The login the session started (because it found no credentials) failed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class LoginFailed extends Schema.TaggedError<LoginFailed>("@codex-auth/core/LoginFailed")("LoginFailed", {
+  /** The login's own error (its message says what to do). */
+  cause: Schema.Defect
+}) {
+  override get message(): string {
+    const inner = typeof this.cause === "object" && this.cause !== null && "message" in this.cause
+      ? String((this.cause as { message: unknown }).message)
+      : "unknown error"
+    return `Sign-in failed: ${inner}`
+  }
+}
+
+/**
+ * Everything a session operation can fail with.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type SessionError =
+  | LoginRequired
+  | AccountChanged
+  | WorkspaceRestricted
+  | LoginMethodRestricted
+  | LoginFailed
+  | RefreshTokenRejected
+  | RefreshTransientError
+  | MalformedResponse
+  | JwtMalformed
+  | CredentialStoreError
+  | AuthFileInvalid
