@@ -143,10 +143,13 @@ describe("browser flow against the emulator", () => {
         socket.once("data", () => socket.end("HTTP/1.1 404 Not Found\r\n\r\n"))
       )
       yield* Effect.acquireRelease(
-        Effect.async<void>((resume) =>
+        Effect.async<void>((resume) => {
           stranger.listen({ host: "127.0.0.1", port: env.ports[0] }, () => resume(Effect.void))
-        ),
-        () => Effect.async<void>((resume) => stranger.close(() => resume(Effect.void)))
+        }),
+        () =>
+          Effect.async<void>((resume) => {
+            stranger.close(() => resume(Effect.void))
+          })
       )
       const fiber = yield* Effect.fork(Effect.provide(BrowserFlow.run(), env.layer))
       yield* advanceUntilDone(fiber, "50 millis")

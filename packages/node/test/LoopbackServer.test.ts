@@ -49,7 +49,10 @@ const holdPort = (port: number) =>
       )
       server.listen({ host: "127.0.0.1", port }, () => resume(Effect.succeed(server)))
     }),
-    (server) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+    (server) =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
   )
 
 const isFree = (port: number): Effect.Effect<boolean> =>
