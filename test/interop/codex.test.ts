@@ -1,0 +1,143 @@
+// Interop with the real Codex CLI (@openai/codex 0.169.0): device-code login against the emulator, `login status`,
+// and a refresh of an expired access token by `codex exec` through CODEX_REFRESH_TOKEN_URL_OVERRIDE.
+// Runs only inside scripts/netns.sh (loopback only), so the CLI can never reach the internet:
+//   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/interop
+import * as Emulator from "@codex-auth/core/Emulator"
+import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/node/testing"
+import { afterEach, describe, expect, it } from "vitest"
+import { codexBin, type CodexHome, execOfflineConfig, isolated, makeCodexHome } from "../support/codex.ts"
+
+const bin = codexBin()
+const enabled = bin !== undefined && isolated()
+if (!enabled) {
+  console.warn(
+    "interop: skipped — needs the Codex CLI (CODEX_BIN=$(bash scripts/setup-codex.sh)) and the loopback-only " +
+      "namespace (bash scripts/netns.sh npx vitest run test/interop)"
+  )
+}
+
+const user = Emulator.user({ email: "interop@example.com", accountId: "acct-interop", planType: "pro" })
+
+describe.skipIf(!enabled)("the real Codex CLI against the emulator", () => {
+  let emulator: StartedEmulatorPromise | undefined
+  let home: CodexHome | undefined
+  afterEach(async () => {
+    await emulator?.close()
+    await home?.remove()
+    emulator = undefined
+    home = undefined
+  })
+
+  const deviceLogin = async (started: StartedEmulatorPromise, codexHome: CodexHome) =>
+    codexHome.run(["login", "--device-auth", "--experimental_issuer", started.url], { timeoutMs: 30_000 })
+
+  it("logs in with --device-auth, approved through the admin API; login status says ChatGPT", async () => {
+    emulator = await startEmulatorPromise({ deviceInterval: "0", users: [user] })
+    home = await makeCodexHome(bin!)
+    const login = await deviceLogin(emulator, home)
+    const pending = await emulator.admin.awaitPendingDeviceCode()
+    await emulator.admin.approveDeviceCode(pending.userCode)
+    const result = await login.done
+    expect(result.code, login.output()).toBe(0)
+    expect(result.stdout + result.stderr).toContain(`${emulator.url}/codex/device`)
+    expect(result.stdout + result.stderr).toContain(pending.userCode)
+    expect(result.stdout + result.stderr).toContain("Successfully logged in")
+
+    const status = await home.run(["login", "status"], { timeoutMs: 15_000 }).done
+    expect(status.code).toBe(0)
+    expect(status.stdout + status.stderr).toContain("Logged in using ChatGPT")
+
+    const auth = await home.authJson()
+    expect(auth.auth_mode).toBe("chatgpt")
+    expect(auth.OPENAI_API_KEY).toBeNull()
+    expect(auth.tokens.account_id).toBe("acct-interop")
+    expect(auth.tokens.oauth_provenance).toEqual({ issuer: emulator.url, client_id: Emulator.codexClientId })
+
+    const log = await emulator.admin.requests()
+    const [usercode, ...rest] = log
+    expect(usercode!.path).toBe("/api/accounts/deviceauth/usercode")
+    expect(usercode!.bodyKeys).toEqual(["client_id"])
+    const polls = rest.filter((entry) => entry.path === "/api/accounts/deviceauth/token")
+    expect(polls.at(-1)!.status).toBe(200)
+    expect(polls.every((entry) => entry.bodyKeys.join() === "device_auth_id,user_code")).toBe(true)
+    const exchanges = log.filter((entry) => entry.path === "/oauth/token")
+    expect(exchanges).toHaveLength(1)
+    expect(exchanges[0]!.grantType).toBe("authorization_code")
+    expect(exchanges[0]!.status).toBe(200)
+    expect(exchanges[0]!.contentType).toBe("application/x-www-form-urlencoded")
+    expect(exchanges[0]!.bodyKeys).toEqual(["grant_type", "client_id", "code", "redirect_uri", "code_verifier"])
+  })
+
+  it("logs in with --device-auth when the emulator auto-approves", async () => {
+    emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true })
+    home = await makeCodexHome(bin!)
+    const login = await deviceLogin(emulator, home)
+    const result = await login.done
+    expect(result.code, login.output()).toBe(0)
+    const status = await home.run(["login", "status"], { timeoutMs: 15_000 }).done
+    expect(status.stdout + status.stderr).toContain("Logged in using ChatGPT")
+  })
+
+  it("fails the login when device code login is disabled (usercode 404)", async () => {
+    emulator = await startEmulatorPromise({ deviceCodeEnabled: false })
+    home = await makeCodexHome(bin!)
+    const result = await (await deviceLogin(emulator, home)).done
+    expect(result.code).not.toBe(0)
+    expect((result.stdout + result.stderr).toLowerCase()).toContain("device code")
+    const status = await home.run(["login", "status"], { timeoutMs: 15_000 }).done
+    expect(status.stdout + status.stderr).not.toContain("Logged in using ChatGPT")
+  })
+
+  it("codex exec refreshes an expired access token against the emulator: exactly one rotation", async () => {
+    emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true, users: [user] })
+    home = await makeCodexHome(bin!)
+    // Log in with tokens that are already expired, then let refreshed tokens live for an hour.
+    await emulator.admin.updateSettings({ accessTokenTtlSeconds: -120 })
+    const login = await deviceLogin(emulator, home)
+    expect((await login.done).code, login.output()).toBe(0)
+    const before = await home.authJson()
+    const expiredExp = JSON.parse(Buffer.from(before.tokens.access_token.split(".")[1], "base64url").toString()).exp
+    expect(expiredExp * 1000).toBeLessThan(Date.now())
+    await emulator.admin.updateSettings({ accessTokenTtlSeconds: 3600 })
+    await emulator.admin.clearRequests()
+
+    const exec = home.run(
+      ["exec", "--skip-git-repo-check", ...execOfflineConfig(emulator.url), "say hi"],
+      { env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${emulator.url}/oauth/token` }, timeoutMs: 60_000 }
+    )
+    const result = await exec.done
+    // The model backend is absent, so exec fails after the refresh; what matters is the refresh.
+    expect(result.signal, exec.output()).toBeNull()
+
+    const grants = (await emulator.admin.requests()).filter((entry) => entry.path === "/oauth/token")
+    expect(grants, JSON.stringify(grants)).toHaveLength(1)
+    const [grant] = grants
+    expect(grant!.grantType).toBe("refresh_token")
+    expect(grant!.status).toBe(200)
+    expect(grant!.refreshToken).toBe(before.tokens.refresh_token)
+    expect(grant!.contentType).toBe("application/json")
+    expect(grant!.bodyKeys).toEqual(["client_id", "grant_type", "refresh_reason", "refresh_token"])
+    expect(grant!.originator).toBe("codex_exec")
+    expect(grant!.userAgent).toMatch(/^codex_exec\/0\.169\.0 /)
+
+    const after = await home.authJson()
+    expect(after.tokens.refresh_token).not.toBe(before.tokens.refresh_token)
+    expect(after.tokens.access_token).not.toBe(before.tokens.access_token)
+    expect(after.tokens.account_id).toBe("acct-interop")
+    expect(Date.parse(after.last_refresh)).toBeGreaterThan(Date.parse(before.last_refresh))
+    const freshExp = JSON.parse(Buffer.from(after.tokens.access_token.split(".")[1], "base64url").toString()).exp
+    expect(freshExp * 1000).toBeGreaterThan(Date.now() + 30 * 60 * 1000)
+
+    // What Codex wrote is the token the rotation issued: it is live, and the one it replaced is spent.
+    const rotate = (token: string) =>
+      fetch(`${emulator!.url}/oauth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ client_id: Emulator.codexClientId, grant_type: "refresh_token", refresh_token: token })
+      })
+    expect((await rotate(after.tokens.refresh_token)).status).toBe(200)
+    const reused = await rotate(before.tokens.refresh_token)
+    expect(reused.status).toBe(401)
+    expect((await reused.json()).error.code).toBe("refresh_token_reused")
+  })
+})
