@@ -1,0 +1,167 @@
+/**
+ * The `SecretFile` port on Node: `node:fs` for the files (temp file `O_EXCL` with the mode, fsync, rename, fsync of
+ * the directory) and libc `flock` (through koffi) for the lock the Codex CLI takes, polled with back-off so the event
+ * loop never blocks.
+ *
+ * @since 0.1.0
+ */
+import { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
+import * as Flock from "./internal/lock/flock.ts"
+
+const reasonOf = (cause: unknown): string => {
+  if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") {
+    return cause.code
+  }
+  return cause instanceof Error ? cause.message : String(cause)
+}
+
+const isCode = (cause: unknown, code: string): boolean =>
+  typeof cause === "object" && cause !== null && "code" in cause && cause.code === code
+
+const attempt = <A>(operation: SecretFileError["operation"], path: string, run: () => Promise<A>) =>
+  Effect.tryPromise({ try: run, catch: (cause) => new SecretFileError({ operation, path, reason: reasonOf(cause) }) })
+
+const randomSuffix = (): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(6))
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
+}
+
+const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
+  const directory = Path.dirname(path)
+  const temporary = Path.join(directory, `.${Path.basename(path)}.${randomSuffix()}.tmp`)
+  // "wx" = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
+  const handle = await Fs.open(temporary, "wx", mode)
+  try {
+    try {
+      await handle.chmod(mode) // the umask may have narrowed or the mode; set it exactly
+      await handle.writeFile(text, "utf8")
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await Fs.rename(temporary, path)
+  } catch (error) {
+    await Fs.unlink(temporary).catch(() => undefined)
+    throw error
+  }
+  // Make the rename itself durable. Some file systems refuse fsync on a directory: the rename still happened.
+  const dir = await Fs.open(directory, "r").catch(() => undefined)
+  if (dir !== undefined) await dir.sync().catch(() => undefined).finally(() => dir.close())
+}
+
+const liveClock = Clock.make()
+
+const lockPollSchedule = Schedule.exponential(Duration.millis(2), 2).pipe(
+  Schedule.either(Schedule.spaced(Duration.millis(100))),
+  Schedule.upTo(Duration.millis(100))
+)
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: SecretFile.Service = {
+  read: (path) =>
+    Effect.tryPromise({
+      try: () => Fs.readFile(path, "utf8").then(Option.some),
+      catch: (cause) => cause
+    }).pipe(
+      Effect.catchAll((cause) =>
+        isCode(cause, "ENOENT")
+          ? Effect.succeedNone
+          : Effect.fail(new SecretFileError({ operation: "read", path, reason: reasonOf(cause) }))
+      )
+    ),
+  writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
+  remove: (path) =>
+    Effect.tryPromise({ try: () => Fs.unlink(path).then(() => true), catch: (cause) => cause }).pipe(
+      Effect.catchAll((cause) =>
+        isCode(cause, "ENOENT")
+          ? Effect.succeed(false)
+          : Effect.fail(new SecretFileError({ operation: "remove", path, reason: reasonOf(cause) }))
+      )
+    ),
+  stat: (path) =>
+    Effect.tryPromise({ try: () => Fs.stat(path), catch: (cause) => cause }).pipe(
+      Effect.map((stats) =>
+        Option.some({
+          type: stats.isFile() ? "file" as const : stats.isDirectory() ? "directory" as const : "other" as const,
+          mode: stats.mode & 0o777
+        })
+      ),
+      Effect.catchAll((cause) =>
+        isCode(cause, "ENOENT") || isCode(cause, "ENOTDIR")
+          ? Effect.succeedNone
+          : Effect.fail(new SecretFileError({ operation: "stat", path, reason: reasonOf(cause) }))
+      )
+    ),
+  ensureDirectory: (path, { mode }) =>
+    attempt("mkdir", path, () => Fs.mkdir(path, { recursive: true, mode })).pipe(Effect.asVoid),
+  realPath: (path) => attempt("realpath", path, () => Fs.realpath(path)),
+  join: (...segments) => Path.join(...segments),
+  lock: (path, options): Effect.Effect<void, SecretFileError, Scope.Scope> => {
+    const timeoutMillis = options?.timeoutMillis ?? 30_000
+    return Effect.gen(function*() {
+      const handle = yield* Effect.acquireRelease(
+        attempt("lock", path, () => Fs.open(path, "a", 0o600)),
+        (handle) =>
+          Effect.promise(async () => {
+            // Closing the descriptor drops the flock too; unlock first so a waiter gets it without delay.
+            try {
+              Flock.unlock(handle.fd)
+            } catch {
+              // nothing to do: close() below releases it
+            }
+            await handle.close()
+          })
+      )
+      const tryOnce: Effect.Effect<void, SecretFileError | "busy"> = Effect.suspend(() => {
+        const result = Effect.try({
+          try: () => Flock.tryLockExclusive(handle.fd),
+          catch: (cause) => new SecretFileError({ operation: "lock", path, reason: reasonOf(cause) })
+        })
+        return Effect.flatMap(result, (outcome): Effect.Effect<void, SecretFileError | "busy"> =>
+          outcome === "locked"
+            ? Effect.void
+            : outcome === "busy"
+            ? Effect.fail("busy" as const)
+            : Effect.fail(
+              new SecretFileError({ operation: "lock", path, reason: `flock failed (errno ${outcome.errno})` })
+            ))
+      })
+      yield* tryOnce.pipe(
+        Effect.retry({ schedule: lockPollSchedule, while: (error) => error === "busy" }),
+        Effect.timeoutFail({
+          duration: Duration.millis(timeoutMillis),
+          onTimeout: () =>
+            new SecretFileError({
+              operation: "lock",
+              path,
+              reason: `still held by another process after ${timeoutMillis} ms`
+            })
+        }),
+        Effect.catchIf(
+          (error): error is "busy" => error === "busy",
+          () => Effect.fail(new SecretFileError({ operation: "lock", path, reason: "held by another process" }))
+        ),
+        // The holder is another process on the wall clock: poll on the real clock even under a TestClock.
+        Effect.withClock(liveClock)
+      )
+    })
+  }
+}
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<SecretFile> = Layer.succeed(SecretFile, make)
