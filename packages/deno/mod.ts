@@ -1,1 +1,6 @@
-export * as Core from "@codex-auth/core"
+/**
+ * codex-auth for Deno: Deno implementations of the core ports.
+ *
+ * @module
+ */
+export * as DenoEmulator from "./src/DenoEmulator.ts"

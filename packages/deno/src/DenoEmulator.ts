@@ -1,0 +1,51 @@
+/**
+ * Serves the core emulator app on `127.0.0.1` with `Deno.serve`.
+ *
+ * @since 0.1.0
+ */
+import * as Emulator from "@codex-auth/core/Emulator"
+import * as EmulatorAdmin from "@codex-auth/core/EmulatorAdmin"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import * as HttpApp from "@effect/platform/HttpApp"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+
+/** @since 0.1.0 */
+export interface ServeOptions extends Emulator.EmulatorOptions {
+  /** Port on 127.0.0.1; 0 (the default) picks a free ephemeral port. */
+  readonly port?: number | undefined
+}
+
+/** A running emulator. @since 0.1.0 */
+export interface RunningEmulator {
+  /** Base URL, e.g. `http://127.0.0.1:41234`: the issuer to give a client. */
+  readonly url: string
+  readonly port: number
+  readonly emulator: Emulator.Emulator.Service
+  readonly admin: EmulatorAdmin.EmulatorAdmin.Service
+}
+
+/**
+ * Starts the emulator on 127.0.0.1 for the lifetime of the scope (the server is shut down when it closes).
+ *
+ * @since 0.1.0
+ */
+export const serve = (options: ServeOptions = {}): Effect.Effect<RunningEmulator, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const emulator = yield* Emulator.make(options)
+    const handler = HttpApp.toWebHandler(emulator.app)
+    const server = yield* Effect.acquireRelease(
+      // Deno.serve is listening when it returns.
+      Effect.sync((): Deno.HttpServer<Deno.NetAddr> =>
+        Deno.serve({
+          hostname: "127.0.0.1",
+          port: options.port ?? 0,
+          onListen: () => {}
+        }, (request: Request): Promise<Response> => handler(request))
+      ),
+      (server) => Effect.promise(() => server.shutdown())
+    )
+    const url = `http://127.0.0.1:${server.addr.port}`
+    const admin = yield* EmulatorAdmin.make(url).pipe(Effect.provide(FetchHttpClient.layer))
+    return { url, port: server.addr.port, emulator, admin }
+  })
