@@ -1,0 +1,93 @@
+/**
+ * The `HttpClient` every auth request goes through on Node (PROTOCOL.md §12): undici with the system roots plus the
+ * bundle named by `CODEX_CA_CERTIFICATE` / `SSL_CERT_FILE`, and `HTTPS_PROXY` / `NO_PROXY` through undici's
+ * `EnvHttpProxyAgent`.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClientConfig from "@codex-auth/core/HttpClientConfig"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs/promises"
+import * as Tls from "node:tls"
+import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici"
+
+/**
+ * Reads and checks a CA bundle; the certificates, each as PEM.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const readCaBundle = (
+  bundle: { readonly variable: "CODEX_CA_CERTIFICATE" | "SSL_CERT_FILE"; readonly path: string }
+): Effect.Effect<ReadonlyArray<string>, HttpClientConfig.CaCertificateInvalid> =>
+  Effect.tryPromise({
+    try: () => Fs.readFile(bundle.path, "utf8"),
+    catch: (cause) =>
+      new HttpClientConfig.CaCertificateInvalid({
+        ...bundle,
+        reason: `it cannot be read (${
+          typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "error"
+        })`
+      })
+  }).pipe(
+    Effect.flatMap((text) =>
+      Either.mapLeft(
+        HttpClientConfig.parsePemBundle(text),
+        (reason) => new HttpClientConfig.CaCertificateInvalid({ ...bundle, reason })
+      )
+    )
+  )
+
+/**
+ * The undici dispatcher for a configuration (closed with the scope).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeDispatcher = (
+  config: HttpClientConfig.HttpClientConfig
+): Effect.Effect<Dispatcher, HttpClientConfig.CaCertificateInvalid, Scope.Scope> =>
+  Effect.gen(function*() {
+    const extra = Option.isSome(config.caBundle) ? yield* readCaBundle(config.caBundle.value) : []
+    const tls = extra.length > 0 ? { ca: [...Tls.rootCertificates, ...extra] } : undefined
+    const dispatcher: Dispatcher = Option.isSome(config.httpsProxy)
+      ? new EnvHttpProxyAgent({
+        httpsProxy: config.httpsProxy.value,
+        ...(Option.isSome(config.noProxy) ? { noProxy: config.noProxy.value } : {}),
+        ...(tls !== undefined ? { connect: tls, requestTls: tls } : {})
+      })
+      : new Agent(tls !== undefined ? { connect: tls } : {})
+    yield* Effect.addFinalizer(() => Effect.promise(() => dispatcher.destroy().catch(() => undefined)))
+    return dispatcher
+  })
+
+/**
+ * The client for an explicit configuration.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerWith = (
+  config: HttpClientConfig.HttpClientConfig
+): Layer.Layer<HttpClient.HttpClient, HttpClientConfig.CaCertificateInvalid> =>
+  NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
+    Layer.provide(Layer.scoped(NodeHttpClient.Dispatcher, makeDispatcher(config)))
+  )
+
+/**
+ * The client configured from the environment (§12).
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<
+  HttpClient.HttpClient,
+  HttpClientConfig.CaCertificateInvalid | ConfigError.ConfigError
+> = Layer.unwrapEffect(Effect.map(HttpClientConfig.config, layerWith))

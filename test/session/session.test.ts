@@ -1,0 +1,142 @@
+// The Node session against the real emulator over HTTP, on a real CODEX_HOME: refresh with rotation, the
+// single-flight guarantee on the wire, reuse detection, logout's revoke, and status.
+import type * as Emulator from "@codex-auth/core/Emulator"
+import * as Session from "@codex-auth/core/Session"
+import * as NodeSession from "@codex-auth/node/NodeSession"
+import { startEmulator } from "@codex-auth/node/testing"
+import { assert, describe, it } from "@effect/vitest"
+import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { authJsonText, readAuthJson, tempCodexHome, writeAuthJson } from "./fixtures.ts"
+
+const sessionIn = (codexHome: string, issuer: string, options: NodeSession.Options = {}) =>
+  Effect.flatMap(
+    Layer.build(
+      NodeSession.layer({ profile: { issuer }, refreshRetryDelayMillis: 10, ...options }).pipe(
+        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["CODEX_HOME", codexHome]]))))
+      )
+    ),
+    (context) => Effect.succeed(Context.get(context, Session.Session))
+  )
+
+const refreshGrants = (requests: ReadonlyArray<Emulator.RequestLogEntry>) =>
+  requests.filter((r) => r.path === "/oauth/token" && r.grantType === "refresh_token")
+
+describe("Session on Node against the emulator", () => {
+  it.scopedLive("an expired access token is refreshed once; auth.json is rewritten in Codex's shape", () =>
+    Effect.gen(function*() {
+      const emulator = yield* startEmulator()
+      const home = yield* tempCodexHome
+      const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+      writeAuthJson(home, authJsonText(minted, emulator.url))
+      const session = yield* sessionIn(home, emulator.url)
+      const token = Redacted.value(yield* session.getToken)
+      assert.notStrictEqual(token, minted.access_token)
+      assert.strictEqual(Redacted.value(yield* session.getToken), token)
+      const grants = refreshGrants(yield* emulator.admin.requests)
+      assert.strictEqual(grants.length, 1)
+      assert.strictEqual(grants[0]!.refreshToken, minted.refresh_token)
+      assert.deepStrictEqual(grants[0]!.bodyKeys, ["client_id", "grant_type", "refresh_reason", "refresh_token"])
+      const file = readAuthJson(home)
+      assert.strictEqual(file.tokens.access_token, token)
+      assert.notStrictEqual(file.tokens.refresh_token, minted.refresh_token)
+      assert.deepStrictEqual(Object.keys(file), ["auth_mode", "OPENAI_API_KEY", "tokens", "last_refresh"])
+      assert.deepStrictEqual(Object.keys(file.tokens), [
+        "id_token",
+        "access_token",
+        "refresh_token",
+        "oauth_provenance",
+        "account_id"
+      ])
+      assert.strictEqual(Fs.statSync(Path.join(home, "auth.json")).mode & 0o777, 0o600)
+      assert.isFalse(Fs.readFileSync(Path.join(home, "auth.json"), "utf8").endsWith("\n"))
+      assert.isTrue(Fs.existsSync(Path.join(home, "auth.lock")), "the refresh ran under auth.lock")
+    }))
+
+  it.scopedLive("10,000 concurrent getToken on an expired token: one refresh request on the wire", () =>
+    Effect.gen(function*() {
+      const emulator = yield* startEmulator()
+      const home = yield* tempCodexHome
+      const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+      writeAuthJson(home, authJsonText(minted, emulator.url))
+      const session = yield* sessionIn(home, emulator.url)
+      const tokens = yield* Effect.all(Array.from({ length: 10_000 }, () => session.getToken), {
+        concurrency: "unbounded"
+      })
+      assert.strictEqual(new Set(tokens.map(Redacted.value)).size, 1)
+      assert.strictEqual(refreshGrants(yield* emulator.admin.requests).length, 1)
+    }))
+
+  it.scopedLive("a refresh token already used elsewhere: refresh_token_reused is permanent and not retried", () =>
+    Effect.gen(function*() {
+      const emulator = yield* startEmulator()
+      const home = yield* tempCodexHome
+      const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+      const stale = authJsonText(minted, emulator.url)
+      writeAuthJson(home, stale)
+      // Another program used the token and kept the result to itself (its file was put back afterwards).
+      const first = yield* sessionIn(home, emulator.url)
+      yield* first.getToken
+      writeAuthJson(home, stale)
+      const second = yield* sessionIn(home, emulator.url)
+      const error = yield* Effect.flip(second.getToken)
+      assert.strictEqual(error._tag, "RefreshTokenRejected")
+      assert.include(error.message, "already used")
+      yield* Effect.flip(second.getToken)
+      const grants = refreshGrants(yield* emulator.admin.requests)
+      assert.strictEqual(grants.length, 2)
+      assert.strictEqual(grants[1]!.errorCode, "refresh_token_reused")
+      assert.strictEqual(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), stale, "stored auth untouched")
+    }))
+
+  it.scopedLive("a 500 from the token endpoint is transient: retried, then the stored auth is kept", () =>
+    Effect.gen(function*() {
+      const emulator = yield* startEmulator()
+      const home = yield* tempCodexHome
+      const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+      const text = authJsonText(minted, emulator.url)
+      writeAuthJson(home, text)
+      yield* emulator.admin.addFault({ path: "/oauth/token", kind: "status", status: 500, count: 10 })
+      const session = yield* sessionIn(home, emulator.url, { refreshRetries: 2 })
+      const error = yield* Effect.flip(session.getToken)
+      assert.strictEqual(error._tag, "RefreshTransientError")
+      assert.strictEqual(refreshGrants(yield* emulator.admin.requests).length, 3)
+      assert.strictEqual(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), text)
+    }))
+
+  it.scopedLive("logout revokes the refresh token (§7 body) and removes auth.json; status follows", () =>
+    Effect.gen(function*() {
+      const emulator = yield* startEmulator()
+      const home = yield* tempCodexHome
+      const minted = yield* emulator.admin.mintTokens({})
+      writeAuthJson(home, authJsonText(minted, emulator.url))
+      const session = yield* sessionIn(home, emulator.url)
+      const before = yield* session.status
+      assert.isTrue(before.loggedIn)
+      assert.deepStrictEqual(before.email, Option.some("user@example.com"))
+      assert.deepStrictEqual(before.accountId, Option.some(minted.account_id))
+      assert.deepStrictEqual(yield* session.logout, { removed: true, revoke: "revoked" })
+      const revokes = (yield* emulator.admin.requests).filter((r) => r.path === "/oauth/revoke")
+      assert.strictEqual(revokes.length, 1)
+      assert.deepStrictEqual(revokes[0]!.bodyKeys, ["token", "token_type_hint", "client_id"])
+      assert.isFalse(Fs.existsSync(Path.join(home, "auth.json")))
+      assert.isFalse((yield* session.status).loggedIn)
+    }))
+
+  it.scopedLive("logout when revoke answers 500 still removes auth.json", () =>
+    Effect.gen(function*() {
+      const emulator = yield* startEmulator()
+      const home = yield* tempCodexHome
+      writeAuthJson(home, authJsonText(yield* emulator.admin.mintTokens({}), emulator.url))
+      yield* emulator.admin.addFault({ path: "/oauth/revoke", kind: "status", status: 500 })
+      const session = yield* sessionIn(home, emulator.url)
+      assert.deepStrictEqual(yield* session.logout, { removed: true, revoke: "failed" })
+      assert.isFalse(Fs.existsSync(Path.join(home, "auth.json")))
+    }))
+})
