@@ -46,7 +46,7 @@ const isFree = (port: number): Effect.Effect<boolean> =>
 const tick = Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 2)))
 
 /** Walks the TestClock forward while real sockets make progress, until the fiber ends. */
-const advanceUntilDone = <A, E>(fiber: Fiber.Fiber<A, E>, step: Duration.DurationInput, maxSteps = 400) =>
+const advanceUntilDone = <A, E>(fiber: Fiber.Fiber<A, E>, step: Duration.DurationInput, maxSteps = 2000) =>
   Effect.gen(function*() {
     for (let i = 0; i < maxSteps; i++) {
       if ((yield* Fiber.poll(fiber))._tag === "Some") return

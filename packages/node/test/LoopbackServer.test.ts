@@ -40,20 +40,24 @@ const freePort: Effect.Effect<number> = Effect.async<number>((resume) => {
   })
 })
 
-/** Binds a port with a stranger: it answers every request with a 404 and never lets go of the port. */
+/**
+ * A stranger holding a port (an ephemeral one when `port` is 0, so no other test can race for it): it
+ * answers every request with a 404 and never lets go.
+ */
 const holdPort = (port: number) =>
   Effect.acquireRelease(
     Effect.async<Net.Server>((resume) => {
       const server = Net.createServer((socket) =>
         socket.once("data", () => socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
       )
+      server.once("error", (error) => resume(Effect.die(error)))
       server.listen({ host: "127.0.0.1", port }, () => resume(Effect.succeed(server)))
     }),
     (server) =>
       Effect.async<void>((resume) => {
         server.close(() => resume(Effect.void))
       })
-  )
+  ).pipe(Effect.map((server) => (server.address() as Net.AddressInfo).port))
 
 const isFree = (port: number): Effect.Effect<boolean> =>
   Effect.async<boolean>((resume) => {
@@ -80,12 +84,13 @@ const untilListening = (port: number) =>
   })
 
 /**
- * Walks the TestClock forward in 50 ms steps while letting real sockets make progress, until the fiber ends
- * (bounded by `millis` of test time). The bind retries sleep on the TestClock.
+ * Walks the TestClock forward in 50 ms steps while letting real sockets make progress, until the fiber ends.
+ * The bind retries sleep on the TestClock; a retry whose socket work is slow needs more than one step, so the
+ * bound is on steps, not on test time.
  */
-const advanceUntilDone = <A, E>(fiber: Fiber.Fiber<A, E>, millis: number) =>
+const advanceUntilDone = <A, E>(fiber: Fiber.Fiber<A, E>) =>
   Effect.gen(function*() {
-    for (let elapsed = 0; elapsed < millis; elapsed += 50) {
+    for (let step = 0; step < 2000; step++) {
       if ((yield* Fiber.poll(fiber))._tag === "Some") return
       yield* tick
       yield* TestClock.adjust("50 millis")
@@ -229,10 +234,10 @@ describe("LoopbackServer over real sockets", () => {
 
   it.scoped("first port held by a stranger → the second port, after 10 retries", () =>
     Effect.gen(function*() {
-      const [first, second] = [yield* freePort, yield* freePort]
-      yield* holdPort(first)
+      const first = yield* holdPort(0)
+      const second = yield* freePort
       const fiber = yield* Effect.fork(startServer([first, second]))
-      yield* advanceUntilDone(fiber, 2500)
+      yield* advanceUntilDone(fiber)
       const { server } = yield* Fiber.join(fiber)
       assert.strictEqual(server.port, second)
       assert.strictEqual(server.redirectUri, `http://127.0.0.1:${second}/auth/callback`)
@@ -240,11 +245,10 @@ describe("LoopbackServer over real sockets", () => {
 
   it.scoped("both ports held → LoopbackUnavailable naming the ports and the device code", () =>
     Effect.gen(function*() {
-      const [first, second] = [yield* freePort, yield* freePort]
-      yield* holdPort(first)
-      yield* holdPort(second)
+      const first = yield* holdPort(0)
+      const second = yield* holdPort(0)
       const fiber = yield* Effect.fork(startServer([first, second]))
-      yield* advanceUntilDone(fiber, 5000)
+      yield* advanceUntilDone(fiber)
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error._tag, "LoopbackUnavailable")
       assert.include(error.message, `127.0.0.1:${first}`)
@@ -260,7 +264,7 @@ describe("LoopbackServer over real sockets", () => {
       )
       yield* untilListening(port)
       const second = yield* Effect.fork(startServer([port]))
-      yield* advanceUntilDone(second, 2000)
+      yield* advanceUntilDone(second)
       const firstExit = yield* Fiber.await(first)
       assert.isTrue(Exit.isFailure(firstExit))
       assert.include(String(Exit.isFailure(firstExit) ? firstExit.cause : ""), "LoginCancelled")
