@@ -60,9 +60,10 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
 
 const liveClock = Clock.make()
 
+// 2 ms doubling, capped at 50 ms (`either` keeps the shorter delay), jittered so waiters do not poll in lockstep.
 const lockPollSchedule = Schedule.exponential(Duration.millis(2), 2).pipe(
-  Schedule.either(Schedule.spaced(Duration.millis(100))),
-  Schedule.upTo(Duration.millis(100))
+  Schedule.either(Schedule.spaced(Duration.millis(50))),
+  Schedule.jittered
 )
 
 /**
