@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as internal from "./internal/flows/browser.ts"
 import type * as LoginFlow from "./LoginFlow.ts"
 
@@ -33,5 +33,7 @@ export type Requirements = internal.BrowserRequirements
  *
  * @since 0.1.0
  */
-export const run = (options: Options = {}): Effect.Effect<LoginFlow.LoginResult, BrowserFlowError, Requirements> =>
-  internal.run(options)
+export const run: (options?: Options) => Effect.Effect<LoginFlow.LoginResult, BrowserFlowError, Requirements> = Effect
+  .fn("BrowserFlow.run")(function*(options: Options = {}) {
+    return yield* internal.run(options)
+  })

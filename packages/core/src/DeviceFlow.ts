@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as internal from "./internal/flows/device.ts"
 import type * as LoginFlow from "./LoginFlow.ts"
 import type { LoginPresenter } from "./LoginPresenter.ts"
@@ -21,7 +21,10 @@ export type DeviceFlowError = internal.DeviceError
  *
  * @since 0.1.0
  */
-export const run = (
-  options: LoginFlow.Options = {}
-): Effect.Effect<LoginFlow.LoginResult, DeviceFlowError, OAuthClient | ProviderProfile | LoginPresenter> =>
-  internal.run(options)
+export const run: (
+  options?: LoginFlow.Options
+) => Effect.Effect<LoginFlow.LoginResult, DeviceFlowError, OAuthClient | ProviderProfile | LoginPresenter> = Effect.fn(
+  "DeviceFlow.run"
+)(function*(options: LoginFlow.Options = {}) {
+  return yield* internal.run(options)
+})
