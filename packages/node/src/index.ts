@@ -1,2 +1,6 @@
+export * as NodeBrowserOpener from "./NodeBrowserOpener.ts"
 export * as NodeEmulator from "./NodeEmulator.ts"
+export * as NodeLayer from "./NodeLayer.ts"
+export * as NodeLoopbackListener from "./NodeLoopbackListener.ts"
+export * as NodeRuntimeFacts from "./NodeRuntimeFacts.ts"
 export * as Testing from "./testing.ts"
