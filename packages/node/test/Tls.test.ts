@@ -70,7 +70,10 @@ const httpsServer = (cert: Buffer, key: Buffer) =>
       const server = Https.createServer({ cert, key }, (_req, res) => res.end("ok"))
       server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
     }),
-    (server) => Effect.async<void>((resume) => server.close(() => resume(Effect.void)))
+    (server) =>
+      Effect.async<void>((resume) => {
+        server.close(() => resume(Effect.void))
+      })
   )
 
 const configFrom = (env: Record<string, string>) =>
