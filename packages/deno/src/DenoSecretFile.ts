@@ -1,0 +1,161 @@
+/**
+ * The `SecretFile` port on Deno: Deno's file APIs (temp file created exclusively with the mode, `sync`, rename, sync
+ * of the directory) and `Deno.FsFile.tryLock(true)` — `flock(LOCK_EX|LOCK_NB)`, the lock the Codex CLI takes on
+ * `auth.lock` — polled with back-off so the event loop never blocks.
+ *
+ * @since 0.1.0
+ */
+import { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import { isNotFound, reasonOf } from "./internal/errors.ts"
+import * as Path from "./internal/path.ts"
+
+const separator: "/" | "\\" = Deno.build.os === "windows" ? "\\" : "/"
+
+/**
+ * Joins path segments with this platform's separator (`path.join`).
+ *
+ * @since 0.1.0
+ */
+export const join = (...segments: ReadonlyArray<string>): string =>
+  separator === "\\" ? Path.joinWindows(...segments) : Path.joinPosix(...segments)
+
+const attempt = <A>(
+  operation: SecretFileError["operation"],
+  path: string,
+  run: () => Promise<A>
+): Effect.Effect<A, SecretFileError> =>
+  Effect.tryPromise({ try: run, catch: (cause) => new SecretFileError({ operation, path, reason: reasonOf(cause) }) })
+
+/** Like `attempt`, but a missing file is `onMissing`. */
+const attemptOrMissing = <A, B>(
+  operation: SecretFileError["operation"],
+  path: string,
+  run: () => Promise<A>,
+  onMissing: () => B
+): Effect.Effect<A | B, SecretFileError> =>
+  Effect.tryPromise({ try: run, catch: (cause) => cause }).pipe(
+    Effect.catchAll((cause) =>
+      isNotFound(cause)
+        ? Effect.sync(onMissing)
+        : Effect.fail(new SecretFileError({ operation, path, reason: reasonOf(cause) }))
+    )
+  )
+
+const randomSuffix = (): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(6))
+  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
+}
+
+const writeAll = async (file: Deno.FsFile, bytes: Uint8Array): Promise<void> => {
+  let written = 0
+  while (written < bytes.length) written += await file.write(bytes.subarray(written))
+}
+
+const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
+  const directory = Path.dirname(path, separator)
+  const temporary = join(directory, `.${Path.basename(path, separator)}.${randomSuffix()}.tmp`)
+  // createNew = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
+  const file = await Deno.open(temporary, { write: true, createNew: true, mode })
+  try {
+    try {
+      if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode) // the umask may have narrowed the mode
+      await writeAll(file, new TextEncoder().encode(text))
+      await file.sync()
+    } finally {
+      file.close()
+    }
+    await Deno.rename(temporary, path)
+  } catch (error) {
+    await Deno.remove(temporary).catch(() => undefined)
+    throw error
+  }
+  // Make the rename itself durable. Some file systems refuse to sync a directory: the rename still happened.
+  const dir = await Deno.open(directory, { read: true }).catch(() => undefined)
+  if (dir !== undefined) {
+    await dir.sync().catch(() => undefined)
+    dir.close()
+  }
+}
+
+const liveClock = Clock.make()
+
+// 2 ms doubling, capped at 50 ms (`either` keeps the shorter delay), jittered so waiters do not poll in lockstep.
+const lockPollSchedule = Schedule.exponential(Duration.millis(2), 2).pipe(
+  Schedule.either(Schedule.spaced(Duration.millis(50))),
+  Schedule.jittered
+)
+
+const lock = (path: string, options?: { readonly timeoutMillis?: number | undefined }) => {
+  const timeoutMillis = options?.timeoutMillis ?? 30_000
+  return Effect.gen(function*() {
+    const file = yield* Effect.acquireRelease(
+      attempt("lock", path, () => Deno.open(path, { read: true, write: true, create: true, mode: 0o600 })),
+      (file) =>
+        Effect.promise(async () => {
+          // Closing the descriptor drops the flock too; unlock first so a waiter gets it without delay.
+          await file.unlock().catch(() => undefined)
+          file.close()
+        })
+    )
+    const tryOnce: Effect.Effect<void, SecretFileError | "busy"> = attempt("lock", path, () => file.tryLock(true))
+      .pipe(Effect.flatMap((locked) => locked ? Effect.void : Effect.fail("busy" as const)))
+    yield* tryOnce.pipe(
+      Effect.retry({ schedule: lockPollSchedule, while: (error) => error === "busy" }),
+      Effect.timeoutFail({
+        duration: Duration.millis(timeoutMillis),
+        onTimeout: () =>
+          new SecretFileError({
+            operation: "lock",
+            path,
+            reason: `still held by another process after ${timeoutMillis} ms`
+          })
+      }),
+      Effect.catchIf(
+        (error): error is "busy" => error === "busy",
+        () => Effect.fail(new SecretFileError({ operation: "lock", path, reason: "held by another process" }))
+      ),
+      // The holder is another process on the wall clock: poll on the real clock even under a TestClock.
+      Effect.withClock(liveClock)
+    )
+  })
+}
+
+/**
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make: SecretFile.Service = {
+  read: (path) => attemptOrMissing("read", path, () => Deno.readTextFile(path).then(Option.some), Option.none),
+  writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
+  remove: (path) => attemptOrMissing("remove", path, () => Deno.remove(path).then(() => true), () => false),
+  stat: (path) =>
+    attemptOrMissing(
+      "stat",
+      path,
+      () =>
+        Deno.stat(path).then((info) =>
+          Option.some({
+            type: info.isFile ? "file" as const : info.isDirectory ? "directory" as const : "other" as const,
+            mode: (info.mode ?? 0) & 0o777
+          })
+        ),
+      Option.none
+    ),
+  ensureDirectory: (path, { mode }) => attempt("mkdir", path, () => Deno.mkdir(path, { recursive: true, mode })),
+  realPath: (path) => attempt("realpath", path, () => Deno.realPath(path)),
+  join,
+  lock: (path, options): Effect.Effect<void, SecretFileError, Scope.Scope> => lock(path, options)
+}
+
+/**
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: Layer.Layer<SecretFile> = Layer.succeed(SecretFile, make)

@@ -1,0 +1,85 @@
+/**
+ * Pure detection of the runtime facts from the environment variables and a few probes — the same rules as the Node
+ * runtime's, so both runtimes plan the same login for the same machine.
+ */
+import type { LoginMethod, Os, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
+
+export type Env = Readonly<Record<string, string | undefined>>
+
+export interface Probes {
+  /** `Deno.build.os` (or a Node-style platform name). */
+  readonly platform: string
+  readonly env: Env
+  readonly wsl: boolean
+  readonly container: boolean
+  readonly stdinTty: boolean
+  readonly stdoutTty: boolean
+}
+
+/** Variables CI services set (besides `CI` itself). */
+export const ciVariables: ReadonlyArray<string> = [
+  "CONTINUOUS_INTEGRATION",
+  "BUILD_NUMBER",
+  "RUN_ID",
+  "GITHUB_ACTIONS",
+  "GITLAB_CI",
+  "BUILDKITE",
+  "CIRCLECI",
+  "TRAVIS",
+  "JENKINS_URL",
+  "TEAMCITY_VERSION",
+  "TF_BUILD",
+  "BITBUCKET_BUILD_NUMBER",
+  "CODEBUILD_BUILD_ID",
+  "DRONE",
+  "APPVEYOR",
+  "SEMAPHORE",
+  "BUDDY",
+  "CI_NAME"
+]
+
+const set = (env: Env, name: string): boolean => {
+  const value = env[name]
+  return value !== undefined && value !== ""
+}
+
+const flag = (env: Env, name: string): boolean | undefined => {
+  const value = env[name]?.trim().toLowerCase()
+  if (value === undefined || value === "") return undefined
+  if (["1", "true", "yes", "on"].includes(value)) return true
+  if (["0", "false", "no", "off"].includes(value)) return false
+  return undefined
+}
+
+const methods: ReadonlyArray<LoginMethod> = ["browser", "device", "paste", "custom"]
+
+export const toOs = (platform: string): Os =>
+  platform === "linux" || platform === "darwin"
+    ? platform
+    : platform === "windows" || platform === "win32"
+    ? "win32"
+    : "other"
+
+export const detect = (probes: Probes): RuntimeFacts.Facts => {
+  const { env } = probes
+  const os = toOs(probes.platform)
+  const ciFlag = flag(env, "CI")
+  const ci = ciFlag ?? ciVariables.some((name) => set(env, name))
+  const method = env["CODEX_AUTH_LOGIN_METHOD"]?.trim().toLowerCase()
+  const browserEnv = env["BROWSER"]?.trim().toLowerCase()
+  return {
+    os,
+    wsl: probes.wsl,
+    container: probes.container || set(env, "KUBERNETES_SERVICE_HOST"),
+    ssh: set(env, "SSH_CONNECTION") || set(env, "SSH_CLIENT") || set(env, "SSH_TTY"),
+    display: os === "linux" && !probes.wsl ? set(env, "DISPLAY") || set(env, "WAYLAND_DISPLAY") : true,
+    stdinTty: probes.stdinTty,
+    stdoutTty: probes.stdoutTty,
+    ci,
+    overrides: {
+      method: methods.find((candidate) => candidate === method),
+      interactive: flag(env, "CODEX_AUTH_INTERACTIVE"),
+      browser: flag(env, "CODEX_AUTH_BROWSER") ?? (browserEnv === "none" || browserEnv === "false" ? false : undefined)
+    }
+  }
+}

@@ -1,0 +1,6 @@
+// The shared conformance suites (test/shared) against the Deno layer. The same suites run under vitest against the
+// Node layer (packages/node/test/Conformance.test.ts): a behaviour that differs is a bug in one of the runtimes.
+import { credentialStoreSuite } from "../../../test/shared/credentialStore.ts"
+import { harness } from "./support/harness.ts"
+
+credentialStoreSuite(harness)
