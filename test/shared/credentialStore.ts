@@ -143,29 +143,32 @@ export const credentialStoreSuite = (h: Harness): void => {
       assert.equal(explicit.lockFile, fs.join(explicit.path, "auth.lock"))
     }))
 
-  h.live("credential store: withLock excludes a second holder of auth.lock in this process until it ends", () =>
-    Effect.gen(function*() {
-      const dir = yield* h.tempDir
-      const fs = yield* files
-      const store = yield* storeIn(dir)
-      const lockFile = fs.join(dir, "auth.lock")
-      const inside = yield* store.withLock(
-        Effect.flip(Effect.scoped(fs.lock(lockFile, { timeoutMillis: 100 })))
-      )
-      assert.equal(inside._tag, "SecretFileError")
-      assert.equal(inside.operation, "lock")
-      assert.include(inside.message, lockFile)
-      assert.deepEqual(Option.map(yield* fs.stat(lockFile), (info) => info.type), Option.some("file" as const))
-      // Released with the scope: the next holder gets it at once.
-      yield* Effect.scoped(fs.lock(lockFile, { timeoutMillis: 1_000 }))
-      // A waiter gets the lock as soon as the holder lets go.
-      const order: Array<string> = []
-      yield* Effect.all([
-        store.withLock(Effect.sleep("50 millis").pipe(Effect.zipRight(Effect.sync(() => order.push("first"))))),
-        Effect.sleep("10 millis").pipe(
-          Effect.zipRight(store.withLock(Effect.sync(() => order.push("second"))))
+  h.live(
+    "credential store: withLock excludes a second holder of auth.lock in this process until it ends",
+    () =>
+      Effect.gen(function*() {
+        const dir = yield* h.tempDir
+        const fs = yield* files
+        const store = yield* storeIn(dir)
+        const lockFile = fs.join(dir, "auth.lock")
+        const inside = yield* store.withLock(
+          Effect.flip(Effect.scoped(fs.lock(lockFile, { timeoutMillis: 100 })))
         )
-      ], { concurrency: "unbounded" })
-      assert.deepEqual(order, ["first", "second"])
-    }))
+        assert.equal(inside._tag, "SecretFileError")
+        assert.equal(inside.operation, "lock")
+        assert.include(inside.message, lockFile)
+        assert.deepEqual(Option.map(yield* fs.stat(lockFile), (info) => info.type), Option.some("file" as const))
+        // Released with the scope: the next holder gets it at once.
+        yield* Effect.scoped(fs.lock(lockFile, { timeoutMillis: 1_000 }))
+        // A waiter gets the lock as soon as the holder lets go.
+        const order: Array<string> = []
+        yield* Effect.all([
+          store.withLock(Effect.sleep("50 millis").pipe(Effect.zipRight(Effect.sync(() => order.push("first"))))),
+          Effect.sleep("10 millis").pipe(
+            Effect.zipRight(store.withLock(Effect.sync(() => order.push("second"))))
+          )
+        ], { concurrency: "unbounded" })
+        assert.deepEqual(order, ["first", "second"])
+      })
+  )
 }

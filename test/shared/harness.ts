@@ -31,7 +31,10 @@ export interface Reply {
 export interface Harness {
   readonly runtime: "node" | "deno"
   /** Registers a test that runs with the `TestClock` (and the other test services). */
-  readonly test: (name: string, body: () => Effect.Effect<void, unknown, Scope.Scope | TestServices.TestServices>) => void
+  readonly test: (
+    name: string,
+    body: () => Effect.Effect<void, unknown, Scope.Scope | TestServices.TestServices>
+  ) => void
   /** Registers a test on the live clock (real processes, real sockets waiting on each other). */
   readonly live: (name: string, body: () => Effect.Effect<void, unknown, Scope.Scope>) => void
   /** The runtime's `SecretFile`, `LoopbackListener` and `HttpClient`. */

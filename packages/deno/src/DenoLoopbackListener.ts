@@ -17,15 +17,16 @@ const sleep = (millis: number): Promise<void> => new Promise((resolve) => setTim
 
 const shutdown = (server: Deno.HttpServer, abort: AbortController): Effect.Effect<void> =>
   Effect.promise(async () => {
-    const graceful = server.shutdown()
+    const graceful = server.shutdown().then(() => true, () => true)
     let timer: ReturnType<typeof setTimeout> | undefined
-    const grace = new Promise<void>((resolve) => {
-      timer = setTimeout(resolve, closeGraceMillis)
+    const grace = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), closeGraceMillis)
     })
-    await Promise.race([graceful, grace])
+    const finished = await Promise.race([graceful, grace])
     clearTimeout(timer)
-    abort.abort()
-    await graceful.catch(() => undefined)
+    // Requests still running after the grace period: abort them (the listening socket is already closed).
+    if (!finished) abort.abort()
+    await graceful
   })
 
 /**

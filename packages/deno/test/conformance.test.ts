@@ -1,6 +1,8 @@
 // The shared conformance suites (test/shared) against the Deno layer. The same suites run under vitest against the
 // Node layer (packages/node/test/Conformance.test.ts): a behaviour that differs is a bug in one of the runtimes.
 import { credentialStoreSuite } from "../../../test/shared/credentialStore.ts"
+import { loopbackSuite } from "../../../test/shared/loopback.ts"
 import { harness } from "./support/harness.ts"
 
 credentialStoreSuite(harness)
+loopbackSuite(harness)
