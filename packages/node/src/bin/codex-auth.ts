@@ -13,4 +13,8 @@ const root = Command.make("codex-auth").pipe(
 
 const cli = Command.run(root, { name: "codex-auth", version: "0.1.0" })
 
-cli(process.argv).pipe(Effect.provide(NodeContext.layer), NodeRuntime.runMain({ disableErrorReporting: false }))
+cli(process.argv).pipe(
+  Effect.provide(NodeContext.layer),
+  // Commands print their own errors (and @effect/cli its validation errors); a failure exits with code 1.
+  NodeRuntime.runMain({ disableErrorReporting: true })
+)

@@ -44,22 +44,27 @@ const options = {
 }
 
 export const emulatorCommand = Command.make("emulator", options, (args) =>
-  Effect.scoped(Effect.gen(function*() {
-    const duration = (value: Option.Option<number>) => Option.getOrUndefined(Option.map(value, Duration.seconds))
-    const running = yield* NodeEmulator.serve({
-      port: args.port,
-      autoApprove: args.autoApprove,
-      accessTokenTtl: duration(args.accessTokenTtl),
-      refreshTokenTtl: duration(args.refreshTokenTtl),
-      deviceCodeLifetime: duration(args.deviceCodeLifetime),
-      deviceInterval: Option.getOrUndefined(args.deviceInterval),
-      deviceCodeEnabled: !args.disableDeviceCode,
-      clientIds: args.clientIds.length > 0 ? args.clientIds : undefined,
-      users: args.users.length > 0 ? args.users.map((email) => Emulator.user({ email })) : undefined,
-      issuer: Option.getOrUndefined(args.issuer)
-    })
-    // The first line of stdout is the base URL: scripts read it to find the ephemeral port.
-    yield* Console.log(running.url)
-    yield* Console.error(`codex-auth emulator: admin API at ${running.url}/__emulator/; Ctrl-C to stop`)
-    return yield* Effect.never
-  }))).pipe(Command.withDescription("Run a local emulator of auth.openai.com for tests and demos."))
+  Effect.scoped(
+    Effect.gen(function*() {
+      const duration = (value: Option.Option<number>) => Option.getOrUndefined(Option.map(value, Duration.seconds))
+      const running = yield* NodeEmulator.serve({
+        port: args.port,
+        autoApprove: args.autoApprove,
+        accessTokenTtl: duration(args.accessTokenTtl),
+        refreshTokenTtl: duration(args.refreshTokenTtl),
+        deviceCodeLifetime: duration(args.deviceCodeLifetime),
+        deviceInterval: Option.getOrUndefined(args.deviceInterval),
+        deviceCodeEnabled: !args.disableDeviceCode,
+        clientIds: args.clientIds.length > 0 ? args.clientIds : undefined,
+        users: args.users.length > 0 ? args.users.map((email) => Emulator.user({ email })) : undefined,
+        issuer: Option.getOrUndefined(args.issuer)
+      })
+      // The first line of stdout is the base URL: scripts read it to find the ephemeral port.
+      yield* Console.log(running.url)
+      yield* Console.error(`codex-auth emulator: admin API at ${running.url}/__emulator/; Ctrl-C to stop`)
+      return yield* Effect.never
+    }).pipe(
+      // The message says what failed and what to do; the process then exits non-zero.
+      Effect.tapError((error) => Console.error(`codex-auth emulator: ${error.message}`))
+    )
+  )).pipe(Command.withDescription("Run a local emulator of auth.openai.com for tests and demos."))
