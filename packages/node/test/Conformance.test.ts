@@ -15,8 +15,11 @@ import * as Http from "node:http"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { credentialStoreSuite } from "../../../test/shared/credentialStore.ts"
+import { deviceFlowSuite } from "../../../test/shared/deviceFlow.ts"
+import { emulatorSuite } from "../../../test/shared/emulator.ts"
 import type { Harness, Reply } from "../../../test/shared/harness.ts"
 import { loopbackSuite } from "../../../test/shared/loopback.ts"
+import { sessionSuite } from "../../../test/shared/session.ts"
 
 const get = (port: number, path: string, host = `127.0.0.1:${port}`): Effect.Effect<Reply> =>
   Effect.async<Reply>((resume) => {
@@ -62,4 +65,7 @@ const harness: Harness = {
 describe("conformance (Node layer)", () => {
   credentialStoreSuite(harness)
   loopbackSuite(harness)
+  deviceFlowSuite(harness)
+  sessionSuite(harness)
+  emulatorSuite(harness)
 })
