@@ -140,4 +140,29 @@ describe.skipIf(!enabled)("the real Codex CLI against the emulator", () => {
     expect(reused.status).toBe(401)
     expect((await reused.json()).error.code).toBe("refresh_token_reused")
   })
+
+  it("codex logout revokes the refresh token through CODEX_REVOKE_TOKEN_URL_OVERRIDE", async () => {
+    emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true })
+    home = await makeCodexHome(bin!)
+    const login = await deviceLogin(emulator, home)
+    expect((await login.done).code, login.output()).toBe(0)
+    const stored = (await home.authJson()).tokens.refresh_token
+    await emulator.admin.clearRequests()
+    // Codex 0.169 revokes at the default issuer, not the recorded one, unless the override is set.
+    const logout = home.run(["logout"], {
+      env: { CODEX_REVOKE_TOKEN_URL_OVERRIDE: `${emulator.url}/oauth/revoke` },
+      timeoutMs: 20_000
+    })
+    expect((await logout.done).code, logout.output()).toBe(0)
+    const revokes = await emulator.admin.requests()
+    expect(revokes.map((entry) => [entry.path, entry.status])).toEqual([["/oauth/revoke", 200]])
+    expect(revokes[0]!.bodyKeys).toEqual(["token", "token_type_hint", "client_id"])
+    expect(revokes[0]!.originator).toBe("codex_cli_rs")
+    const refreshed = await fetch(`${emulator.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ client_id: Emulator.codexClientId, grant_type: "refresh_token", refresh_token: stored })
+    })
+    expect((await refreshed.json()).error.code).toBe("refresh_token_invalidated")
+  })
 })
