@@ -1,0 +1,122 @@
+/**
+ * What every `codex-auth` command shares: its common flags, the session environment, output (human lines on
+ * stderr, one JSON document or the asked-for secret on stdout) and the mapping of every failure to one line and an
+ * exit code (the cause only with `--verbose`).
+ */
+import * as Cause from "effect/Cause"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Environment from "../facade/environment.ts"
+
+export interface Common {
+  readonly codexHome: Option.Option<string>
+  readonly store: Environment.StoreChoice
+  readonly issuer: Option.Option<string>
+  readonly clientId: Option.Option<string>
+  readonly json: boolean
+  readonly verbose: boolean
+}
+
+/** How a command ends when it does not exit 0; the bin turns it into the process's exit code. */
+export class ExitWith extends Data.TaggedError("ExitWith")<{ readonly code: number }> {}
+
+export const exitCodes = { failure: 1, usage: 2, interrupted: 130 } as const
+
+export const human = (text: string): Effect.Effect<void> =>
+  Effect.sync(() => {
+    process.stderr.write(text.endsWith("\n") ? text : `${text}\n`)
+  })
+
+export const stdout = (text: string): Effect.Effect<void> =>
+  Effect.sync(() => {
+    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`)
+  })
+
+export const json = (value: unknown): Effect.Effect<void> => stdout(JSON.stringify(value, null, 2))
+
+const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()
+
+const messageOf = (error: unknown): string | undefined =>
+  typeof error === "object" && error !== null && "message" in error && typeof error.message === "string" &&
+    error.message !== ""
+    ? error.message
+    : undefined
+
+const tagOf = (error: unknown): string | undefined =>
+  typeof error === "object" && error !== null && "_tag" in error && typeof error._tag === "string"
+    ? error._tag
+    : undefined
+
+/** The one line a failure prints: what failed and what to do next. Never a secret (the errors carry none). */
+export const describe = (error: unknown, common: Pick<Common, "codexHome">): string => {
+  const tag = tagOf(error)
+  if (tag === "CodexHomeNotFound" && Option.isSome(common.codexHome)) {
+    const reason = (error as { reason: string }).reason === "missing" ? "does not exist" : "is not a directory"
+    return `--codex-home ${common.codexHome.value} ${reason}. Create that directory, or leave out --codex-home ` +
+      "to use CODEX_HOME or ~/.codex."
+  }
+  if (tag === "LoginRequired" && "reason" in (error as object)) {
+    const reason = (error as { reason: string }).reason
+    if (reason === "ci" || reason === "non-interactive") {
+      const why = reason === "ci" ? "this looks like a CI environment (CI is set)" : "stdin/stdout are not a terminal"
+      return `Not logging in: ${why}, so nobody could complete a login. Run \`codex-auth login\` in a terminal, ` +
+        "or force a flow you can complete from here: `codex-auth login --flow device` (or --flow browser / paste)."
+    }
+  }
+  if (tag === "ConfigError") return `Invalid configuration: ${oneLine(String(error))}. Fix the environment variable.`
+  const message = messageOf(error)
+  if (message !== undefined) return oneLine(message)
+  return "An unexpected error occurred. Run again with --verbose to see the cause, and report it if it persists."
+}
+
+/**
+ * Runs a command body with the session environment; prints a failure as one line (`--verbose`: the cause too) and
+ * turns it into `ExitWith`. A body that answers a non-zero code exits with it.
+ */
+export const runCommand = <E, R>(
+  common: Common,
+  body: Effect.Effect<number, E, R>,
+  environment: Layer.Layer<Exclude<R, never>, unknown> | undefined = undefined
+): Effect.Effect<void, ExitWith> => {
+  const provided = (environment === undefined ? body : Effect.provide(body, environment)) as Effect.Effect<
+    number,
+    unknown
+  >
+  return provided.pipe(
+    Effect.catchAllCause((cause) =>
+      Cause.isInterruptedOnly(cause) ? Effect.interrupt : Effect.gen(function*() {
+        const failure = Cause.failureOption(cause)
+        const error = Option.isSome(failure) ? failure.value : Cause.squash(cause)
+        if (error instanceof ExitWith) return error.code
+        yield* human(`✗ ${describe(error, common)}`)
+        if (common.verbose) yield* human(Cause.pretty(cause))
+        return exitCodes.failure
+      })
+    ),
+    Effect.flatMap((code) => code === 0 ? Effect.void : Effect.fail(new ExitWith({ code })))
+  )
+}
+
+export const environmentOptions = (common: Common): Environment.EnvironmentOptions => ({
+  codexHome: Option.getOrUndefined(common.codexHome),
+  store: common.store,
+  issuer: Option.getOrUndefined(common.issuer),
+  clientId: Option.getOrUndefined(common.clientId)
+})
+
+export const formatTime = (millis: number, now: number): string => {
+  const minutes = Math.round((millis - now) / 60_000)
+  const when = new Date(millis).toISOString()
+  if (minutes === 0) return `${when} (now)`
+  if (Math.abs(minutes) < 120) return minutes > 0 ? `${when} (in ${minutes} min)` : `${when} (${-minutes} min ago)`
+  const hours = Math.round(minutes / 60)
+  if (Math.abs(hours) < 48) return hours > 0 ? `${when} (in ${hours} h)` : `${when} (${-hours} h ago)`
+  const days = Math.round(hours / 24)
+  return days > 0 ? `${when} (in ${days} days)` : `${when} (${-days} days ago)`
+}
+
+/** A bad flag value the parser could not catch: one line, exit 2. */
+export const usageError = (message: string): Effect.Effect<never, ExitWith> =>
+  Effect.zipRight(human(`✗ ${message} See --help.`), Effect.fail(new ExitWith({ code: exitCodes.usage })))
