@@ -13,6 +13,7 @@ stage "prerequisites"
 CODEX_BIN="$(bash scripts/setup-codex.sh)"
 export CODEX_BIN
 bash scripts/setup-chromium.sh
+bash scripts/setup-keyring.sh
 
 stage "lint (eslint + dprint, Effect house style)"
 npx eslint .
