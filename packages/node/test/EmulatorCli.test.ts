@@ -8,6 +8,9 @@ import { afterEach, describe, expect, it } from "vitest"
 
 const cli = fileURLToPath(new URL("../dist/bin/codex-auth.js", import.meta.url))
 
+// Exit code of an interrupted `codex-auth` (128 + SIGINT), whichever signal stopped it.
+const interrupted = 130
+
 const children: Array<ChildProcess> = []
 afterEach(() => {
   for (const child of children.splice(0)) {
@@ -50,7 +53,8 @@ describe.skipIf(!existsSync(cli))("codex-auth emulator (built CLI)", () => {
     })
     expect(usercode.status).toBe(404)
     run.child.kill("SIGTERM")
-    expect(await run.exited).toEqual({ code: 0, signal: null })
+    // The root command turns a signal into a clean interruption (scopes close) and exits 130.
+    expect(await run.exited).toEqual({ code: interrupted, signal: null })
     await expect(fetch(`${url}/__emulator/settings`)).rejects.toThrow()
   })
 
@@ -58,11 +62,11 @@ describe.skipIf(!existsSync(cli))("codex-auth emulator (built CLI)", () => {
     const first = start([])
     const port = Number(new URL(await first.firstLine).port)
     first.child.kill("SIGINT")
-    expect(await first.exited).toEqual({ code: 0, signal: null })
+    expect(await first.exited).toEqual({ code: interrupted, signal: null })
     const again = start(["--port", String(port)])
     expect(await again.firstLine).toBe(`http://127.0.0.1:${port}`)
     again.child.kill("SIGINT")
-    expect((await again.exited).code).toBe(0)
+    expect((await again.exited).code).toBe(interrupted)
   })
 
   it("fails with a clear message when the port is held", async () => {
