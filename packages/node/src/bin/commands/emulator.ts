@@ -64,7 +64,15 @@ export const emulatorCommand = Command.make("emulator", options, (args) =>
       yield* Console.error(`codex-auth emulator: admin API at ${running.url}/__emulator/; Ctrl-C to stop`)
       return yield* Effect.never
     }).pipe(
-      // The message says what failed and what to do; the process then exits non-zero.
-      Effect.tapError((error) => Console.error(`codex-auth emulator: ${error.message}`))
+      // The message says what failed and what to do; the process then exits 1 (the root's ExitWith convention).
+      Effect.catchAll((error) =>
+        Effect.zipRight(
+          Console.error(`✗ codex-auth emulator: ${error.message}`),
+          Effect.flatMap(
+            Effect.promise(() => import("../../internal/cli/run.ts")),
+            (run) => Effect.fail(new run.ExitWith({ code: run.exitCodes.failure }))
+          )
+        )
+      )
     )
   )).pipe(Command.withDescription("Run a local emulator of auth.openai.com for tests and demos."))
