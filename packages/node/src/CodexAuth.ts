@@ -194,9 +194,9 @@ export const open = async (options: OpenOptions = {}): Promise<CodexAuth> => {
     timeout: options.loginTimeoutMillis === undefined ? undefined : Duration.millis(options.loginTimeoutMillis)
   }
   // The session's on-demand login runs in this same runtime, once it is built.
-  let runtime: ManagedRuntime.ManagedRuntime<any, any> | undefined
+  const built_: { runtime?: ManagedRuntime.ManagedRuntime<any, any> } = {}
   const loginOnDemand = Effect.suspend(() =>
-    Effect.map(Login.login(loginOptions), FacadeLogin.toOutcome).pipe(Effect.provide(runtime!))
+    Effect.map(Login.login(loginOptions), FacadeLogin.toOutcome).pipe(Effect.provide(built_.runtime!))
   )
   const loginLayers = Layer.mergeAll(
     FacadeLogin.portsLayer({ flow, noBrowser: options.openBrowser === false, interactive: options.interactive }),
@@ -219,7 +219,7 @@ export const open = async (options: OpenOptions = {}): Promise<CodexAuth> => {
     loginLayers
   )
   const managed = ManagedRuntime.make(layer)
-  runtime = managed
+  built_.runtime = managed
   const closing = new AbortController()
   let closed = false
 
