@@ -17,10 +17,10 @@ import * as Redacted from "effect/Redacted"
 import { readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
-import { codexBin, type CodexHome, execOfflineConfig, isolated, makeCodexHome } from "../support/codex.ts"
+import { codexBin, type CodexHome, execOfflineConfig, interopEnabled, makeCodexHome } from "../support/codex.ts"
 
 const bin = codexBin()
-const enabled = bin !== undefined && isolated()
+const enabled = interopEnabled("codex-interop-session")
 if (!enabled) {
   console.warn(
     "codex-interop-session: skipped — needs CODEX_BIN=$(bash scripts/setup-codex.sh) and " +

@@ -5,10 +5,10 @@
 import * as Emulator from "@codex-auth/core/Emulator"
 import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/node/testing"
 import { afterEach, describe, expect, it } from "vitest"
-import { codexBin, type CodexHome, execOfflineConfig, isolated, makeCodexHome } from "../support/codex.ts"
+import { codexBin, type CodexHome, execOfflineConfig, interopEnabled, makeCodexHome } from "../support/codex.ts"
 
 const bin = codexBin()
-const enabled = bin !== undefined && isolated()
+const enabled = interopEnabled("interop")
 if (!enabled) {
   console.warn(
     "interop: skipped — needs the Codex CLI (CODEX_BIN=$(bash scripts/setup-codex.sh)) and the loopback-only " +

@@ -19,6 +19,18 @@ export const codexBin = (): string | undefined => {
 /** True inside `scripts/netns.sh`'s loopback-only namespace, where the Codex CLI cannot reach the internet. */
 export const isolated = (): boolean => process.env.CODEX_AUTH_NETNS === "1"
 
+/**
+ * Whether the interop suites can run here. Under CI (which installs Codex and runs in the namespace) a missing
+ * prerequisite is a failure, never a silent skip.
+ */
+export const interopEnabled = (suite: string): boolean => {
+  const enabled = codexBin() !== undefined && isolated()
+  if (!enabled && process.env.CI) {
+    throw new Error(`${suite}: CI must run this against the real Codex CLI inside scripts/netns.sh`)
+  }
+  return enabled
+}
+
 export interface CodexRun {
   readonly code: number | null
   readonly signal: NodeJS.Signals | null
