@@ -171,7 +171,10 @@ export const makeApp = <A, E>(options: {
         if (host === undefined || !allowedHosts.has(host.toLowerCase())) {
           return Effect.succeed(plain(403, "Forbidden"))
         }
-        const url = new URL(request.url, `http://127.0.0.1:${options.port}`)
+        // `GET //` is a valid request line that no URL parser accepts relative to our origin.
+        const base = `http://127.0.0.1:${options.port}`
+        if (!URL.canParse(request.url, base)) return Effect.succeed(plain(400, "Bad Request"))
+        const url = new URL(request.url, base)
         switch (url.pathname) {
           case options.callbackPath:
             return callback(url.searchParams)
