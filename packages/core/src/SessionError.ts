@@ -72,7 +72,9 @@ export class WorkspaceRestricted extends Schema.TaggedError<WorkspaceRestricted>
 }
 
 /**
- * `forced_login_method`: the credentials use the other method (PROTOCOL.md §10).
+ * `forced_login_method`: the credentials use the other method (PROTOCOL.md §10). The message is the Codex CLI's:
+ * a login of the wrong method is refused before anything is saved (`during: "login"`); stored credentials of the
+ * wrong method are removed when loaded (`during: "load"`, the default).
  *
  * @since 0.1.0
  * @category errors
@@ -81,13 +83,23 @@ export class LoginMethodRestricted extends Schema.TaggedError<LoginMethodRestric
   "@codex-auth/core/LoginMethodRestricted"
 )("LoginMethodRestricted", {
   required: Schema.Literal("chatgpt", "api"),
-  removed: Schema.Boolean
+  removed: Schema.Boolean,
+  /** When the restriction struck: a login being saved, or credentials being loaded. Absent means `load`. */
+  during: Schema.optional(Schema.Literal("login", "load"))
 }) {
   override get message(): string {
-    const method = this.required === "chatgpt" ? "ChatGPT sign-in" : "an API key"
-    const removed = this.removed ? " The stored credentials were removed." : ""
-    return `Login is restricted to ${method}, and the stored credentials use the other method.${removed} ` +
-      `Sign in again with ${method}.`
+    if (this.during === "login") {
+      return this.required === "chatgpt"
+        ? "API key login is disabled. Use ChatGPT login instead."
+        : "ChatGPT login is disabled. Use API key login instead."
+    }
+    const upstream = this.required === "chatgpt"
+      ? "ChatGPT login is required, but an API key is currently being used."
+      : "API key login is required, but ChatGPT is currently being used."
+    const next = this.required === "chatgpt"
+      ? "Sign in with ChatGPT (`codex-auth login`)."
+      : "Sign in with an API key (`codex-auth login --with-api-key`)."
+    return `${upstream}${this.removed ? " Logging out." : ""} ${next}`
   }
 }
 

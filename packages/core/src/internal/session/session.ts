@@ -107,7 +107,7 @@ export const make = (
         ) {
           const removed = yield* store.remove
           current = undefined
-          return yield* new LoginMethodRestricted({ required: method, removed })
+          return yield* new LoginMethodRestricted({ required: method, removed, during: "load" })
         }
         if (loaded._tag === "ChatGpt" && forcedWorkspaceIds.length > 0) {
           const found = workspaceOf(loaded.tokenSet)
@@ -262,7 +262,7 @@ export const make = (
       Effect.gen(function*() {
         const method = options.forcedLoginMethod
         if ((method === "chatgpt" && outcome._tag === "ApiKey") || (method === "api" && outcome._tag === "ChatGpt")) {
-          return yield* new LoginMethodRestricted({ required: method, removed: false })
+          return yield* new LoginMethodRestricted({ required: method, removed: false, during: "login" })
         }
         if (outcome._tag === "ChatGpt" && forcedWorkspaceIds.length > 0) {
           const found = workspaceOf(outcome.tokenSet)
