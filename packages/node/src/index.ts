@@ -1,3 +1,4 @@
+export * as CodexAuth from "./CodexAuth.ts"
 export * as NodeBrowserOpener from "./NodeBrowserOpener.ts"
 export * as NodeCodexHome from "./NodeCodexHome.ts"
 export * as NodeEmulator from "./NodeEmulator.ts"
