@@ -2,6 +2,7 @@
 // accounts that need login or fail transiently, affinity, the explicit account, and the pool config file.
 import * as AccountPool from "@codex-auth/core/AccountPool"
 import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
+import type { NoAccountAvailable } from "@codex-auth/core/AccountPoolError"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
 import { OAuthClient } from "@codex-auth/core/OAuthClient"
@@ -209,7 +210,7 @@ describe("AccountPool health", () => {
       assert.include(error.message, "b: needs login (the refresh token was revoked)")
       assert.include(error.message, "codex-auth login --account NAME")
       assert.deepStrictEqual(
-        (error as AccountPool.NoAccountAvailable).accounts.map((a) => [a.name, a.state]),
+        (error as NoAccountAvailable).accounts.map((a) => [a.name, a.state]),
         [["a", "cooling-down"], ["b", "needs-login"], ["c", "cooling-down"]]
       )
     }))
