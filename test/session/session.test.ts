@@ -139,4 +139,39 @@ describe("Session on Node against the emulator", () => {
       assert.deepStrictEqual(yield* session.logout, { removed: true, revoke: "failed" })
       assert.isFalse(Fs.existsSync(Path.join(home, "auth.json")))
     }))
+
+  it.scopedLive("logout revokes at the issuer that minted the tokens, not the profile's; an explicit revoke URL wins", () =>
+    Effect.gen(function*() {
+      const minter = yield* startEmulator()
+      const profileIssuer = yield* startEmulator()
+      const overridden = yield* startEmulator()
+      const revokesAt = (emulator: typeof minter) =>
+        Effect.map(emulator.admin.requests, (requests) => requests.filter((r) => r.path === "/oauth/revoke").length)
+
+      const home = yield* tempCodexHome
+      writeAuthJson(home, authJsonText(yield* minter.admin.mintTokens({}), minter.url))
+      const session = yield* sessionIn(home, profileIssuer.url)
+      assert.deepStrictEqual(yield* session.logout, { removed: true, revoke: "revoked" })
+      assert.strictEqual(yield* revokesAt(minter), 1)
+      assert.strictEqual(yield* revokesAt(profileIssuer), 0)
+
+      const second = yield* tempCodexHome
+      writeAuthJson(second, authJsonText(yield* minter.admin.mintTokens({}), minter.url))
+      const withOverride = yield* Effect.flatMap(
+        Layer.build(
+          NodeSession.layer({ profile: { issuer: profileIssuer.url }, refreshRetryDelayMillis: 10 }).pipe(
+            Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(
+              new Map([
+                ["CODEX_HOME", second],
+                ["CODEX_REVOKE_TOKEN_URL_OVERRIDE", `${overridden.url}/oauth/revoke`]
+              ])
+            )))
+          )
+        ),
+        (context) => Effect.succeed(Context.get(context, Session.Session))
+      )
+      assert.deepStrictEqual(yield* withOverride.logout, { removed: true, revoke: "revoked" })
+      assert.strictEqual(yield* revokesAt(overridden), 1)
+      assert.strictEqual(yield* revokesAt(minter), 1)
+    }))
 })

@@ -70,6 +70,15 @@ export interface RefreshOptions {
 }
 
 /**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RevokeOptions {
+  /** The revoke endpoint; defaults to the profile's `revokeTokenUrl`. */
+  readonly url?: string | undefined
+}
+
+/**
  * Which token to revoke: the refresh token when there is one, else the access token.
  *
  * @since 0.1.0
@@ -162,7 +171,7 @@ export declare namespace OAuthClient {
       options?: RefreshOptions
     ) => Effect.Effect<RefreshResponse, RefreshError>
     /** Best effort, with the profile's (short) revoke timeout. */
-    readonly revoke: (input: RevokeInput) => Effect.Effect<void, RevokeFailed>
+    readonly revoke: (input: RevokeInput, options?: RevokeOptions) => Effect.Effect<void, RevokeFailed>
     readonly requestDeviceCode: () => Effect.Effect<DeviceCode, RequestDeviceCodeError>
     /** One poll, no waiting. */
     readonly pollDeviceCode: (code: DeviceCode) => Effect.Effect<DevicePoll, PollDeviceCodeError>

@@ -228,7 +228,10 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
       }
     )
 
-    const revoke = Effect.fn("OAuthClient.revoke")(function*(input: OAuthClient.RevokeInput) {
+    const revoke = Effect.fn("OAuthClient.revoke")(function*(
+      input: OAuthClient.RevokeInput,
+      options?: OAuthClient.RevokeOptions
+    ) {
       const [token, body] = "refreshToken" in input
         ? [
           input.refreshToken,
@@ -241,7 +244,7 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
         : [input.accessToken, { token: Redacted.value(input.accessToken), token_type_hint: "access_token" }] as const
       const response = yield* send(
         "revoke",
-        post(profile.revokeTokenUrl).pipe(HttpClientRequest.bodyUnsafeJson(body)),
+        post(options?.url ?? profile.revokeTokenUrl).pipe(HttpClientRequest.bodyUnsafeJson(body)),
         profile.revokeTimeout
       ).pipe(Effect.mapError((error) => new RevokeFailed({ detail: error.detail })))
       if (!isOk(response.status)) {

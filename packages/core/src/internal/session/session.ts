@@ -157,6 +157,22 @@ export const make = (
       })
     }
 
+    // Revoke where the tokens came from, like refresh: a token minted by another issuer (an emulator, a company
+    // issuer) is never sent to the profile's. Upstream 0.169 revokes at the default issuer; an explicit revoke URL
+    // (CODEX_REVOKE_TOKEN_URL_OVERRIDE, folded into the profile) still wins.
+    const revokeOptions = (
+      provenance: Option.Option<{ readonly issuer: string }>
+    ): { readonly url: string } | undefined => {
+      if (trimSlashes(profile.revokeTokenUrl) !== `${trimSlashes(profile.issuer)}/oauth/revoke`) return undefined
+      return Option.match(provenance, {
+        onNone: () => undefined,
+        onSome: ({ issuer }) =>
+          trimSlashes(issuer) === trimSlashes(profile.issuer)
+            ? undefined
+            : { url: `${trimSlashes(issuer)}/oauth/revoke` }
+      })
+    }
+
     const rememberPermanent = (refreshToken: Redacted.Redacted<string>, error: RefreshTokenRejected) =>
       Effect.sync(() => {
         permanentFailure = { refreshToken: Redacted.value(refreshToken), error }
@@ -289,16 +305,18 @@ export const make = (
             : { _tag: "ApiKey", apiKey: outcome.apiKey, document, bearer: outcome.apiKey }
           current = next
           permanentFailure = undefined
-          const oldRefresh = Option.flatMap(previous, (doc) => Option.map(doc.tokens, (tokens) => tokens.refreshToken))
           const superseded = Option.filter(
-            oldRefresh,
-            (old) => outcome._tag === "ApiKey" || !secretEquals(old, outcome.tokenSet.refreshToken)
+            Option.flatMap(previous, (doc) => doc.tokens),
+            (old) => outcome._tag === "ApiKey" || !secretEquals(old.refreshToken, outcome.tokenSet.refreshToken)
           )
           return { next, superseded }
         })))
         // Re-login replaces a refresh token: revoke the old one (best effort, after the new one is safe).
         if (Option.isSome(superseded)) {
-          yield* oauth.revoke({ refreshToken: superseded.value }).pipe(Effect.ignore)
+          yield* oauth.revoke(
+            { refreshToken: superseded.value.refreshToken },
+            revokeOptions(superseded.value.oauthProvenance)
+          ).pipe(Effect.ignore)
         }
         return next
       })
@@ -401,7 +419,10 @@ export const make = (
       const tokens = Option.flatMap(document, (doc) => doc.tokens)
       let revoke: Session.LogoutResult["revoke"] = "skipped"
       if (Option.isSome(tokens)) {
-        revoke = yield* oauth.revoke({ refreshToken: tokens.value.refreshToken }).pipe(
+        revoke = yield* oauth.revoke(
+          { refreshToken: tokens.value.refreshToken },
+          revokeOptions(tokens.value.oauthProvenance)
+        ).pipe(
           Effect.as("revoked" as const),
           Effect.orElseSucceed(() => "failed" as const)
         )
