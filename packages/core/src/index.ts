@@ -1,3 +1,7 @@
+export * as AccountPool from "./AccountPool.ts"
+export * as AccountPoolConfig from "./AccountPoolConfig.ts"
+export * as AccountPoolError from "./AccountPoolError.ts"
+export * as ApiKeyAuth from "./ApiKeyAuth.ts"
 export * as AuthJson from "./AuthJson.ts"
 export * as AuthorizeUrl from "./AuthorizeUrl.ts"
 export * as BrowserFlow from "./BrowserFlow.ts"
