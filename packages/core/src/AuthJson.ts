@@ -13,6 +13,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as read from "./internal/authJsonRead.ts"
 import * as syntax from "./internal/authJsonSyntax.ts"
 import * as timestamp from "./internal/authJsonTimestamp.ts"
 import * as Jwt from "./Jwt.ts"
@@ -134,7 +135,7 @@ export interface AuthDocument {
  * @since 0.1.0
  */
 export const resolvedMode = (document: AuthDocument): AuthMode =>
-  Option.getOrElse(document.authMode, () => Option.isSome(document.openaiApiKey) ? "apikey" : "chatgpt")
+  read.resolvedMode(Option.getOrUndefined(document.authMode), Option.isSome(document.openaiApiKey))
 
 /**
  * The document an API-key login writes: `{"auth_mode":"apikey","OPENAI_API_KEY":"sk-…"}`.
@@ -155,14 +156,15 @@ export const fromApiKey = (apiKey: Redacted.Redacted<string>): AuthDocument => (
  * @since 0.1.0
  */
 export const lastRefreshMillis = (document: AuthDocument): Option.Option<number> =>
-  Option.flatMap(document.lastRefresh, timestamp.parseTimestamp)
+  Option.flatMap(document.lastRefresh, (text) => Option.fromNullable(timestamp.parseTimestamp(text)))
 
 /**
  * Reads an RFC 3339 timestamp as epoch milliseconds.
  *
  * @since 0.1.0
  */
-export const parseTimestamp: (text: string) => Option.Option<number> = timestamp.parseTimestamp
+export const parseTimestamp = (text: string): Option.Option<number> =>
+  Option.fromNullable(timestamp.parseTimestamp(text))
 
 /**
  * Formats epoch milliseconds as this project writes `last_refresh`: RFC 3339 in UTC with millisecond precision
@@ -177,146 +179,22 @@ export const formatTimestamp: (epochMillis: number) => string = timestamp.format
 // reading
 // ---------------------------------------------------------------------------------------------------------------
 
-class Invalid {
-  constructor(readonly reason: string) {}
-}
-
-const describe = (value: Json): string => {
-  if (value === null) return "null"
-  if (typeof value === "boolean") return "a boolean"
-  if (typeof value === "string") return "a string"
-  switch (value._tag) {
-    case "JsonNumber":
-      return "a number"
-    case "JsonArray":
-      return "an array"
-    case "JsonObject":
-      return "an object"
-  }
-}
-
-const isObject = (value: Json): value is JsonObject =>
-  typeof value === "object" && value !== null && value._tag === "JsonObject"
-
-/** Splits an object into its known keys (each at most once) and the rest, in order. */
-const fields = (
-  object: JsonObject,
-  known: ReadonlyArray<string>,
-  where: string
-): Either.Either<{ readonly known: ReadonlyMap<string, Json>; readonly unknown: UnknownFields }, Invalid> => {
-  const found = new Map<string, Json>()
-  const unknown: Array<readonly [string, Json]> = []
-  for (const entry of object.entries) {
-    const [key, value] = entry
-    if (!known.includes(key)) {
-      unknown.push(entry)
-    } else if (found.has(key)) {
-      return Either.left(new Invalid(`"${where}${key}" appears more than once`))
-    } else {
-      found.set(key, value)
-    }
-  }
-  return Either.right({ known: found, unknown })
-}
-
-/** A string field; `null` and absence both mean none. */
-const optionalString = (
-  map: ReadonlyMap<string, Json>,
-  key: string,
-  where: string
-): Either.Either<Option.Option<string>, Invalid> => {
-  const value = map.get(key)
-  if (value === undefined || value === null) return Either.right(Option.none())
-  if (typeof value === "string") return Either.right(Option.some(value))
-  return Either.left(new Invalid(`"${where}${key}" must be a string or null, but it is ${describe(value)}`))
-}
-
-const requiredString = (
-  map: ReadonlyMap<string, Json>,
-  key: string,
-  where: string
-): Either.Either<string, Invalid> => {
-  const value = map.get(key)
-  if (value === undefined) return Either.left(new Invalid(`"${where}${key}" is missing`))
-  if (typeof value === "string") return Either.right(value)
-  return Either.left(new Invalid(`"${where}${key}" must be a string, but it is ${describe(value)}`))
-}
-
-const optionalObject = (
-  map: ReadonlyMap<string, Json>,
-  key: string,
-  where: string
-): Either.Either<Option.Option<JsonObject>, Invalid> => {
-  const value = map.get(key)
-  if (value === undefined || value === null) return Either.right(Option.none())
-  if (isObject(value)) return Either.right(Option.some(value))
-  return Either.left(new Invalid(`"${where}${key}" must be an object or null, but it is ${describe(value)}`))
-}
-
-const PROVENANCE_KEYS = ["issuer", "client_id"]
-const TOKEN_KEYS = ["id_token", "access_token", "refresh_token", "oauth_provenance", "login_owner_id", "account_id"]
-const DOCUMENT_KEYS = ["auth_mode", "OPENAI_API_KEY", "tokens", "last_refresh"]
-
-const readProvenance = (object: JsonObject): Either.Either<OAuthProvenance, Invalid> =>
-  Either.gen(function*() {
-    const where = "tokens.oauth_provenance."
-    const { known, unknown } = yield* fields(object, PROVENANCE_KEYS, where)
-    const issuer = yield* requiredString(known, "issuer", where)
-    const clientId = yield* requiredString(known, "client_id", where)
-    return { issuer, clientId, unknownFields: unknown }
-  })
-
-const readTokens = (object: JsonObject): Either.Either<AuthTokens, Invalid> =>
-  Either.gen(function*() {
-    const where = "tokens."
-    const { known, unknown } = yield* fields(object, TOKEN_KEYS, where)
-    const idToken = yield* requiredString(known, "id_token", where)
-    const idTokenInfo = yield* Either.mapLeft(
-      Jwt.decodeIdTokenEither(idToken),
-      (error) => new Invalid(`"tokens.id_token" is not a valid JWT (${error.part}: ${error.reason})`)
-    )
-    const accessToken = yield* requiredString(known, "access_token", where)
-    const refreshToken = yield* requiredString(known, "refresh_token", where)
-    const provenanceObject = yield* optionalObject(known, "oauth_provenance", where)
-    const oauthProvenance = Option.isSome(provenanceObject)
-      ? Option.some(yield* readProvenance(provenanceObject.value))
-      : Option.none()
-    const loginOwnerId = yield* optionalString(known, "login_owner_id", where)
-    const accountId = yield* optionalString(known, "account_id", where)
-    return {
-      idToken: Redacted.make(idToken),
-      idTokenInfo,
-      accessToken: Redacted.make(accessToken),
-      refreshToken: Redacted.make(refreshToken),
-      oauthProvenance,
-      loginOwnerId,
-      accountId,
-      unknownFields: unknown
-    }
-  })
-
-const readDocument = (root: Json): Either.Either<AuthDocument, Invalid> =>
-  Either.gen(function*() {
-    if (!isObject(root)) {
-      return yield* Either.left(new Invalid(`the top level must be a JSON object, but it is ${describe(root)}`))
-    }
-    const { known, unknown } = yield* fields(root, DOCUMENT_KEYS, "")
-    const authMode = yield* optionalString(known, "auth_mode", "")
-    const openaiApiKey = yield* optionalString(known, "OPENAI_API_KEY", "")
-    const tokensObject = yield* optionalObject(known, "tokens", "")
-    const tokens = Option.isSome(tokensObject) ? Option.some(yield* readTokens(tokensObject.value)) : Option.none()
-    const lastRefresh = yield* optionalString(known, "last_refresh", "")
-    if (Option.isSome(lastRefresh) && Option.isNone(timestamp.parseTimestamp(lastRefresh.value))) {
-      return yield* Either.left(new Invalid(`"last_refresh" must be an RFC 3339 timestamp`))
-    }
-    return {
-      authMode,
-      openaiApiKey: Option.map(openaiApiKey, Redacted.make),
-      tokens,
-      lastRefresh,
-      unknownFields: unknown
-    }
-  })
+const toDocument = (plain: read.PlainDocument): AuthDocument => ({
+  authMode: Option.fromNullable(plain.authMode),
+  openaiApiKey: Option.map(Option.fromNullable(plain.openaiApiKey), Redacted.make),
+  tokens: Option.map(Option.fromNullable(plain.tokens), (tokens) => ({
+    idToken: Redacted.make(tokens.idToken),
+    idTokenInfo: Jwt.fromPlainClaims(tokens.idTokenClaims),
+    accessToken: Redacted.make(tokens.accessToken),
+    refreshToken: Redacted.make(tokens.refreshToken),
+    oauthProvenance: Option.fromNullable(tokens.oauthProvenance),
+    loginOwnerId: Option.fromNullable(tokens.loginOwnerId),
+    accountId: Option.fromNullable(tokens.accountId),
+    unknownFields: tokens.unknownFields
+  })),
+  lastRefresh: Option.fromNullable(plain.lastRefresh),
+  unknownFields: plain.unknownFields
+})
 
 /**
  * Options of {@link parse}.
@@ -333,11 +211,13 @@ export interface ParseOptions {
  *
  * @since 0.1.0
  */
-export const parseEither = (text: string, options: ParseOptions): Either.Either<AuthDocument, AuthFileInvalid> =>
-  Either.mapLeft(
-    Either.flatMap(Either.mapLeft(syntax.parse(text), (reason) => new Invalid(reason)), readDocument),
-    (invalid) => new AuthFileInvalid({ path: options.path, reason: invalid.reason })
-  )
+export const parseEither = (text: string, options: ParseOptions): Either.Either<AuthDocument, AuthFileInvalid> => {
+  // The reading itself is plain code shared with the Effect-free `StoredAuth`; secrets are wrapped right here.
+  const plain = read.read(text)
+  return plain.ok
+    ? Either.right(toDocument(plain.value))
+    : Either.left(new AuthFileInvalid({ path: options.path, reason: plain.error }))
+}
 
 /**
  * Reads the text of an `auth.json`.

@@ -7,6 +7,7 @@
 import * as Headers from "@effect/platform/Headers"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as rules from "./internal/plainRules.ts"
 
 /**
  * The ChatGPT backend the tokens are for.
@@ -42,17 +43,13 @@ export interface UserAgentInfo {
   readonly terminal: string
 }
 
-// Header values must be visible ASCII; Codex replaces anything else the same way.
-const sanitize = (value: string): string => value.replace(/[^\x20-\x7e]/g, "_")
-
 /**
  * `{originator}/{version} ({os} {os_version}; {arch}) {terminal}`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const userAgent = (info: UserAgentInfo): string =>
-  sanitize(`${info.originator}/${info.version} (${info.os} ${info.osVersion}; ${info.arch}) ${info.terminal}`.trim())
+export const userAgent = (info: UserAgentInfo): string => rules.userAgent(info)
 
 /**
  * @since 0.1.0

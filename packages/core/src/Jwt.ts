@@ -104,57 +104,37 @@ export interface AccessTokenInfo extends Claims {}
  *
  * @since 0.1.0
  */
-export const authClaim = "https://api.openai.com/auth" as const
+export const authClaim: typeof internal.authClaim = internal.authClaim
 
 /**
  * The namespaced claim that carries the profile (the `email` fallback).
  *
  * @since 0.1.0
  */
-export const profileClaim = "https://api.openai.com/profile" as const
+export const profileClaim: typeof internal.profileClaim = internal.profileClaim
 
 const isKnownPlan = (raw: string): raw is KnownPlan => (knownPlans as ReadonlyArray<string>).includes(raw)
 
-const ClaimObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
-const Seconds = Schema.Number.pipe(Schema.finite())
-const Plan = Schema.String.pipe(
-  Schema.transform(
-    Schema.Struct({ plan: Schema.Literal(...knownPlans, "unknown"), raw: Schema.String }),
-    {
-      strict: true,
-      decode: (raw) => ({ plan: isKnownPlan(raw) ? raw : "unknown" as const, raw }),
-      encode: ({ raw }) => raw
-    }
-  )
-)
-
-// A claim of the wrong type is treated as absent: one odd claim must not make the whole token unusable.
-const claim = <A, I>(schema: Schema.Schema<A, I>, object: Option.Option<Record<string, unknown>>, key: string) =>
-  Option.flatMap(object, (record) =>
-    Object.prototype.hasOwnProperty.call(record, key)
-      ? Schema.decodeUnknownOption(schema)(record[key])
-      : Option.none())
-
-const claimsOf = (payload: Record<string, unknown>): Claims => {
-  const top = Option.some(payload)
-  const auth = claim(ClaimObject, top, authClaim)
-  const profile = claim(ClaimObject, top, profileClaim)
-  return {
-    email: Option.orElse(claim(Schema.String, top, "email"), () => claim(Schema.String, profile, "email")),
-    chatgptAccountId: claim(Schema.String, auth, "chatgpt_account_id"),
-    chatgptPlanType: claim(Plan, auth, "chatgpt_plan_type"),
-    chatgptUserId: Option.orElse(
-      claim(Schema.String, auth, "chatgpt_user_id"),
-      () => claim(Schema.String, auth, "user_id")
-    ),
-    organizationId: claim(Schema.String, auth, "organization_id"),
-    projectId: claim(Schema.String, auth, "project_id"),
-    completedPlatformOnboarding: claim(Schema.Boolean, auth, "completed_platform_onboarding"),
-    isOrgOwner: claim(Schema.Boolean, auth, "is_org_owner"),
-    chatgptAccountIsFedramp: claim(Schema.Boolean, auth, "chatgpt_account_is_fedramp"),
-    exp: claim(Seconds, top, "exp")
-  }
-}
+/**
+ * The plain claims (the one reading of them, shared with the Effect-free `StoredAuth`) as `Option`s.
+ *
+ * @since 0.1.0
+ */
+export const fromPlainClaims = (plain: internal.PlainClaims): Claims => ({
+  email: Option.fromNullable(plain.email),
+  chatgptAccountId: Option.fromNullable(plain.chatgptAccountId),
+  chatgptPlanType: Option.map(
+    Option.fromNullable(plain.chatgptPlanType),
+    (raw): PlanType => ({ plan: isKnownPlan(raw) ? raw : "unknown", raw })
+  ),
+  chatgptUserId: Option.fromNullable(plain.chatgptUserId),
+  organizationId: Option.fromNullable(plain.organizationId),
+  projectId: Option.fromNullable(plain.projectId),
+  completedPlatformOnboarding: Option.fromNullable(plain.completedPlatformOnboarding),
+  isOrgOwner: Option.fromNullable(plain.isOrgOwner),
+  chatgptAccountIsFedramp: Option.fromNullable(plain.chatgptAccountIsFedramp),
+  exp: Option.fromNullable(plain.exp)
+})
 
 const reveal = (token: string | Redacted.Redacted<string>): string =>
   Redacted.isRedacted(token) ? Redacted.value(token) : token
@@ -167,11 +147,12 @@ const reveal = (token: string | Redacted.Redacted<string>): string =>
 export const decodeClaimsEither = (
   token: string | Redacted.Redacted<string>,
   name: string
-): Either.Either<Claims, JwtMalformed> =>
-  Either.match(internal.decodeCompact(reveal(token)), {
-    onLeft: (problem) => Either.left(new JwtMalformed({ token: name, part: problem.part, reason: problem.reason })),
-    onRight: (decoded) => Either.right(claimsOf(decoded.payload))
-  })
+): Either.Either<Claims, JwtMalformed> => {
+  const decoded = internal.decodeClaims(reveal(token))
+  return decoded.ok
+    ? Either.right(fromPlainClaims(decoded.value))
+    : Either.left(new JwtMalformed({ token: name, part: decoded.error.part, reason: decoded.error.reason }))
+}
 
 /**
  * Decodes an id token's claims.

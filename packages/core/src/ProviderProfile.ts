@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as rules from "./internal/plainRules.ts"
 
 /**
  * @since 0.1.0
@@ -71,7 +72,7 @@ export const defaultScopes: ReadonlyArray<string> = [
  * @since 0.1.0
  * @category constants
  */
-export const defaultOriginator: string = "codex_cli_rs"
+export const defaultOriginator: string = rules.defaultOriginator
 
 /**
  * The version of the Codex CLI whose wire behaviour this project matches.
@@ -79,7 +80,7 @@ export const defaultOriginator: string = "codex_cli_rs"
  * @since 0.1.0
  * @category constants
  */
-export const codexVersion: string = "0.169.0"
+export const codexVersion: string = rules.codexVersion
 
 /**
  * @since 0.1.0

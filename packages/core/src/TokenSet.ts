@@ -10,6 +10,7 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as AuthJson from "./AuthJson.ts"
+import * as rules from "./internal/plainRules.ts"
 import * as Jwt from "./Jwt.ts"
 
 /**
@@ -70,7 +71,7 @@ export interface RefreshedTokens {
  *
  * @since 0.1.0
  */
-export const refreshSkewMillis: number = 5 * 60 * 1000
+export const refreshSkewMillis: number = rules.refreshSkewMillis
 
 /**
  * Without a readable `exp`, refresh when `last_refresh` is older than this (8 days, Codex's
@@ -78,7 +79,7 @@ export const refreshSkewMillis: number = 5 * 60 * 1000
  *
  * @since 0.1.0
  */
-export const refreshIntervalMillis: number = 8 * 24 * 60 * 60 * 1000
+export const refreshIntervalMillis: number = rules.refreshIntervalMillis
 
 const accessTokenClaims = (accessToken: Redacted.Redacted<string>): Option.Option<Jwt.AccessTokenInfo> =>
   Either.getRight(Jwt.decodeAccessTokenEither(accessToken))
@@ -270,14 +271,11 @@ export const toAuthDocument = (
  * @since 0.1.0
  */
 export const needsRefresh = (tokenSet: TokenSet, nowMillis: number): boolean =>
-  Option.match(tokenSet.accessTokenExpiresAt, {
-    onSome: (expiresAtMillis) => expiresAtMillis - nowMillis <= refreshSkewMillis,
-    onNone: () =>
-      Option.match(tokenSet.lastRefresh, {
-        onSome: (lastRefresh) => nowMillis - lastRefresh > refreshIntervalMillis,
-        onNone: () => true
-      })
-  })
+  rules.needsRefresh(
+    Option.getOrUndefined(tokenSet.accessTokenExpiresAt),
+    Option.getOrUndefined(tokenSet.lastRefresh),
+    nowMillis
+  )
 
 /**
  * Whether two token sets belong to the same ChatGPT account (used before adopting tokens another process stored).

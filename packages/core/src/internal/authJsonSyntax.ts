@@ -1,7 +1,7 @@
 // A small JSON reader and writer for auth.json that keeps what `JSON.parse` would lose: the order and duplicates of
 // object keys, and the exact text of numbers (an unknown field holding 12345678901234567890 survives a rewrite).
 // Its error reasons give a position only: the parser's own messages would quote the file, and the file holds tokens.
-import * as Either from "effect/Either"
+// Plain TypeScript (no `effect`): the startup fast paths parse auth.json with this code too.
 import type { Json, JsonObject } from "../AuthJson.ts"
 
 /** serde_json's default recursion limit: deeper documents are rejected by Codex too. */
@@ -13,7 +13,9 @@ class SyntaxProblem {
 
 const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 
-export const parse = (text: string): Either.Either<Json, string> => {
+export const parse = (
+  text: string
+): { readonly ok: true; readonly value: Json } | { readonly ok: false; readonly error: string } => {
   let index = text.charCodeAt(0) === 0xfeff ? 1 : 0
 
   const position = (at: number): string => {
@@ -181,13 +183,13 @@ export const parse = (text: string): Either.Either<Json, string> => {
 
   try {
     skipWhitespace()
-    if (index >= text.length) return Either.left("the file is empty")
+    if (index >= text.length) return { ok: false, error: "the file is empty" }
     const value = parseValue(0)
     skipWhitespace()
     if (index < text.length) fail("invalid JSON: unexpected text after the document")
-    return Either.right(value)
+    return { ok: true, value }
   } catch (error) {
-    if (error instanceof SyntaxProblem) return Either.left(error.reason)
+    if (error instanceof SyntaxProblem) return { ok: false, error: error.reason }
     throw error
   }
 }

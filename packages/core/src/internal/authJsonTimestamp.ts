@@ -1,15 +1,15 @@
 // `last_refresh` is a chrono `DateTime<Utc>` on the Codex side: RFC 3339, written in UTC with `Z` and as many
 // fractional digits as needed (none, 3, 6 or 9), read with any offset.
-import * as Option from "effect/Option"
+// Plain TypeScript (no `effect`): the startup fast paths read `last_refresh` with this code too.
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
 
 const daysInMonth = (year: number, month: number): number => new Date(Date.UTC(year, month, 0)).getUTCDate()
 
 /** Epoch milliseconds of an RFC 3339 timestamp (sub-millisecond digits truncated), or none when it is not one. */
-export const parseTimestamp = (text: string): Option.Option<number> => {
+export const parseTimestamp = (text: string): number | undefined => {
   const match = RFC3339.exec(text)
-  if (match === null) return Option.none()
+  if (match === null) return undefined
   const [, y, mo, d, h, mi, s, fraction, , sign, offsetHours, offsetMinutes] = match
   const year = Number(y)
   const month = Number(mo)
@@ -21,12 +21,12 @@ export const parseTimestamp = (text: string): Option.Option<number> => {
   if (
     month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 ||
     Number(s) > 60
-  ) return Option.none()
+  ) return undefined
   let offset = 0
   if (sign !== undefined) {
     const oh = Number(offsetHours)
     const om = Number(offsetMinutes)
-    if (oh > 23 || om > 59) return Option.none()
+    if (oh > 23 || om > 59) return undefined
     offset = (sign === "-" ? -1 : 1) * (oh * 60 + om) * 60_000
   }
   const millis = fraction === undefined ? 0 : Number(fraction.slice(0, 3).padEnd(3, "0"))
@@ -34,7 +34,7 @@ export const parseTimestamp = (text: string): Option.Option<number> => {
   // setUTCFullYear keeps years 0..99 literal, where Date.UTC would map them to 1900..1999.
   date.setUTCFullYear(year, month - 1, day)
   date.setUTCHours(hour, minute, second, millis)
-  return Option.some(date.getTime() - offset)
+  return date.getTime() - offset
 }
 
 const pad = (value: number, width: number): string => String(value).padStart(width, "0")

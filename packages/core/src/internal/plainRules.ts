@@ -1,0 +1,38 @@
+// Small rules in plain TypeScript (no `effect`), so the Effect modules and the startup fast paths (`StoredAuth`)
+// share one implementation: the §9 refresh rule, the §11 User-Agent and the profile's defaults.
+
+export const refreshSkewMillis = 5 * 60 * 1000
+
+export const refreshIntervalMillis = 8 * 24 * 60 * 60 * 1000
+
+/**
+ * §9: refresh when the access token's `exp` is within 5 minutes (or past); without a readable `exp`, when
+ * `last_refresh` is more than 8 days old; with neither, refresh.
+ */
+export const needsRefresh = (
+  expiresAtMillis: number | undefined,
+  lastRefreshMillis: number | undefined,
+  nowMillis: number
+): boolean => {
+  if (expiresAtMillis !== undefined) return expiresAtMillis - nowMillis <= refreshSkewMillis
+  if (lastRefreshMillis !== undefined) return nowMillis - lastRefreshMillis > refreshIntervalMillis
+  return true
+}
+
+export const defaultOriginator = "codex_cli_rs"
+
+export const codexVersion = "0.169.0"
+
+// Header values must be visible ASCII; Codex replaces anything else the same way.
+const sanitize = (value: string): string => value.replace(/[^\x20-\x7e]/g, "_")
+
+/** `{originator}/{version} ({os} {os_version}; {arch}) {terminal}`. */
+export const userAgent = (info: {
+  readonly originator: string
+  readonly version: string
+  readonly os: string
+  readonly osVersion: string
+  readonly arch: string
+  readonly terminal: string
+}): string =>
+  sanitize(`${info.originator}/${info.version} (${info.os} ${info.osVersion}; ${info.arch}) ${info.terminal}`.trim())
