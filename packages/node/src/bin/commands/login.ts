@@ -9,6 +9,14 @@ type Flow = "auto" | "browser" | "device" | "paste"
 
 const flows: ReadonlyArray<Flow> = ["auto", "browser", "device", "paste"]
 
+/** `--pool FILE`: the account pool's config (shared with `accounts`). */
+export const pool: Options.Options<Option.Option<string>> = Options.file("pool").pipe(
+  Options.withDescription(
+    "The account pool's config file (default: $CODEX_AUTH_POOL, else ~/.codex/codex-auth-pool.json)."
+  ),
+  Options.optional
+)
+
 const options = {
   flow: Options.choice("flow", flows).pipe(
     Options.withDescription(
@@ -33,6 +41,26 @@ const options = {
     Options.withDescription("Allowed ChatGPT workspace id (repeatable); another workspace's login is not saved."),
     Options.repeated
   ),
+  withApiKey: Options.boolean("with-api-key").pipe(
+    Options.withDescription(
+      "Save an OpenAI API key instead of signing in with ChatGPT. The key is read from stdin, never from the " +
+        "command line: `printenv OPENAI_API_KEY | codex-auth login --with-api-key`."
+    )
+  ),
+  withAccessToken: Options.boolean("with-access-token").pipe(
+    Options.withDescription(
+      "Not supported yet (Codex's Agent Identity tokens are verified against keys only chatgpt.com serves); " +
+        "refused with exit code 2. Use ChatGPT sign-in or --with-api-key."
+    )
+  ),
+  account: Options.text("account").pipe(
+    Options.withDescription(
+      "Sign in a named account of the account pool (created if new; its CODEX_HOME defaults to accounts/NAME " +
+        "beside the pool file, or --codex-home). Works with --with-api-key."
+    ),
+    Options.optional
+  ),
+  pool,
   ...common
 }
 
@@ -50,6 +78,10 @@ export const loginCommand = Command.make("login", options, (args) =>
       flow: args.deviceAuth ? "device" : args.flow,
       noBrowser: args.noBrowser,
       port,
-      workspaces: args.workspaces
+      workspaces: args.workspaces,
+      withApiKey: args.withApiKey,
+      withAccessToken: args.withAccessToken,
+      account: Option.getOrUndefined(args.account),
+      pool: Option.getOrUndefined(args.pool)
     })
   })).pipe(Command.withDescription("Sign in with ChatGPT and save the credentials where the Codex CLI reads them."))

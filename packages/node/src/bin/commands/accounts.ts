@@ -1,0 +1,42 @@
+// `codex-auth accounts`: the account pool, listed. Its machinery is loaded only when this command runs.
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { pool } from "./login.ts"
+import { issuer, json, verbose } from "./options.ts"
+
+const options = {
+  pool,
+  check: Options.boolean("check").pipe(
+    Options.withDescription(
+      "Ask every account for a token first (refreshing where due), so the health column shows expired, revoked or " +
+        "failing refresh tokens; without it, health is what the stores show."
+    )
+  ),
+  issuer,
+  json,
+  verbose
+}
+
+export const accountsCommand = Command.make(
+  "accounts",
+  options,
+  (args) =>
+    Effect.flatMap(Effect.promise(() => import("../../internal/cli/accounts.ts")), (cli) =>
+      cli.accounts({
+        pool: Option.getOrUndefined(args.pool),
+        check: args.check,
+        issuer: Option.getOrUndefined(args.issuer),
+        json: args.json,
+        verbose: args.verbose
+      }))
+).pipe(
+  Command.withDescription(
+    "List the accounts of the account pool ($CODEX_AUTH_POOL or --pool, else ~/.codex/codex-auth-pool.json): " +
+      "mode, email, plan, account id, token expiry and health. The pool file is JSON: " +
+      `{"strategy": "round-robin" | "fill-first" | "least-recently-limited", "accounts": [{"name": "work", ` +
+      `"codexHome": "accounts/work"}]}; add accounts with \`codex-auth login --account NAME\`. Exits 0 when at ` +
+      "least one account can serve, 1 otherwise."
+  )
+)
