@@ -8,6 +8,7 @@ import * as EmulatorAdmin from "@codex-auth/core/EmulatorAdmin"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 
 /** @since 0.1.0 */
@@ -26,23 +27,50 @@ export interface RunningEmulator {
 }
 
 /**
+ * The emulator could not listen on the requested port (as the Node emulator reports it).
+ *
+ * @since 0.1.0
+ */
+export class EmulatorServeError extends Schema.TaggedError<EmulatorServeError>()("EmulatorServeError", {
+  port: Schema.Number,
+  reason: Schema.String
+}) {
+  override get message(): string {
+    return `The emulator could not listen on 127.0.0.1:${this.port}: ${this.reason}. ` +
+      `Choose another port, or use port 0 for a free one.`
+  }
+}
+
+/**
  * Starts the emulator on 127.0.0.1 for the lifetime of the scope (the server is shut down when it closes).
  *
  * @since 0.1.0
  */
-export const serve = (options: ServeOptions = {}): Effect.Effect<RunningEmulator, never, Scope.Scope> =>
+export const serve = (
+  options: ServeOptions = {}
+): Effect.Effect<RunningEmulator, EmulatorServeError, Scope.Scope> =>
   Effect.gen(function*() {
     const emulator = yield* Emulator.make(options)
     const handler = HttpApp.toWebHandler(emulator.app)
     const server = yield* Effect.acquireRelease(
       // Deno.serve is listening when it returns.
-      Effect.sync((): Deno.HttpServer<Deno.NetAddr> =>
-        Deno.serve({
-          hostname: "127.0.0.1",
-          port: options.port ?? 0,
-          onListen: () => {}
-        }, (request: Request): Promise<Response> => handler(request))
-      ),
+      Effect.try({
+        try: (): Deno.HttpServer<Deno.NetAddr> =>
+          Deno.serve({
+            hostname: "127.0.0.1",
+            port: options.port ?? 0,
+            onListen: () => {}
+          }, (request: Request): Promise<Response> => handler(request)),
+        catch: (cause) =>
+          new EmulatorServeError({
+            port: options.port ?? 0,
+            reason: cause instanceof Deno.errors.AddrInUse
+              ? "the port is already in use"
+              : cause instanceof Deno.errors.PermissionDenied
+              ? "permission denied"
+              : "the server failed to start"
+          })
+      }),
       (server) => Effect.promise(() => server.shutdown())
     )
     const url = `http://127.0.0.1:${server.addr.port}`

@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as assert from "../../../test/shared/assert.ts"
 import * as DenoBrowserOpener from "../src/DenoBrowserOpener.ts"
+import * as DenoEmulator from "../src/DenoEmulator.ts"
 import * as DenoHttpClient from "../src/DenoHttpClient.ts"
 import * as DenoRuntimeFacts from "../src/DenoRuntimeFacts.ts"
 import * as DenoSecretFile from "../src/DenoSecretFile.ts"
@@ -401,4 +402,13 @@ test("http client: NO_PROXY matching (suffixes, leading dots, ports, *)", () =>
     assert.isFalse(bypassesProxy("example.com:8443", url("https://example.com/")))
     assert.isTrue(bypassesProxy("*", url("https://anything/")))
     assert.isFalse(bypassesProxy("", url("https://anything/")))
+  }))
+
+test("emulator on Deno.serve: a port in use is a typed error naming the port (as on Node)", () =>
+  Effect.gen(function*() {
+    const first = yield* DenoEmulator.serve()
+    const error = yield* Effect.flip(DenoEmulator.serve({ port: first.port }))
+    assert.equal(error._tag, "EmulatorServeError")
+    assert.include(error.message, `127.0.0.1:${first.port}`)
+    assert.include(error.message, "already in use")
   }))
