@@ -31,6 +31,8 @@ export interface RunningEmulator {
  *
  * @since 0.1.0
  */
+// The Schema.TaggedError pattern of the whole code base (core included); JSR's fast check cannot infer it.
+// deno-lint-ignore no-slow-types
 export class EmulatorServeError extends Schema.TaggedError<EmulatorServeError>()("EmulatorServeError", {
   port: Schema.Number,
   reason: Schema.String
