@@ -31,12 +31,17 @@ export interface RunningEmulator {
  *
  * @since 0.1.0
  */
-// The Schema.TaggedError pattern of the whole code base (core included); JSR's fast check cannot infer it.
-// deno-lint-ignore no-slow-types
-export class EmulatorServeError extends Schema.TaggedError<EmulatorServeError>()("EmulatorServeError", {
-  port: Schema.Number,
-  reason: Schema.String
-}) {
+const EmulatorServeErrorBase: Schema.TaggedErrorClass<
+  EmulatorServeError,
+  "EmulatorServeError",
+  {
+    readonly _tag: Schema.tag<"EmulatorServeError">
+    readonly port: typeof Schema.Number
+    readonly reason: typeof Schema.String
+  }
+> = Schema.TaggedError<EmulatorServeError>()("EmulatorServeError", { port: Schema.Number, reason: Schema.String })
+
+export class EmulatorServeError extends EmulatorServeErrorBase {
   override get message(): string {
     return `The emulator could not listen on 127.0.0.1:${this.port}: ${this.reason}. ` +
       `Choose another port, or use port 0 for a free one.`
