@@ -72,13 +72,11 @@ export interface Input {
  * @since 0.1.0
  * @category constructors
  */
-export const make = (input: Input): Headers.Headers => {
-  const record: Record<string, string> = {
-    authorization: `Bearer ${Redacted.value(input.bearer)}`
-  }
-  if (Option.isSome(input.accountId)) record["chatgpt-account-id"] = input.accountId.value
-  record["originator"] = input.originator
-  record["user-agent"] = input.userAgent
-  if (input.fedramp) record["x-openai-fedramp"] = "true"
-  return Headers.unsafeFromRecord(record)
-}
+export const make = (input: Input): Headers.Headers =>
+  Headers.unsafeFromRecord(rules.headerRecord({
+    bearer: Redacted.value(input.bearer),
+    accountId: Option.getOrUndefined(input.accountId),
+    fedramp: input.fedramp,
+    originator: input.originator,
+    userAgent: input.userAgent
+  }))

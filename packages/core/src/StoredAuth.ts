@@ -135,6 +135,20 @@ export const userAgent: (info: {
 }) => string = rules.userAgent
 
 /**
+ * The §11 headers as a record of lower-case names (`Headers.make` is this function).
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const headers: (input: {
+  readonly bearer: string
+  readonly accountId: string | undefined
+  readonly fedramp: boolean
+  readonly originator: string
+  readonly userAgent: string
+}) => Record<string, string> = rules.headerRecord
+
+/**
  * @since 0.1.0
  * @category constants
  */

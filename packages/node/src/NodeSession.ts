@@ -8,7 +8,6 @@
 import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
-import * as Headers from "@codex-auth/core/Headers"
 import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
 import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
 import * as OAuthClient from "@codex-auth/core/OAuthClient"
@@ -20,7 +19,7 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Os from "node:os"
+import * as Platform from "./internal/fast/platform.ts"
 import * as NodeCodexHome from "./NodeCodexHome.ts"
 import * as NodeHttpClient from "./NodeHttpClient.ts"
 import * as NodeSecretFile from "./NodeSecretFile.ts"
@@ -44,36 +43,13 @@ export interface Options extends Session.Options {
  */
 export type SessionLayerError = CodexHomeNotFound | SecretFileError | CaCertificateInvalid | ConfigError.ConfigError
 
-const osName = (): string => {
-  switch (process.platform) {
-    case "darwin":
-      return "Mac OS"
-    case "win32":
-      return "Windows"
-    case "linux":
-      return "Linux"
-    default:
-      return process.platform
-  }
-}
-
-const archName = (): string => (process.arch === "x64" ? "x86_64" : process.arch === "arm64" ? "arm64" : process.arch)
-
 /**
  * The Codex `User-Agent` for this machine.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const userAgent = (originator: string, version: string): string =>
-  Headers.userAgent({
-    originator,
-    version,
-    os: osName(),
-    osVersion: Os.release(),
-    arch: archName(),
-    terminal: process.env["TERM_PROGRAM"] ?? process.env["TERM"] ?? ""
-  })
+export const userAgent = (originator: string, version: string): string => Platform.userAgent(originator, version)
 
 /**
  * The file store in `CODEX_HOME`.

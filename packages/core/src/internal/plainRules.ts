@@ -36,3 +36,19 @@ export const userAgent = (info: {
   readonly terminal: string
 }): string =>
   sanitize(`${info.originator}/${info.version} (${info.os} ${info.osVersion}; ${info.arch}) ${info.terminal}`.trim())
+
+/** The §11 headers as a record (lower-case names, in this order); the bearer is unwrapped by the caller. */
+export const headerRecord = (input: {
+  readonly bearer: string
+  readonly accountId: string | undefined
+  readonly fedramp: boolean
+  readonly originator: string
+  readonly userAgent: string
+}): Record<string, string> => {
+  const record: Record<string, string> = { authorization: `Bearer ${input.bearer}` }
+  if (input.accountId !== undefined) record["chatgpt-account-id"] = input.accountId
+  record["originator"] = input.originator
+  record["user-agent"] = input.userAgent
+  if (input.fedramp) record["x-openai-fedramp"] = "true"
+  return record
+}

@@ -1,5 +1,5 @@
-#!/usr/bin/env node
-// The `codex-auth` command line. Each subcommand lives in ./commands/ and loads its machinery only when it runs.
+// The full `codex-auth` command line (loaded by bin/codex-auth.ts when the fast path does not answer). Each
+// subcommand lives in bin/commands/ and loads its machinery only when it runs.
 import * as Command from "@effect/cli/Command"
 import * as ValidationError from "@effect/cli/ValidationError"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
@@ -8,10 +8,17 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as StderrTerminal from "../internal/facade/terminal.ts"
-import { emulatorCommand } from "./commands/emulator.ts"
-import { loginCommand } from "./commands/login.ts"
-import { headersCommand, logoutCommand, refreshCommand, statusCommand, tokenCommand } from "./commands/session.ts"
+import { accountsCommand } from "../../bin/commands/accounts.ts"
+import { emulatorCommand } from "../../bin/commands/emulator.ts"
+import { loginCommand } from "../../bin/commands/login.ts"
+import {
+  headersCommand,
+  logoutCommand,
+  refreshCommand,
+  statusCommand,
+  tokenCommand
+} from "../../bin/commands/session.ts"
+import * as StderrTerminal from "../facade/terminal.ts"
 
 const root = Command.make("codex-auth").pipe(
   Command.withDescription("Sign in with ChatGPT the way the Codex CLI does, and keep the tokens valid."),
@@ -22,6 +29,7 @@ const root = Command.make("codex-auth").pipe(
     headersCommand,
     refreshCommand,
     logoutCommand,
+    accountsCommand,
     emulatorCommand
   ])
 )

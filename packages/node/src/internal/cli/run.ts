@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Environment from "../facade/environment.ts"
+import * as Format from "../fast/format.ts"
 
 export interface Common {
   readonly codexHome: Option.Option<string>
@@ -31,10 +32,11 @@ export const human = (text: string): Effect.Effect<void> =>
 
 export const stdout = (text: string): Effect.Effect<void> =>
   Effect.sync(() => {
-    process.stdout.write(text.endsWith("\n") ? text : `${text}\n`)
+    process.stdout.write(Format.line(text))
   })
 
-export const json = (value: unknown): Effect.Effect<void> => stdout(JSON.stringify(value, null, 2))
+export const json = (value: unknown): Effect.Effect<void> =>
+  Effect.sync(() => process.stdout.write(Format.jsonText(value)))
 
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()
 
@@ -106,16 +108,7 @@ export const environmentOptions = (common: Common): Environment.EnvironmentOptio
   clientId: Option.getOrUndefined(common.clientId)
 })
 
-export const formatTime = (millis: number, now: number): string => {
-  const minutes = Math.round((millis - now) / 60_000)
-  const when = new Date(millis).toISOString()
-  if (minutes === 0) return `${when} (now)`
-  if (Math.abs(minutes) < 120) return minutes > 0 ? `${when} (in ${minutes} min)` : `${when} (${-minutes} min ago)`
-  const hours = Math.round(minutes / 60)
-  if (Math.abs(hours) < 48) return hours > 0 ? `${when} (in ${hours} h)` : `${when} (${-hours} h ago)`
-  const days = Math.round(hours / 24)
-  return days > 0 ? `${when} (in ${days} days)` : `${when} (${-days} days ago)`
-}
+export { formatTime } from "../fast/format.ts"
 
 /** A bad flag value the parser could not catch: one line, exit 2. */
 export const usageError = (message: string): Effect.Effect<never, ExitWith> =>

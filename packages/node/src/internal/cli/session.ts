@@ -7,32 +7,28 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Environment from "../facade/environment.ts"
+import * as Format from "../fast/format.ts"
 import type { Common } from "./run.ts"
 import { environmentOptions, formatTime, human, json, runCommand, stdout } from "./run.ts"
 
 const withSession = <E>(common: Common, body: Effect.Effect<number, E, Environment.Services>) =>
   runCommand(common, body, Environment.layer(environmentOptions(common)))
 
-const iso = (millis: Option.Option<number>): string | null =>
-  Option.match(millis, { onNone: () => null, onSome: (value) => new Date(value).toISOString() })
-
-export const statusJson = (status: SessionModule.Status) => ({
+const plainStatus = (status: SessionModule.Status): Format.PlainStatus => ({
   loggedIn: status.loggedIn,
-  mode: Option.getOrNull(status.mode),
-  email: Option.getOrNull(status.email),
-  plan: Option.getOrNull(status.plan),
-  accountId: Option.getOrNull(status.accountId),
-  accessTokenExpiresAt: iso(status.accessTokenExpiresAt),
-  lastRefresh: iso(status.lastRefresh),
+  mode: Option.getOrUndefined(status.mode),
+  email: Option.getOrUndefined(status.email),
+  plan: Option.getOrUndefined(status.plan),
+  accountId: Option.getOrUndefined(status.accountId),
+  accessTokenExpiresAt: Option.getOrUndefined(status.accessTokenExpiresAt),
+  lastRefresh: Option.getOrUndefined(status.lastRefresh),
   store: status.store,
   location: status.location
 })
 
-const modeName = (mode: Option.Option<string>): string =>
-  Option.match(mode, {
-    onNone: () => "ChatGPT",
-    onSome: (value) => value === "apikey" ? "an API key" : "ChatGPT"
-  })
+export const statusJson = (status: SessionModule.Status) => Format.statusJson(plainStatus(status))
+
+const iso = (millis: Option.Option<number>): string | null => Format.iso(Option.getOrUndefined(millis))
 
 export const status = (common: Common) =>
   withSession(
@@ -43,23 +39,10 @@ export const status = (common: Common) =>
       if (common.json) yield* json(statusJson(current))
       const now = yield* Clock.currentTimeMillis
       if (!current.loggedIn) {
-        yield* human(`✗ Not logged in (no credentials in ${current.location}). Run \`codex-auth login\` to sign in.`)
+        yield* human(Format.notLoggedIn(current.location))
         return 1
       }
-      if (!common.json) {
-        const who = Option.getOrElse(current.email, () => Option.getOrElse(current.accountId, () => "your account"))
-        const plan = Option.match(current.plan, { onNone: () => "", onSome: (plan) => ` (${plan})` })
-        const lines = [
-          `✓ Logged in to ChatGPT as ${who}${plan} using ${modeName(current.mode)}`,
-          ...Option.toArray(Option.map(current.accountId, (id) => `  - Account: ${id}`)),
-          ...Option.toArray(
-            Option.map(current.accessTokenExpiresAt, (at) => `  - Access token expires: ${formatTime(at, now)}`)
-          ),
-          ...Option.toArray(Option.map(current.lastRefresh, (at) => `  - Last refresh: ${formatTime(at, now)}`)),
-          `  - Stored in: ${current.location} (${current.store})`
-        ]
-        yield* human(lines.join("\n"))
-      }
+      if (!common.json) yield* human(Format.statusLines(plainStatus(current), now))
       return 0
     })
   )
@@ -75,16 +58,15 @@ export const token = (common: Common) =>
         return 0
       }
       const credentials = yield* session.getCredentials
-      yield* json(
+      yield* json(Format.tokenJson(
+        Redacted.value(bearer),
         credentials._tag === "ChatGpt"
           ? {
-            token: Redacted.value(bearer),
-            mode: "chatgpt",
-            expiresAt: iso(credentials.tokenSet.accessTokenExpiresAt),
-            accountId: Option.getOrNull(credentials.tokenSet.accountId)
+            expiresAt: Option.getOrUndefined(credentials.tokenSet.accessTokenExpiresAt),
+            accountId: Option.getOrUndefined(credentials.tokenSet.accountId)
           }
-          : { token: Redacted.value(bearer), mode: "apikey", expiresAt: null, accountId: null }
-      )
+          : undefined
+      ))
       return 0
     })
   )
@@ -95,17 +77,9 @@ export const headers = (common: Common) =>
     Effect.gen(function*() {
       const session = yield* Session
       const headers = yield* session.getHeaders
-      // Headers.Headers keeps names lower-cased; print them as the backend documents them.
-      const display: Record<string, string> = {
-        authorization: "Authorization",
-        "chatgpt-account-id": "ChatGPT-Account-ID",
-        originator: "originator",
-        "user-agent": "User-Agent",
-        "x-openai-fedramp": "X-OpenAI-Fedramp"
-      }
-      const entries = Object.entries(headers).map(([name, value]) => [display[name] ?? name, value] as const)
+      const entries = Format.headerEntries(headers)
       if (common.json) yield* json(Object.fromEntries(entries))
-      else yield* stdout(entries.map(([name, value]) => `${name}: ${value}`).join("\n"))
+      else yield* stdout(Format.headersText(entries))
       return 0
     })
   )

@@ -1,0 +1,161 @@
+/**
+ * The CLI's fast path: `token`, `headers` and `status` (with or without `--json`) answered from a readable
+ * `auth.json` without loading Effect, for the hot loops that call them. It answers only what the full CLI would
+ * answer from the same state without a refresh, a lock or any write — the file store, a file that parses, a token
+ * that is fresh by §9 (for `token` and `headers`) — and otherwise returns `undefined`, so the full CLI runs and gives
+ * the real answer and the real errors. It never writes anything.
+ */
+import * as StoredAuth from "@codex-auth/core/StoredAuth"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import * as Format from "./format.ts"
+import * as Platform from "./platform.ts"
+
+/** What the process prints and how it exits. */
+export interface Answer {
+  readonly stdout: string
+  readonly stderr: string
+  readonly code: number
+}
+
+type Command = "status" | "token" | "headers"
+
+interface Parsed {
+  readonly command: Command
+  readonly json: boolean
+  readonly codexHome: string | undefined
+}
+
+/** The argument shapes the fast path understands; anything else (help, other flags, `=` forms) is the full CLI's. */
+export const parseArgs = (args: ReadonlyArray<string>): Parsed | undefined => {
+  const [command, ...rest] = args
+  if (command !== "status" && command !== "token" && command !== "headers") return undefined
+  let json = false
+  let store = false
+  let codexHome: string | undefined
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i]
+    if (arg === "--json" && !json) {
+      json = true
+    } else if (arg === "--store" && !store && rest[i + 1] === "file") {
+      store = true
+      i++
+    } else if (arg === "--codex-home" && codexHome === undefined) {
+      const value = rest[i + 1]
+      if (value === undefined || value.startsWith("-") || value.trim() === "") return undefined
+      codexHome = value
+      i++
+    } else {
+      return undefined
+    }
+  }
+  return { command, json, codexHome }
+}
+
+const nonEmpty = (value: string | undefined): boolean => value !== undefined && value.trim() !== ""
+
+const isDirectory = (path: string): boolean => {
+  try {
+    return Fs.statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
+/** `CODEX_HOME` as the full CLI resolves it (§8), without creating anything: `undefined` when that would be needed. */
+export const resolveCodexHome = (
+  explicit: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  homeDirectory: string = Os.homedir()
+): string | undefined => {
+  const variable = explicit ?? env["CODEX_HOME"]
+  if (variable !== undefined && variable.trim() !== "") {
+    if (!isDirectory(variable)) return undefined
+    try {
+      return Fs.realpathSync(variable)
+    } catch {
+      return undefined
+    }
+  }
+  const home = Path.join(homeDirectory, ".codex")
+  return isDirectory(home) ? home : undefined
+}
+
+/**
+ * Settings that make the full CLI build an HTTP client that can fail before any command runs (a CA bundle, a
+ * proxy): with one of them set, the full CLI answers, so a bad value gives its real error.
+ */
+const httpSettings = ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]
+
+const readText = (path: string): string | undefined => {
+  try {
+    return Fs.readFileSync(path, "utf8")
+  } catch {
+    return undefined
+  }
+}
+
+/** The answer of the fast path, or `undefined` when the full CLI must answer. */
+export const run = (
+  args: ReadonlyArray<string>,
+  env: Readonly<Record<string, string | undefined>>,
+  now: number
+): Answer | undefined => {
+  const parsed = parseArgs(args)
+  if (parsed === undefined || httpSettings.some((name) => nonEmpty(env[name]))) return undefined
+  const directory = resolveCodexHome(parsed.codexHome, env)
+  if (directory === undefined) return undefined
+  const location = Path.join(directory, "auth.json")
+  const text = readText(location)
+  if (text === undefined) return undefined
+  const document = StoredAuth.parse(text)
+  if (!document.ok) return undefined
+  const credentials = StoredAuth.credentials(document.value)
+  if (credentials === undefined) return undefined
+
+  if (parsed.command === "status") {
+    const chatGpt = credentials._tag === "ChatGpt" ? credentials : undefined
+    const status: Format.PlainStatus = {
+      loggedIn: true,
+      mode: credentials.mode,
+      email: chatGpt?.tokens.idTokenClaims.email,
+      plan: chatGpt === undefined
+        ? undefined
+        : chatGpt.tokens.idTokenClaims.chatgptPlanType ?? chatGpt.accessTokenClaims?.chatgptPlanType,
+      accountId: chatGpt?.workspaceId,
+      accessTokenExpiresAt: chatGpt?.accessTokenExpiresAt,
+      lastRefresh: chatGpt?.lastRefresh,
+      store: "file",
+      location
+    }
+    return parsed.json
+      ? { stdout: Format.jsonText(Format.statusJson(status)), stderr: "", code: 0 }
+      : { stdout: "", stderr: Format.line(Format.statusLines(status, now)), code: 0 }
+  }
+
+  if (!StoredAuth.isFresh(credentials, now)) return undefined
+  const bearer = credentials._tag === "ChatGpt" ? credentials.tokens.accessToken : credentials.apiKey
+
+  if (parsed.command === "token") {
+    if (!parsed.json) return { stdout: Format.line(bearer), stderr: "", code: 0 }
+    const chatGpt = credentials._tag === "ChatGpt"
+      ? { expiresAt: credentials.accessTokenExpiresAt, accountId: credentials.tokens.accountId }
+      : undefined
+    return { stdout: Format.jsonText(Format.tokenJson(bearer, chatGpt)), stderr: "", code: 0 }
+  }
+
+  const headers = StoredAuth.headers({
+    bearer,
+    accountId: credentials._tag === "ChatGpt" ? credentials.workspaceId : undefined,
+    fedramp: credentials._tag === "ChatGpt" && credentials.tokens.idTokenClaims.chatgptAccountIsFedramp === true,
+    originator: StoredAuth.defaultOriginator,
+    userAgent: Platform.userAgent(StoredAuth.defaultOriginator, StoredAuth.codexVersion, env)
+  })
+  const entries = Format.headerEntries(headers)
+  return {
+    stdout: parsed.json ? Format.jsonText(Object.fromEntries(entries)) : Format.line(Format.headersText(entries)),
+    stderr: "",
+    code: 0
+  }
+}
