@@ -7,6 +7,9 @@
  */
 import * as Schema from "effect/Schema"
 
+export { PoolConfigInvalid } from "@codex-auth/core/AccountPoolConfig"
+export { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "@codex-auth/core/AccountPoolError"
+export { ApiKeyMissing } from "@codex-auth/core/ApiKeyAuth"
 export { AuthFileInvalid } from "@codex-auth/core/AuthJson"
 export { BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
 export { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
