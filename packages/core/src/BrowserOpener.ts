@@ -8,6 +8,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
+import * as internal from "./internal/openCommands.ts"
 
 /**
  * No browser could be launched.
@@ -66,3 +67,32 @@ export const layerUnavailable: Layer.Layer<BrowserOpener> = Layer.succeed(
 export const layerCallback = (
   open: (url: string) => Effect.Effect<void, BrowserOpenFailed>
 ): Layer.Layer<BrowserOpener> => Layer.succeed(BrowserOpener, BrowserOpener.of({ open }))
+
+/**
+ * One way to launch a browser: a program and its arguments.
+ *
+ * @since 0.1.0
+ */
+export type OpenCommand = internal.OpenCommand
+
+/**
+ * What decides the programs to try: the OS, WSL, and `BROWSER`.
+ *
+ * @since 0.1.0
+ */
+export type Platform = internal.Platform
+
+/**
+ * The programs to try, in order, to open `url` (`BROWSER` first; `open`; `cmd /c start` with `&` escaped;
+ * `wslview` / `powershell.exe` / `cmd.exe` under WSL; `xdg-open`) — the rules every runtime uses.
+ *
+ * @since 0.1.0
+ */
+export const commandsFor: (platform: Platform, url: string) => ReadonlyArray<OpenCommand> = internal.commandsFor
+
+/**
+ * `cmd /c start "" <url>` with the URL's `cmd.exe` metacharacters escaped.
+ *
+ * @since 0.1.0
+ */
+export const windowsStart: (url: string) => OpenCommand = internal.windowsStart

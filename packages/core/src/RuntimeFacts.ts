@@ -5,6 +5,7 @@
  */
 import * as Context from "effect/Context"
 import * as Layer from "effect/Layer"
+import * as internal from "./internal/facts.ts"
 
 /**
  * The login methods a caller can force and the planner can choose.
@@ -83,3 +84,40 @@ export const desktop: RuntimeFacts.Facts = {
  * @category layers
  */
 export const layer = (facts: RuntimeFacts.Facts): Layer.Layer<RuntimeFacts> => Layer.succeed(RuntimeFacts, facts)
+
+/**
+ * What a runtime observes: its platform name, environment variables and a few probes.
+ *
+ * @since 0.1.0
+ */
+export type Probes = internal.Probes
+
+/**
+ * Environment variables, as a runtime reads them.
+ *
+ * @since 0.1.0
+ */
+export type Env = internal.Env
+
+/**
+ * Variables CI services set (besides `CI` itself).
+ *
+ * @since 0.1.0
+ */
+export const ciVariables: ReadonlyArray<string> = internal.ciVariables
+
+/**
+ * A runtime's platform name (`process.platform` or `Deno.build.os`) as an {@link Os}.
+ *
+ * @since 0.1.0
+ */
+export const toOs: (platform: string) => Os = internal.toOs
+
+/**
+ * The facts from the probes: the one set of rules every runtime uses (overrides from `CODEX_AUTH_LOGIN_METHOD`,
+ * `CODEX_AUTH_INTERACTIVE`, `CODEX_AUTH_BROWSER` and `BROWSER=none` included).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const detect: (probes: Probes) => RuntimeFacts.Facts = internal.detect

@@ -5,12 +5,11 @@
  *
  * @since 0.1.0
  */
-import { BrowserOpener, BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
+import { BrowserOpener, BrowserOpenFailed, commandsFor } from "@codex-auth/core/BrowserOpener"
+import type { OpenCommand, Platform } from "@codex-auth/core/BrowserOpener"
+import { toOs } from "@codex-auth/core/RuntimeFacts"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { commandsFor } from "./internal/commands.ts"
-import type { OpenCommand, Platform } from "./internal/commands.ts"
-import { toOs } from "./internal/detect.ts"
 import { reasonOf } from "./internal/errors.ts"
 import { isWsl } from "./internal/probes.ts"
 

@@ -7,11 +7,9 @@
  *
  * @since 0.1.0
  */
-import type { Overrides } from "@codex-auth/core/RuntimeFacts"
-import { RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
+import type { Overrides, Probes } from "@codex-auth/core/RuntimeFacts"
+import { detect, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
 import * as Layer from "effect/Layer"
-import { detect } from "./internal/detect.ts"
-import type { Probes } from "./internal/detect.ts"
 import { isContainer, isWsl } from "./internal/probes.ts"
 
 /**

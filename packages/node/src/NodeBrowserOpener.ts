@@ -5,13 +5,13 @@
  *
  * @since 0.1.0
  */
-import { BrowserOpener, BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
+import { BrowserOpener, BrowserOpenFailed, commandsFor } from "@codex-auth/core/BrowserOpener"
+import type { OpenCommand, Platform } from "@codex-auth/core/BrowserOpener"
+import { toOs } from "@codex-auth/core/RuntimeFacts"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import isWsl from "is-wsl"
 import * as ChildProcess from "node:child_process"
-import { commandsFor } from "./internal/browser/commands.ts"
-import type { OpenCommand, Platform } from "./internal/browser/commands.ts"
 
 /**
  * How long a launcher may run before it counts as launched (some openers stay until the browser exits).
@@ -81,5 +81,5 @@ export const make = (platform: Platform): BrowserOpener.Service =>
  */
 export const layer: Layer.Layer<BrowserOpener> = Layer.sync(
   BrowserOpener,
-  () => make({ os: process.platform, wsl: isWsl, browserEnv: process.env["BROWSER"] })
+  () => make({ os: toOs(process.platform), wsl: isWsl, browserEnv: process.env["BROWSER"] })
 )

@@ -6,13 +6,11 @@
  *
  * @since 0.1.0
  */
-import type { Overrides } from "@codex-auth/core/RuntimeFacts"
-import { RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
+import type { Overrides, Probes } from "@codex-auth/core/RuntimeFacts"
+import { detect, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
 import * as Layer from "effect/Layer"
 import isInsideContainer from "is-inside-container"
 import isWsl from "is-wsl"
-import { detect } from "./internal/facts/detect.ts"
-import type { Probes } from "./internal/facts/detect.ts"
 
 /**
  * Facts from explicit probes (tests, or embedders that know better).

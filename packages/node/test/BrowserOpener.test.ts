@@ -1,10 +1,10 @@
+import { commandsFor, windowsStart } from "@codex-auth/core/BrowserOpener"
 import * as NodeBrowserOpener from "@codex-auth/node/NodeBrowserOpener"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { commandsFor, windowsStart } from "../src/internal/browser/commands.ts"
 
 const url = "http://127.0.0.1:1455/oauth/authorize?response_type=code&client_id=app_x&scope=openid+profile&state=a(b)"
 

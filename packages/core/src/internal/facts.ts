@@ -1,10 +1,14 @@
-/** Pure detection of the runtime facts from the environment variables and a few probes. */
-import type { LoginMethod, Os, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
+/**
+ * Pure detection of the runtime facts from the environment variables and a few probes — one set of rules for every
+ * runtime, so Node and Deno plan the same login for the same machine.
+ */
+import type { LoginMethod, Os, RuntimeFacts } from "../RuntimeFacts.ts"
 
 export type Env = Readonly<Record<string, string | undefined>>
 
 export interface Probes {
-  readonly platform: NodeJS.Platform
+  /** `process.platform` or `Deno.build.os`. */
+  readonly platform: string
   readonly env: Env
   readonly wsl: boolean
   readonly container: boolean
@@ -49,8 +53,12 @@ const flag = (env: Env, name: string): boolean | undefined => {
 
 const methods: ReadonlyArray<LoginMethod> = ["browser", "device", "paste", "custom"]
 
-const toOs = (platform: NodeJS.Platform): Os =>
-  platform === "linux" || platform === "darwin" || platform === "win32" ? platform : "other"
+export const toOs = (platform: string): Os =>
+  platform === "linux" || platform === "darwin"
+    ? platform
+    : platform === "windows" || platform === "win32"
+    ? "win32"
+    : "other"
 
 export const detect = (probes: Probes): RuntimeFacts.Facts => {
   const { env } = probes

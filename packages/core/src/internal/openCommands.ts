@@ -1,5 +1,5 @@
 /** Which program opens a URL on which platform, as argument vectors (no shell involved except `cmd`). */
-import type { Os } from "@codex-auth/core/RuntimeFacts"
+import type { Os } from "../RuntimeFacts.ts"
 
 export interface OpenCommand {
   readonly command: string
@@ -11,7 +11,10 @@ export interface OpenCommand {
 /** Characters `cmd.exe` treats as syntax outside quotes; each is escaped with `^`. */
 const cmdMeta = /[&|<>()^]/g
 
-/** `cmd /c start "" <url>`: an unescaped `&` would end the command at the first query parameter. */
+/**
+ * `cmd /c start "" <url>`: `start` takes the first quoted argument as a window title, hence `""`; an
+ * unescaped `&` would end the command at the first query parameter, so every metacharacter gets a `^`.
+ */
 export const windowsStart = (url: string): OpenCommand => ({
   command: "cmd.exe",
   args: ["/d", "/s", "/c", `start "" ${url.replace(cmdMeta, "^$&")}`],
@@ -32,7 +35,7 @@ export interface Platform {
   readonly browserEnv?: string | undefined
 }
 
-/** The candidates, tried in order until one launches (the Node runtime's rules). */
+/** The candidates, tried in order until one launches. */
 export const commandsFor = (platform: Platform, url: string): ReadonlyArray<OpenCommand> => {
   const fromEnv: Array<OpenCommand> = (platform.browserEnv ?? "").split(":").filter((entry) => entry.trim() !== "")
     .map((entry) => {
@@ -40,7 +43,9 @@ export const commandsFor = (platform: Platform, url: string): ReadonlyArray<Open
       const args = parts.slice(1)
       return {
         command: parts[0]!,
-        args: args.some((arg) => arg.includes("%s")) ? args.map((arg) => arg.replaceAll("%s", url)) : [...args, url],
+        args: args.some((arg) => arg.includes("%s"))
+          ? args.map((arg) => arg.replaceAll("%s", url))
+          : [...args, url],
         verbatim: false
       }
     })
