@@ -4,7 +4,7 @@
 // status` on the same home agrees.
 import { startEmulatorPromise } from "@codex-auth/node/testing"
 import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
-import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
