@@ -1,0 +1,186 @@
+/**
+ * The facade's startup path: with the file store, `getToken`, `getHeaders` and `status` are served from a fresh
+ * `auth.json` without loading the Effect runtime. The first time anything else is needed — a stale token (refresh),
+ * no credentials (login or `LoginRequired`), a file that does not parse (its real error), `login`, `logout`,
+ * `refresh`, `recoverUnauthorized`, `events` — the full facade is opened (once) and every call from then on is its.
+ */
+import * as StoredAuth from "@codex-auth/core/StoredAuth"
+import * as Fs from "node:fs/promises"
+import * as Path from "node:path"
+import type { CodexAuth, LoginEvent, OpenOptions, Status } from "../../CodexAuth.ts"
+import { CodexAuthClosed } from "../../FacadeErrors.ts"
+import { resolveCodexHome } from "./cli.ts"
+import * as Platform from "./platform.ts"
+
+const httpSettings = ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]
+
+/**
+ * `auth.json`'s path when the fast path may serve this instance: the file store, no workspace restriction or
+ * background refresh (both need the session from the start), and nothing `open` would have to check by building
+ * the runtime (a CA bundle, a proxy, a `CODEX_HOME` that is missing or would have to be created).
+ */
+export const fastLocation = (options: OpenOptions): string | undefined => {
+  if (options.store !== undefined && options.store !== "file") return undefined
+  if ((options.workspaceIds?.length ?? 0) > 0 || options.proactiveRefresh === true) return undefined
+  if (options.signal?.aborted === true) return undefined
+  if (httpSettings.some((name) => (process.env[name] ?? "").trim() !== "")) return undefined
+  const directory = resolveCodexHome(options.codexHome, process.env)
+  return directory === undefined ? undefined : Path.join(directory, "auth.json")
+}
+
+const toDate = (millis: number | undefined): Date | null => millis === undefined ? null : new Date(millis)
+
+export const make = (options: OpenOptions, location: string, openFull: () => Promise<CodexAuth>): CodexAuth => {
+  let closed = false
+  let full: Promise<CodexAuth> | undefined
+  /** What the fast path served last (the session's memory, until the full facade takes over). */
+  let cached: StoredAuth.Credentials | undefined
+  /** The last bearer handed out, so `refresh` / `recoverUnauthorized` behave as if the session had served it. */
+  let seen: string | undefined
+
+  const fullInstance = (): Promise<CodexAuth> => {
+    if (full === undefined) {
+      full = openFull()
+      // A failed open (e.g. CODEX_HOME removed meanwhile) is retried by the next call.
+      full.catch(() => {
+        full = undefined
+      })
+    }
+    return full
+  }
+
+  const guard = (operation: string): void => {
+    if (closed) throw new CodexAuthClosed({ operation })
+  }
+
+  const read = async (): Promise<StoredAuth.Credentials | undefined> => {
+    let text: string
+    try {
+      text = await Fs.readFile(location, "utf8")
+    } catch {
+      return undefined
+    }
+    const document = StoredAuth.parse(text)
+    return document.ok ? StoredAuth.credentials(document.value) : undefined
+  }
+
+  /** Fresh credentials from memory or the file, or `undefined` when the full facade must answer. */
+  const fresh = async (operation: string): Promise<StoredAuth.Credentials | undefined> => {
+    if (full !== undefined) return undefined
+    const now = Date.now()
+    if (cached !== undefined && StoredAuth.isFresh(cached, now)) return cached
+    const credentials = await read()
+    guard(operation)
+    if (full !== undefined || credentials === undefined || !StoredAuth.isFresh(credentials, Date.now())) {
+      return undefined
+    }
+    cached = credentials
+    return credentials
+  }
+
+  const bearerOf = (credentials: StoredAuth.Credentials): string =>
+    credentials._tag === "ChatGpt" ? credentials.tokens.accessToken : credentials.apiKey
+
+  const delegate = async <A>(operation: string, call: (auth: CodexAuth) => Promise<A>): Promise<A> => {
+    guard(operation)
+    return call(await fullInstance())
+  }
+
+  /**
+   * Before a forced refresh: let the session read the store first. When it holds another bearer than the one the
+   * fast path served, that is the answer (another process refreshed), exactly as the session would decide.
+   */
+  const adoptNewer = async (auth: CodexAuth): Promise<string | undefined> => {
+    const served = seen
+    if (served === undefined) return undefined
+    seen = undefined
+    const current = await auth.getToken()
+    return current === served ? undefined : current
+  }
+
+  const close = async (): Promise<void> => {
+    if (closed) return
+    closed = true
+    cached = undefined
+    const opened = full
+    if (opened !== undefined) await opened.then((auth) => auth.close(), () => undefined)
+  }
+  options.signal?.addEventListener("abort", () => void close(), { once: true })
+
+  return {
+    getToken: async () => {
+      guard("getToken")
+      const credentials = await fresh("getToken")
+      if (credentials === undefined) return delegate("getToken", (auth) => auth.getToken())
+      return (seen = bearerOf(credentials))
+    },
+    getHeaders: async () => {
+      guard("getHeaders")
+      const credentials = await fresh("getHeaders")
+      if (credentials === undefined) return delegate("getHeaders", (auth) => auth.getHeaders())
+      seen = bearerOf(credentials)
+      return StoredAuth.headers({
+        bearer: seen,
+        accountId: credentials._tag === "ChatGpt" ? credentials.workspaceId : undefined,
+        fedramp: credentials._tag === "ChatGpt" && credentials.tokens.idTokenClaims.chatgptAccountIsFedramp === true,
+        originator: StoredAuth.defaultOriginator,
+        userAgent: Platform.userAgent(StoredAuth.defaultOriginator, StoredAuth.codexVersion)
+      })
+    },
+    status: async () => {
+      guard("status")
+      if (full === undefined) {
+        const credentials = await read()
+        guard("status")
+        if (full === undefined && credentials !== undefined) {
+          const chatGpt = credentials._tag === "ChatGpt" ? credentials : undefined
+          const status: Status = {
+            loggedIn: true,
+            mode: credentials.mode,
+            email: chatGpt?.tokens.idTokenClaims.email ?? null,
+            plan: chatGpt?.tokens.idTokenClaims.chatgptPlanType ?? chatGpt?.accessTokenClaims?.chatgptPlanType ??
+              null,
+            accountId: chatGpt?.workspaceId ?? null,
+            accessTokenExpiresAt: toDate(chatGpt?.accessTokenExpiresAt),
+            lastRefresh: toDate(chatGpt?.lastRefresh),
+            store: "file",
+            location
+          }
+          return status
+        }
+      }
+      return delegate("status", (auth) => auth.status())
+    },
+    login: () => delegate("login", (auth) => auth.login()),
+    logout: (logoutOptions) => delegate("logout", (auth) => auth.logout(logoutOptions)),
+    refresh: () =>
+      delegate("refresh", async (auth) => {
+        const newer = await adoptNewer(auth)
+        if (newer === undefined) return auth.refresh()
+        const claims = StoredAuth.decodeClaims(newer)
+        return { accessTokenExpiresAt: toDate(claims?.exp === undefined ? undefined : claims.exp * 1000) }
+      }),
+    recoverUnauthorized: () =>
+      delegate("recoverUnauthorized", async (auth) => (await adoptNewer(auth)) ?? auth.recoverUnauthorized()),
+    events: () => ({
+      [Symbol.asyncIterator]: () => {
+        let iterator: AsyncIterator<LoginEvent> | undefined
+        return {
+          next: async () => {
+            if (iterator === undefined) {
+              if (closed) return { done: true, value: undefined }
+              iterator = (await fullInstance()).events()[Symbol.asyncIterator]()
+            }
+            return iterator.next()
+          },
+          return: async () => {
+            await iterator?.return?.()
+            return { done: true, value: undefined }
+          }
+        }
+      }
+    }),
+    close,
+    [Symbol.asyncDispose]: close
+  }
+}
