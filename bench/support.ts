@@ -79,7 +79,10 @@ export const timeProcess = (
       ? ["/usr/bin/time", ["-f", `${marker}%M`, command, ...args]]
       : [command, [...args]]
     const start = process.hrtime.bigint()
-    const child = spawn(file, argv, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] })
+    const merged: Record<string, string> = {}
+    // `undefined` removes a variable from the child's environment.
+    for (const [key, value] of Object.entries({ ...process.env, ...env })) if (value !== undefined) merged[key] = value
+    const child = spawn(file, argv, { env: merged, stdio: ["ignore", "pipe", "pipe"] })
     let stdout = ""
     let stderr = ""
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")))
