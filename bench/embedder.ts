@@ -1,0 +1,111 @@
+// Embedder cold start and footprint. (1) A process that imports the Promise facade and gets its first token from a
+// valid auth.json, beside `node -e 0` — run from dist (unbundled) and from one esbuild bundle. (2) min+gzip size of
+// that minimal embedder (facade, file store, refresh). Target: ≤ 2× bare Node.
+import { startEmulatorPromise } from "@codex-auth/node/testing"
+import * as esbuild from "esbuild"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import * as Zlib from "node:zlib"
+import { authJsonText, fmt, machine, measureProcess, repoRoot, table, tempCodexHome, writeAuthJson } from "./support.ts"
+
+const runs = Number(process.env["BENCH_RUNS"] ?? 10)
+const outdir = Path.join(repoRoot, "node_modules/.cache/codex-auth-bench/embedder")
+
+const embedderSource = `
+import * as CodexAuth from "@codex-auth/node/CodexAuth"
+const auth = await CodexAuth.open({ codexHome: process.env.CODEX_HOME, issuer: process.env.ISSUER, loginOnDemand: false })
+const token = await auth.getToken()
+if (token.length < 20) throw new Error("no token")
+await auth.close()
+`
+
+// The same through the Effect API (NodeSession.layer), for comparison.
+const effectSource = `
+import * as Session from "@codex-auth/core/Session"
+import * as NodeSession from "@codex-auth/node/NodeSession"
+import * as Effect from "effect/Effect"
+const token = await Effect.runPromise(Effect.flatMap(Session.Session, (s) => s.getToken).pipe(
+  Effect.scoped, Effect.provide(NodeSession.layer({ profile: { issuer: process.env.ISSUER } }))))
+if (String(token).length === 0) throw new Error("no token")
+`
+
+const main = async () => {
+  Fs.mkdirSync(outdir, { recursive: true })
+  const entries = { facade: embedderSource, effect: effectSource }
+  const files: Record<string, { plain: string; bundle: string; minified: string }> = {}
+  for (const [name, source] of Object.entries(entries)) {
+    const plain = Path.join(outdir, `${name}.mjs`)
+    Fs.writeFileSync(plain, source)
+    const bundle = Path.join(outdir, `${name}.bundle.mjs`)
+    const minified = Path.join(outdir, `${name}.min.mjs`)
+    const common = {
+      entryPoints: [plain],
+      bundle: true,
+      platform: "node" as const,
+      format: "esm" as const,
+      target: "node20",
+      external: ["koffi", "@napi-rs/keyring"],
+      banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
+      logLevel: "error" as const
+    }
+    await esbuild.build({ ...common, outfile: bundle })
+    await esbuild.build({ ...common, outfile: minified, minify: true })
+    files[name] = { plain, bundle, minified }
+  }
+
+  const emulator = await startEmulatorPromise()
+  const home = tempCodexHome()
+  try {
+    const minted = await emulator.admin.mintTokens({ accessTokenTtlSeconds: 3600 })
+    writeAuthJson(home.path, authJsonText(minted, emulator.url))
+    const url = emulator.url
+    await emulator.close() // a valid token needs no issuer: nothing shares the cores with the measurement
+    const env = { CODEX_HOME: home.path, ISSUER: url }
+    const rows: Array<Array<string>> = []
+    const node = await measureProcess(process.execPath, ["-e", "0"], env, runs)
+    const add = async (name: string, file: string) => {
+      const result = await measureProcess(process.execPath, [file], env, runs)
+      rows.push([
+        name,
+        fmt(result.wall, 1),
+        fmt(result.p90, 1),
+        fmt(result.rss, 1),
+        `${fmt(result.wall / node.wall, 2)}×`,
+        result.last.status === 0 ? "" : `exit ${result.last.status}: ${result.last.stderr.slice(0, 120)}`
+      ])
+    }
+    rows.push(["node -e 0", fmt(node.wall, 1), fmt(node.p90, 1), fmt(node.rss, 1), "1×", ""])
+    await add("facade from dist: import + open + first getToken", files["facade"]!.plain)
+    await add("facade, one esbuild bundle", files["facade"]!.bundle)
+    await add("facade, one minified bundle", files["facade"]!.minified)
+    await add("Effect API from dist: NodeSession.layer + getToken", files["effect"]!.plain)
+    await add("Effect API, one esbuild bundle", files["effect"]!.bundle)
+    table(
+      `Embedder cold start (valid auth.json), median of ${runs} — ${machine()}`,
+      ["program", "wall ms (median)", "wall ms (p90)", "peak RSS MiB", "× node -e 0", "note"],
+      rows
+    )
+    console.log("\nTarget: ≤ 2× bare Node.")
+
+    const sizes = Object.entries(files).map(([name, f]) => {
+      const min = Fs.readFileSync(f.minified)
+      return [
+        name === "facade"
+          ? "facade + file store + refresh (CodexAuth.open/getToken)"
+          : "Effect API (NodeSession.layer/getToken)",
+        fmt(Fs.statSync(f.bundle).size / 1024, 0),
+        fmt(min.length / 1024, 0),
+        fmt(Zlib.gzipSync(min, { level: 9 }).length / 1024, 0)
+      ]
+    })
+    table(
+      "Minimal embedder bundle (esbuild, koffi external)",
+      ["entry", "bundle KiB", "minified KiB", "min+gzip KiB"],
+      sizes
+    )
+  } finally {
+    home.cleanup()
+  }
+}
+
+await main()
