@@ -1,5 +1,4 @@
 /** `status`, `token`, `headers`, `refresh` and `logout`: the session's operations, printed. */
-import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { Session } from "@codex-auth/core/Session"
 import type * as SessionModule from "@codex-auth/core/Session"
@@ -37,29 +36,13 @@ export const status = (common: Common) =>
     Effect.gen(function*() {
       const session = yield* Session
       const current = yield* session.status
-      // API-key mode: Codex's line and mask (`API key configured - sk-proj-***ABCDE`), never the key.
-      const maskedApiKey = Option.contains(current.mode, "apikey")
-        ? Option.map(
-          Option.flatMap(yield* (yield* CredentialStore).load, (document) => document.openaiApiKey),
-          (key) => ApiKeyAuth.mask(Redacted.value(key))
-        )
-        : Option.none()
-      if (common.json) {
-        yield* json({
-          ...statusJson(current),
-          ...Option.match(maskedApiKey, { onNone: () => ({}), onSome: (m) => ({ maskedApiKey: m }) })
-        })
-      }
+      if (common.json) yield* json(statusJson(current))
       const now = yield* Clock.currentTimeMillis
       if (!current.loggedIn) {
         yield* human(Format.notLoggedIn(current.location))
         return 1
       }
-      if (!common.json && Option.isSome(maskedApiKey)) {
-        yield* human(
-          `✓ API key configured - ${maskedApiKey.value}\n  - Stored in: ${current.location} (${current.store})`
-        )
-      } else if (!common.json) yield* human(Format.statusLines(plainStatus(current), now))
+      if (!common.json) yield* human(Format.statusLines(plainStatus(current), now))
       return 0
     })
   )
