@@ -191,6 +191,16 @@ describe("CLI fast path", () => {
       [homeWith("bin-bad", fallThrough["badIdToken"]!.text), ["token"]],
       [homeWith("bin-out", fallThrough["loggedOut"]!.text), ["status"]]
     ]
+    const junk = Path.join(tmp, "junk-bin.pem")
+    Fs.writeFileSync(junk, "")
+    const current = homeWith("bin-current", JSON.stringify(shapes["current"]))
+    const [badBundle, badBundleFull] = await Promise.all([
+      spawn(["token"], env(current, { SSL_CERT_FILE: junk })),
+      full(["token"], current, { SSL_CERT_FILE: junk })
+    ])
+    assert.deepStrictEqual(badBundle, badBundleFull)
+    assert.strictEqual(badBundle.code, 1)
+    assert.include(badBundle.stderr, "SSL_CERT_FILE")
     for (const [codexHome, args] of cases) {
       const [fast, slow] = await Promise.all([spawn(args, env(codexHome)), full(args, codexHome)])
       assert.deepStrictEqual(fast, slow, `${codexHome}: ${args.join(" ")}`)
@@ -225,9 +235,17 @@ describe("CLI fast path", () => {
       assert.isFalse(answers(args), args.join(" "))
     }
     // A CA bundle or a proxy makes the full CLI build (and check) its HTTP client first.
-    assert.isFalse(answers(["token"], { CODEX_CA_CERTIFICATE: "/nowhere.pem" }))
-    assert.isFalse(answers(["token"], { HTTPS_PROXY: "http://127.0.0.1:9" }))
+    const pem = Path.join(tmp, "bundle.pem")
+    Fs.writeFileSync(pem, "-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n")
+    const junk = Path.join(tmp, "junk.pem")
+    Fs.writeFileSync(junk, "not a certificate")
+    assert.isFalse(answers(["token"], { CODEX_CA_CERTIFICATE: Path.join(tmp, "nowhere.pem") }))
+    assert.isFalse(answers(["token"], { SSL_CERT_FILE: junk }))
+    assert.isFalse(answers(["token"], { CODEX_CA_CERTIFICATE: junk, SSL_CERT_FILE: pem }))
+    assert.isTrue(answers(["token"], { CODEX_CA_CERTIFICATE: pem, SSL_CERT_FILE: junk }))
     assert.isTrue(answers(["token"], { SSL_CERT_FILE: "  " }))
+    assert.isTrue(answers(["token"], { NO_PROXY: "localhost" }))
+    assert.isFalse(answers(["token"], { HTTPS_PROXY: "http://127.0.0.1:9" }))
   })
 
   it("resolves CODEX_HOME as the full CLI does, without creating ~/.codex", () => {

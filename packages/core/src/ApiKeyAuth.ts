@@ -16,6 +16,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as AuthJson from "./AuthJson.ts"
 import * as Headers from "./Headers.ts"
+import * as rules from "./internal/plainRules.ts"
 import { Session } from "./Session.ts"
 import type * as SessionModule from "./Session.ts"
 import type { SessionError } from "./SessionError.ts"
@@ -51,11 +52,7 @@ export const environmentVariable: string = "CODEX_API_KEY"
  * @since 0.1.0
  * @category formatting
  */
-export const mask = (key: string): string => {
-  if (new TextEncoder().encode(key).length <= 13) return "***"
-  const chars = Array.from(key)
-  return `${chars.slice(0, 8).join("")}***${chars.slice(-5).join("")}`
-}
+export const mask = (key: string): string => rules.maskApiKey(key)
 
 /**
  * Reads a key as `codex login --with-api-key` reads stdin: surrounding whitespace (the newline of `printenv`)

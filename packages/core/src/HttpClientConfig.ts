@@ -9,6 +9,7 @@ import * as Config from "effect/Config"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as rules from "./internal/plainRules.ts"
 
 /**
  * The variables that name a CA bundle, in order of precedence.
@@ -83,8 +84,6 @@ export const config: Config.Config<HttpClientConfig> = Config.all({
   noProxy: Option.orElse(noProxy, () => noProxyLower)
 })))
 
-const block = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g
-
 /**
  * The certificates of a PEM bundle, each as its own PEM text. Other blocks (keys, CRLs) are skipped, as Codex does;
  * no certificate at all, or a certificate whose body is not base64 DER, is an error (the reason, never the text).
@@ -93,19 +92,6 @@ const block = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g
  * @category parsing
  */
 export const parsePemBundle = (text: string): Either.Either<ReadonlyArray<string>, string> => {
-  if (text.trim() === "") return Either.left("the file is empty")
-  const certificates: Array<string> = []
-  for (const match of text.matchAll(block)) {
-    const label = match[1]!
-    if (label !== "CERTIFICATE") continue
-    const body = match[2]!.replace(/\s+/g, "")
-    if (body === "" || !/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) {
-      return Either.left(`certificate ${certificates.length + 1} is not valid base64`)
-    }
-    // DER starts with a SEQUENCE tag (0x30): base64 "M".
-    if (!body.startsWith("M")) return Either.left(`certificate ${certificates.length + 1} is not DER`)
-    certificates.push(`-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`)
-  }
-  if (certificates.length === 0) return Either.left("it holds no PEM certificate")
-  return Either.right(certificates)
+  const parsed = rules.parsePemBundle(text)
+  return parsed.ok ? Either.right(parsed.value) : Either.left(parsed.error)
 }

@@ -149,6 +149,24 @@ export const headers: (input: {
 }) => Record<string, string> = rules.headerRecord
 
 /**
+ * The CA bundle check of §12 (`HttpClientConfig.parsePemBundle` is this function): a fast path that skips building
+ * the HTTP client must still fail over to the engine when the bundle named by `CODEX_CA_CERTIFICATE` /
+ * `SSL_CERT_FILE` is unusable, so the user sees the engine's error.
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const parsePemBundle: (text: string) => Result<ReadonlyArray<string>, string> = rules.parsePemBundle
+
+/**
+ * Codex's API-key mask for `status` (`ApiKeyAuth.mask` is this function).
+ *
+ * @since 0.1.0
+ * @category rules
+ */
+export const maskApiKey: (key: string) => string = rules.maskApiKey
+
+/**
  * @since 0.1.0
  * @category constants
  */

@@ -52,3 +52,33 @@ export const headerRecord = (input: {
   if (input.fedramp) record["x-openai-fedramp"] = "true"
   return record
 }
+
+const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g
+
+/** §12: the certificates of a PEM bundle, each re-armoured; the failure says what is wrong (no file text). */
+export const parsePemBundle = (
+  text: string
+): { readonly ok: true; readonly value: ReadonlyArray<string> } | { readonly ok: false; readonly error: string } => {
+  if (text.trim() === "") return { ok: false, error: "the file is empty" }
+  const certificates: Array<string> = []
+  for (const match of text.matchAll(pemBlock)) {
+    const label = match[1]!
+    if (label !== "CERTIFICATE") continue
+    const body = match[2]!.replace(/\s+/g, "")
+    if (body === "" || !/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) {
+      return { ok: false, error: `certificate ${certificates.length + 1} is not valid base64` }
+    }
+    // DER starts with a SEQUENCE tag (0x30): base64 "M".
+    if (!body.startsWith("M")) return { ok: false, error: `certificate ${certificates.length + 1} is not DER` }
+    certificates.push(`-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`)
+  }
+  if (certificates.length === 0) return { ok: false, error: "it holds no PEM certificate" }
+  return { ok: true, value: certificates }
+}
+
+/** Codex's API-key mask (`sk-proj-***ABCDE`): the first 8 and last 5 characters; `***` for 13 bytes or fewer. */
+export const maskApiKey = (key: string): string => {
+  if (new TextEncoder().encode(key).length <= 13) return "***"
+  const chars = Array.from(key)
+  return `${chars.slice(0, 8).join("")}***${chars.slice(-5).join("")}`
+}

@@ -1,4 +1,5 @@
 /** `status`, `token`, `headers`, `refresh` and `logout`: the session's operations, printed. */
+import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { Session } from "@codex-auth/core/Session"
 import type * as SessionModule from "@codex-auth/core/Session"
@@ -36,13 +37,26 @@ export const status = (common: Common) =>
     Effect.gen(function*() {
       const session = yield* Session
       const current = yield* session.status
-      if (common.json) yield* json(statusJson(current))
+      // API-key mode: Codex's line and mask (`API key configured - sk-proj-***ABCDE`), never the key.
+      const maskedApiKey = Option.contains(current.mode, "apikey")
+        ? Option.getOrUndefined(Option.map(
+          Option.flatMap(yield* (yield* CredentialStore).load, (document) => document.openaiApiKey),
+          (key) => ApiKeyAuth.mask(Redacted.value(key))
+        ))
+        : undefined
+      if (common.json) yield* json(Format.statusJsonWithKey(plainStatus(current), maskedApiKey))
       const now = yield* Clock.currentTimeMillis
       if (!current.loggedIn) {
         yield* human(Format.notLoggedIn(current.location))
         return 1
       }
-      if (!common.json) yield* human(Format.statusLines(plainStatus(current), now))
+      if (!common.json) {
+        yield* human(
+          maskedApiKey === undefined
+            ? Format.statusLines(plainStatus(current), now)
+            : Format.apiKeyStatusLines(maskedApiKey, current)
+        )
+      }
       return 0
     })
   )

@@ -53,8 +53,6 @@ export const parseArgs = (args: ReadonlyArray<string>): Parsed | undefined => {
   return { command, json, codexHome }
 }
 
-const nonEmpty = (value: string | undefined): boolean => value !== undefined && value.trim() !== ""
-
 const isDirectory = (path: string): boolean => {
   try {
     return Fs.statSync(path).isDirectory()
@@ -82,18 +80,27 @@ export const resolveCodexHome = (
   return isDirectory(home) ? home : undefined
 }
 
-/**
- * Settings that make the full CLI build an HTTP client that can fail before any command runs (a CA bundle, a
- * proxy): with one of them set, the full CLI answers, so a bad value gives its real error.
- */
-const httpSettings = ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]
-
 const readText = (path: string): string | undefined => {
   try {
     return Fs.readFileSync(path, "utf8")
   } catch {
     return undefined
   }
+}
+
+const trimmed = (value: string | undefined): string | undefined =>
+  value === undefined || value.trim() === "" ? undefined : value.trim()
+
+/**
+ * Whether the HTTP client the full CLI builds before any command runs would build (§12): the CA bundle named by
+ * `CODEX_CA_CERTIFICATE`, else `SSL_CERT_FILE`, must read and parse; a proxy is left to the full CLI.
+ */
+export const httpClientWouldBuild = (env: Readonly<Record<string, string | undefined>>): boolean => {
+  if (trimmed(env["HTTPS_PROXY"]) !== undefined || trimmed(env["https_proxy"]) !== undefined) return false
+  const bundle = trimmed(env["CODEX_CA_CERTIFICATE"]) ?? trimmed(env["SSL_CERT_FILE"])
+  if (bundle === undefined) return true
+  const text = readText(bundle)
+  return text !== undefined && StoredAuth.parsePemBundle(text).ok
 }
 
 /** The answer of the fast path, or `undefined` when the full CLI must answer. */
@@ -103,7 +110,7 @@ export const run = (
   now: number
 ): Answer | undefined => {
   const parsed = parseArgs(args)
-  if (parsed === undefined || httpSettings.some((name) => nonEmpty(env[name]))) return undefined
+  if (parsed === undefined || !httpClientWouldBuild(env)) return undefined
   const directory = resolveCodexHome(parsed.codexHome, env)
   if (directory === undefined) return undefined
   const location = Path.join(directory, "auth.json")
@@ -129,9 +136,11 @@ export const run = (
       store: "file",
       location
     }
-    return parsed.json
-      ? { stdout: Format.jsonText(Format.statusJson(status)), stderr: "", code: 0 }
-      : { stdout: "", stderr: Format.line(Format.statusLines(status, now)), code: 0 }
+    // API-key mode: Codex's line and mask, never the key.
+    const masked = credentials._tag === "ApiKey" ? StoredAuth.maskApiKey(credentials.apiKey) : undefined
+    if (parsed.json) return { stdout: Format.jsonText(Format.statusJsonWithKey(status, masked)), stderr: "", code: 0 }
+    const lines = masked === undefined ? Format.statusLines(status, now) : Format.apiKeyStatusLines(masked, status)
+    return { stdout: "", stderr: Format.line(lines), code: 0 }
   }
 
   if (!StoredAuth.isFresh(credentials, now)) return undefined

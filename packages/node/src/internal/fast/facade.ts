@@ -9,10 +9,8 @@ import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import type { CodexAuth, LoginEvent, OpenOptions, Status } from "../../CodexAuth.ts"
 import { CodexAuthClosed } from "../../FacadeErrors.ts"
-import { resolveCodexHome } from "./cli.ts"
+import { httpClientWouldBuild, resolveCodexHome } from "./cli.ts"
 import * as Platform from "./platform.ts"
-
-const httpSettings = ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]
 
 /**
  * `auth.json`'s path when the fast path may serve this instance: the file store, no workspace restriction or
@@ -23,7 +21,7 @@ export const fastLocation = (options: OpenOptions): string | undefined => {
   if (options.store !== undefined && options.store !== "file") return undefined
   if ((options.workspaceIds?.length ?? 0) > 0 || options.proactiveRefresh === true) return undefined
   if (options.signal?.aborted === true) return undefined
-  if (httpSettings.some((name) => (process.env[name] ?? "").trim() !== "")) return undefined
+  if (!httpClientWouldBuild(process.env)) return undefined
   const directory = resolveCodexHome(options.codexHome, process.env)
   return directory === undefined ? undefined : Path.join(directory, "auth.json")
 }

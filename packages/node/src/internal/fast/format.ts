@@ -58,6 +58,16 @@ export const statusLines = (status: PlainStatus, now: number): string => {
   return lines.join("\n")
 }
 
+/** API-key mode (Codex's line and mask, never the key). */
+export const apiKeyStatusLines = (maskedApiKey: string, status: Pick<PlainStatus, "location" | "store">): string =>
+  `✓ API key configured - ${maskedApiKey}\n  - Stored in: ${status.location} (${status.store})`
+
+/** `status --json`: the status, and `maskedApiKey` in API-key mode. */
+export const statusJsonWithKey = (status: PlainStatus, maskedApiKey: string | undefined) => ({
+  ...statusJson(status),
+  ...(maskedApiKey === undefined ? {} : { maskedApiKey })
+})
+
 export const notLoggedIn = (location: string): string =>
   `✗ Not logged in (no credentials in ${location}). Run \`codex-auth login\` to sign in.`
 
