@@ -98,17 +98,17 @@ describe("codex-auth login --with-api-key", () => {
     assertNoKey(result)
   })
 
-  it("status and status --json show API-key mode, never the key; headers carry the key as the bearer", async () => {
+  it("status and status --json show Codex's API-key line and mask, never the key; headers carry the key as the bearer", async () => {
     const home = tempHome()
     assert.strictEqual((await loginWithKey(home)).code, 0)
 
-    // Both the fast path and the full CLI. (Codex's `API key configured - sk-proj-***ABCDE` line is not printed yet:
-    // it needs the shared status formatter of the fast path, see the pool/API-key handover notes.)
+    // Both the fast path and the full CLI: Codex's line and mask.
     for (const env of [{}, { CODEX_AUTH_NO_FAST_PATH: "1" }]) {
       const status = await run(["status", "--codex-home", home], { env })
       assert.strictEqual(status.code, 0, status.stderr)
       assert.strictEqual(status.stdout, "")
-      assert.include(status.stderr, "API key")
+      assert.include(status.stderr, `API key configured - ${masked}`)
+      assert.notInclude(status.stderr, "ChatGPT")
       assertNoKey(status)
 
       const statusJson = await run(["status", "--json", "--codex-home", home], { env })
@@ -116,6 +116,7 @@ describe("codex-auth login --with-api-key", () => {
       assert.deepInclude(JSON.parse(statusJson.stdout), {
         loggedIn: true,
         mode: "apikey",
+        maskedApiKey: masked,
         email: null,
         accountId: null
       })
@@ -210,6 +211,8 @@ describe.skipIf(!interopEnabled("cli apikey interop"))("codex-auth login --with-
       const status = await home.run(["login", "status"], { timeoutMs: 15_000 }).done
       assert.strictEqual(status.code, 0, status.stdout + status.stderr)
       assert.include(status.stdout + status.stderr, `API key configured - ${masked}`)
+      // The same line ours prints.
+      assert.include((await run(["status", "--codex-home", home.codexHome])).stderr, `API key configured - ${masked}`)
     } finally {
       await home.remove()
     }
