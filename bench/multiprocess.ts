@@ -47,6 +47,7 @@ const main = async () => {
       const grants = requests.filter((r) => r.path === "/oauth/token" && r.grantType === "refresh_token").length
       const reused = requests.filter((r) => r.errorCode === "refresh_token_reused").length
       const distinct = new Set(answers.map((a) => a.answer.token ?? `error: ${a.answer.error}`)).size
+      for (const { child } of children) child.kill("SIGKILL")
       const times = answers.map((a) => a.at)
       totals.push(Math.max(...times))
       rows.push([
@@ -82,3 +83,5 @@ const main = async () => {
 }
 
 await main()
+// Leftover handles (keep-alive sockets, a child's pipe) must not keep a finished benchmark alive.
+process.exit(0)

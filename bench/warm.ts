@@ -110,3 +110,5 @@ const main = async () => {
 }
 
 await main()
+// Leftover handles (keep-alive sockets, a child's pipe) must not keep a finished benchmark alive.
+process.exit(0)
