@@ -1,4 +1,5 @@
 export * as CodexAuth from "./CodexAuth.ts"
+export * as CodexAuthPool from "./CodexAuthPool.ts"
 export * as NodeAccountPool from "./NodeAccountPool.ts"
 export * as NodeBrowserOpener from "./NodeBrowserOpener.ts"
 export * as NodeCodexHome from "./NodeCodexHome.ts"
