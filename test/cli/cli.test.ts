@@ -194,6 +194,21 @@ describe("codex-auth CLI", () => {
     assert.strictEqual((await emulator.admin.requests()).length, 0)
   })
 
+  it("a failed login says so once: one ✗ line naming what to do, nothing written", async () => {
+    const disabled = await startEmulatorPromise({ deviceCodeEnabled: false })
+    try {
+      const home = tempHome()
+      const result = await run(["login", "--flow", "device", "--issuer", disabled.url, "--codex-home", home])
+      assert.strictEqual(result.code, 1, result.stderr)
+      const failures = result.stderr.split("\n").filter((line) => line.includes("✗"))
+      assert.strictEqual(failures.length, 1, result.stderr)
+      assert.include(failures[0]!, "device code")
+      assert.isFalse(Fs.existsSync(authFile(home)))
+    } finally {
+      await disabled.close()
+    }
+  })
+
   it("bad flags and values: one line, exit 2", async () => {
     for (
       const args of [

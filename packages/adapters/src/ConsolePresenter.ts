@@ -30,6 +30,11 @@ export interface Options {
   readonly paste?: boolean | undefined
   /** Animate a countdown while the device code waits (only on a TTY). Default true. */
   readonly spinner?: boolean | undefined
+  /**
+   * Print the failure line when a login fails. Default true; a caller that reports the failure itself (the CLI,
+   * which adds the exit code and advice) turns it off so the user reads it once.
+   */
+  readonly announceFailure?: boolean | undefined
 }
 
 /**
@@ -67,7 +72,7 @@ export const make = (
       Effect.gen(function*() {
         yield* stopSpinner
         const now = yield* Clock.currentTimeMillis
-        const text = render(event, now)
+        const text = event._tag === "LoginFailed" && options.announceFailure === false ? undefined : render(event, now)
         if (text !== undefined) yield* show(text)
         if (event._tag === "DeviceCodeIssued" && (options.spinner ?? true) && tty) {
           const fiber = yield* Effect.forkIn(startSpinner(event.expiresAt), scope)

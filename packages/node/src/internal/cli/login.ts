@@ -187,7 +187,9 @@ const loginLayers = (args: LoginArgs) => {
   const presenter = ConsolePresenter.layer({
     // "Press Enter" and the paste prompt need someone at the keyboard.
     pressEnterToOpen: interactiveInput && !args.noBrowser,
-    paste: interactiveInput || args.flow === "paste"
+    paste: interactiveInput || args.flow === "paste",
+    // The command prints the failure itself, with its exit code and advice.
+    announceFailure: false
   }).pipe(Layer.provide(StderrTerminal.layer))
   return Layer.merge(FacadeLogin.portsLayer({ flow: args.flow, noBrowser: args.noBrowser }), presenter)
 }
