@@ -223,6 +223,27 @@ describe("codex-auth login --account and accounts", () => {
     assert.include(human.stderr, "codex-auth login --account a, codex-auth login --account b")
   })
 
+  it("a sign-in that fails takes the account it added out of the pool again; an existing account stays", async () => {
+    const pool = Path.join(tempDir(), "pool.json")
+    assert.strictEqual((await loginAccount("a", pool)).code, 0)
+    const login = run(["login", "--account", "b", "--flow", "device", "--issuer", emulator.url], {
+      env: { CODEX_AUTH_POOL: pool }
+    })
+    await emulator.admin.denyDeviceCode((await emulator.admin.awaitPendingDeviceCode()).userCode)
+    const failed = await login
+    assert.strictEqual(failed.code, 1, failed.stderr)
+    const { document } = await accountsJson([], { CODEX_AUTH_POOL: pool })
+    assert.deepStrictEqual(document.accounts.map((account: { name: string }) => account.name), ["a"])
+
+    const again = run(["login", "--account", "a", "--flow", "device", "--issuer", emulator.url], {
+      env: { CODEX_AUTH_POOL: pool }
+    })
+    await emulator.admin.denyDeviceCode((await emulator.admin.awaitPendingDeviceCode()).userCode)
+    assert.strictEqual((await again).code, 1)
+    const after = await accountsJson([], { CODEX_AUTH_POOL: pool })
+    assert.deepStrictEqual(after.document.accounts.map((account: { name: string }) => account.name), ["a"])
+  })
+
   it("an empty or missing pool: exit 1 with the way to add an account; --json lists none", async () => {
     const pool = Path.join(tempDir(), "none.json")
     const human = await run(["accounts", "--pool", pool])

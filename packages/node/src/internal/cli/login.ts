@@ -10,6 +10,7 @@ import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -215,9 +216,19 @@ export const login = (common: Common, args: LoginArgs): Effect.Effect<void, Exit
       ...(target === undefined ? {} : { codexHome: target.added.codexHome, store: "file" as const }),
       loopbackPorts: args.port === undefined ? undefined : [args.port]
     })
+    // An account this command added is taken out of the pool again when its sign-in fails or is cancelled, so the
+    // pool never lists an account that was never signed in (its empty CODEX_HOME stays; nothing secret is in it).
+    const added = target
+    const undoAdd = <A, E, R>(signIn: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+      added === undefined || added.added.replaced ? signIn : signIn.pipe(Effect.onExit((exit) =>
+        Exit.isSuccess(exit)
+          ? Effect.void
+          : Effect.ignore(NodeAccountPool.removeAccount(added.added.name, { configPath: added.pool }))
+      ))
     return yield* Option.match(apiKey, {
-      onNone: () => Effect.provide(chatGptLogin(common, args, target), Layer.merge(environment, loginLayers(args))),
-      onSome: (key) => Effect.provide(apiKeyLogin(common, key, target), environment)
+      onNone: () =>
+        undoAdd(Effect.provide(chatGptLogin(common, args, target), Layer.merge(environment, loginLayers(args)))),
+      onSome: (key) => undoAdd(Effect.provide(apiKeyLogin(common, key, target), environment))
     })
   })
   return runCommand(common, body)
