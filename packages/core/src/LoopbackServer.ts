@@ -171,6 +171,16 @@ export const makeApp = <A, E>(options: {
         if (host === undefined || !allowedHosts.has(host.toLowerCase())) {
           return Effect.succeed(plain(403, "Forbidden"))
         }
+        // Browsers follow the redirect with GET; nothing else may complete, fail or cancel a login.
+        if (request.method !== "GET") {
+          return Effect.succeed(
+            HttpServerResponse.text("Method Not Allowed", {
+              status: 405,
+              contentType: "text/plain; charset=utf-8",
+              headers: { allow: "GET" }
+            })
+          )
+        }
         // `GET //` is a valid request line that no URL parser accepts relative to our origin.
         const base = `http://127.0.0.1:${options.port}`
         if (!URL.canParse(request.url, base)) return Effect.succeed(plain(400, "Bad Request"))

@@ -129,6 +129,7 @@ const complete = (model: Model, outcome: Outcome) => {
 const expectStatus = (model: Model, request: Fuzzed, state: string): number => {
   const host = request.host
   if (host === undefined || ![`127.0.0.1:${port}`, `localhost:${port}`].includes(host.toLowerCase())) return 403
+  if (request.method !== "GET") return 405
   const url = new URL(request.target, `http://127.0.0.1:${port}`)
   switch (url.pathname) {
     case "/auth/callback": {

@@ -17,17 +17,20 @@ interface Reply {
   readonly body: string
 }
 
-const get = (port: number, path: string, host = `127.0.0.1:${port}`): Effect.Effect<Reply> =>
+const get = (port: number, path: string, host = `127.0.0.1:${port}`, method = "GET"): Effect.Effect<Reply> =>
   Effect.async<Reply>((resume) => {
-    const request = Http.request({ host: "127.0.0.1", port, path, headers: { host }, agent: false }, (response) => {
-      let body = ""
-      response.setEncoding("utf8")
-      response.on("data", (chunk) => (body += chunk))
-      response.on(
-        "end",
-        () => resume(Effect.succeed({ status: response.statusCode ?? 0, headers: response.headers, body }))
-      )
-    })
+    const request = Http.request(
+      { host: "127.0.0.1", port, path, method, headers: { host }, agent: false },
+      (response) => {
+        let body = ""
+        response.setEncoding("utf8")
+        response.on("data", (chunk) => (body += chunk))
+        response.on(
+          "end",
+          () => resume(Effect.succeed({ status: response.statusCode ?? 0, headers: response.headers, body }))
+        )
+      }
+    )
     request.on("error", (error) => resume(Effect.die(error)))
     request.end()
   })
@@ -219,6 +222,25 @@ describe("LoopbackServer over real sockets", () => {
       const ok = yield* get(port, `/auth/callback?code=abc&state=${Redacted.value(state)}`, `localhost:${port}`)
       assert.strictEqual(ok.status, 302)
       assert.strictEqual(yield* Deferred.await(codes), `abc http://127.0.0.1:${port}/auth/callback`)
+    }))
+
+  it.scoped("only GET is served: other methods → 405, even with the right state or on /cancel", () =>
+    Effect.gen(function*() {
+      const port = yield* freePort
+      const { codes, server } = yield* startServer([port])
+      const host = `127.0.0.1:${port}`
+      for (const method of ["POST", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
+        const reply = yield* get(port, `/auth/callback?code=abc&state=${Redacted.value(state)}`, host, method)
+        assert.strictEqual(reply.status, 405, method)
+        assert.strictEqual(reply.headers.allow, "GET", method)
+        assert.strictEqual((yield* get(port, "/cancel", host, method)).status, 405, method)
+      }
+      assert.isFalse(yield* Deferred.isDone(codes))
+      assert.strictEqual((yield* get(port, `/auth/callback?code=abc&state=${Redacted.value(state)}`)).status, 302)
+      assert.strictEqual(yield* Deferred.await(codes), `abc http://127.0.0.1:${port}/auth/callback`)
+      assert.strictEqual((yield* get(port, "/success?id_token=x", host, "POST")).status, 405)
+      assert.strictEqual((yield* get(port, "/success?id_token=x")).status, 200)
+      assert.deepStrictEqual(yield* server.result, { tokens: "token-set" })
     }))
 
   it.scoped("/cancel → 200 Login cancelled, the login fails with LoginCancelled", () =>
