@@ -19,7 +19,7 @@ stage "lint (eslint + dprint, Effect house style)"
 npx eslint .
 
 stage "typecheck (tsc -b, tests)"
-npx tsc -b
+npm run --silent build
 npx tsc -p tsconfig.test.json
 
 # The suites run in a network namespace with only loopback: no test can reach past 127.0.0.1.
