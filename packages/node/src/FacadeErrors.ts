@@ -5,8 +5,6 @@
  *
  * @since 0.1.0
  */
-import * as Schema from "effect/Schema"
-
 export { PoolConfigInvalid } from "@codex-auth/core/AccountPoolConfig"
 export { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "@codex-auth/core/AccountPoolError"
 export { ApiKeyMissing } from "@codex-auth/core/ApiKeyAuth"
@@ -47,44 +45,9 @@ export {
 } from "@codex-auth/core/SessionError"
 
 /**
- * The facade was closed (by `close()` or its `signal`) before or while the operation ran.
+ * `CodexAuthClosed`, `CodexAuthUnexpected` and `isCodexAuthError`: the facade's own errors, shared by every runtime's
+ * facade (`@codex-auth/adapters/FacadeError`).
  *
  * @since 0.1.0
- * @category errors
  */
-export class CodexAuthClosed extends Schema.TaggedError<CodexAuthClosed>("@codex-auth/node/CodexAuthClosed")(
-  "CodexAuthClosed",
-  { operation: Schema.String }
-) {
-  override get message(): string {
-    return `codex-auth: ${this.operation} was stopped because the instance was closed (close() or its abort signal). ` +
-      "Open a new instance with CodexAuth.open() to continue."
-  }
-}
-
-/**
- * Something failed that has no typed error (a bug or an unexpected runtime failure).
- *
- * @since 0.1.0
- * @category errors
- */
-export class CodexAuthUnexpected
-  extends Schema.TaggedError<CodexAuthUnexpected>("@codex-auth/node/CodexAuthUnexpected")(
-    "CodexAuthUnexpected",
-    { operation: Schema.String, detail: Schema.String }
-  )
-{
-  override get message(): string {
-    return `codex-auth: ${this.operation} failed unexpectedly (${this.detail}). Please report this with the steps ` +
-      "that led to it."
-  }
-}
-
-/**
- * Whether a value is one of the errors the facade rejects with (they all carry a string `_tag`).
- *
- * @since 0.1.0
- * @category guards
- */
-export const isCodexAuthError = (u: unknown): u is Error & { readonly _tag: string } =>
-  u instanceof Error && "_tag" in u && typeof (u as { _tag: unknown })._tag === "string"
+export { CodexAuthClosed, CodexAuthUnexpected, isCodexAuthError } from "@codex-auth/adapters/FacadeError"

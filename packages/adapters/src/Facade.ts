@@ -1,0 +1,352 @@
+/**
+ * The Promise facade for embedders that do not use Effect, once for every runtime: a `ManagedRuntime` over the
+ * session, the login planner and flows, and the event-stream presenter. A runtime package supplies its ports as a
+ * {@link Platform} and re-exports `open` with them (`CodexAuth.open` of `@codex-auth/node` and `@codex-auth/deno`).
+ *
+ * Every method rejects with a typed error carrying a stable `_tag`: the engine's own errors, or
+ * `CodexAuthClosed` / `CodexAuthUnexpected` (`@codex-auth/adapters/FacadeError`).
+ *
+ * @since 0.1.0
+ */
+/// <reference lib="esnext.disposable" />
+import type { BrowserOpener } from "@codex-auth/core/BrowserOpener"
+import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import * as CustomLoginHandler from "@codex-auth/core/CustomLoginHandler"
+import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
+import * as Login from "@codex-auth/core/Login"
+import * as LoginPresenter from "@codex-auth/core/LoginPresenter"
+import type { LoginEvent, PasteRequest } from "@codex-auth/core/LoginPresenter"
+import type { LoopbackListener } from "@codex-auth/core/LoopbackListener"
+import type { Overrides, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
+import type { SecretFile } from "@codex-auth/core/SecretFile"
+import * as Session from "@codex-auth/core/Session"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import { Terminal } from "@effect/platform/Terminal"
+import * as Cause from "effect/Cause"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as ConsolePresenter from "./ConsolePresenter.ts"
+import * as EventStreamPresenter from "./EventStreamPresenter.ts"
+import { CodexAuthClosed, CodexAuthUnexpected } from "./FacadeError.ts"
+import * as Environment from "./internal/facade/environment.ts"
+import * as FacadeLogin from "./internal/facade/login.ts"
+
+/**
+ * What a login reports (the same events the Effect API's presenters receive). No event carries a secret.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { LoginEvent } from "@codex-auth/core/LoginPresenter"
+
+/**
+ * The ports of one runtime (Node, Deno): everything the facade and the CLI need that only a runtime can provide.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Platform {
+  /** The file port: the file store, `CODEX_HOME` and its lock. */
+  readonly secretFile: Layer.Layer<SecretFile>
+  /** The user's home directory (`~/.codex` is the default `CODEX_HOME`). */
+  readonly homeDirectory: () => string
+  /** The §12 HTTP client, configured from the environment (CA bundle, proxy). */
+  readonly httpClient: Layer.Layer<HttpClient.HttpClient, CaCertificateInvalid | ConfigError.ConfigError>
+  /** Codex's `User-Agent` for this machine. */
+  readonly userAgent: (originator: string, version: string) => string
+  readonly loopbackListener: Layer.Layer<LoopbackListener>
+  readonly browserOpener: Layer.Layer<BrowserOpener>
+  /** The observed facts, with explicit overrides on top. */
+  readonly runtimeFacts: (overrides: Overrides) => Layer.Layer<RuntimeFacts>
+  /** Human output on stderr and lines read from stdin (the console presenter's terminal). */
+  readonly terminal: Layer.Layer<Terminal>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface OpenOptions {
+  /** `CODEX_HOME`. Default: the `CODEX_HOME` variable, else `~/.codex`. */
+  readonly codexHome?: string | undefined
+  /** `file` (default, `CODEX_HOME/auth.json`), `keyring`, `auto` (keyring, else file) or `memory`. */
+  readonly store?: "file" | "keyring" | "auto" | "memory" | undefined
+  /** The login method: `auto` (default: the planner picks for this machine), or force one. */
+  readonly flow?: "auto" | "browser" | "device" | "paste" | "custom" | undefined
+  /**
+   * How a login shows itself: `silent` (default: read `events()` and show it yourself), `console` (gh-style lines
+   * on stderr), or a function called with every event.
+   */
+  readonly presenter?: "silent" | "console" | ((event: LoginEvent) => void) | undefined
+  /** Your own login UI: receives the authorize URL and redirect URI, returns the callback URL. Implies `custom`. */
+  readonly loginHandler?: ((request: PasteRequest) => Promise<string> | string) | undefined
+  /** Aborting it closes the instance: operations in flight reject with `CodexAuthClosed`. */
+  readonly signal?: AbortSignal | undefined
+  /** `getToken()` / `getHeaders()` start a login when there are no credentials. Default false (`LoginRequired`). */
+  readonly loginOnDemand?: boolean | undefined
+  /** Someone is there to complete a login, whatever the TTYs say (e.g. a GUI). */
+  readonly interactive?: boolean | undefined
+  /** Launch a browser for the browser flow. Default true. */
+  readonly openBrowser?: boolean | undefined
+  /** The auth server. Default: `CODEX_AUTH_ISSUER`, else `https://auth.openai.com`. */
+  readonly issuer?: string | undefined
+  readonly clientId?: string | undefined
+  /** Loopback ports of the browser flow. Default 1455, then 1457 (the only ones the issuer accepts). */
+  readonly loopbackPorts?: ReadonlyArray<number> | undefined
+  /** `forced_chatgpt_workspace_id`: the allowed workspaces. */
+  readonly workspaceIds?: ReadonlyArray<string> | undefined
+  /** Overall login timeout in milliseconds. Default 15 minutes. */
+  readonly loginTimeoutMillis?: number | undefined
+  /** Refresh in the background shortly before the access token needs it. Default false. */
+  readonly proactiveRefresh?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Status {
+  readonly loggedIn: boolean
+  readonly mode: string | null
+  readonly email: string | null
+  readonly plan: string | null
+  readonly accountId: string | null
+  readonly accessTokenExpiresAt: Date | null
+  readonly lastRefresh: Date | null
+  readonly store: "file" | "keyring" | "memory"
+  readonly location: string
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LoginSummary {
+  readonly method: "browser" | "device" | "paste" | "custom"
+  readonly email: string | null
+  readonly accountId: string | null
+  readonly plan: string | null
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface LogoutResult {
+  readonly removed: boolean
+  readonly revoke: "revoked" | "failed" | "skipped"
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface CodexAuth {
+  /** A valid bearer (access token, or API key), refreshed when needed. */
+  readonly getToken: () => Promise<string>
+  /** The headers for the ChatGPT backend (PROTOCOL.md §11). */
+  readonly getHeaders: () => Promise<Record<string, string>>
+  readonly status: () => Promise<Status>
+  /** Signs in (the planner's flow, or the one forced) and saves the credentials. */
+  readonly login: () => Promise<LoginSummary>
+  /** Revokes the refresh token (unless `revoke: false`; best effort) and removes the credentials. */
+  readonly logout: (options?: { readonly revoke?: boolean | undefined }) => Promise<LogoutResult>
+  /** Refreshes now; resolves with the new access token's expiry (null for an API key or an unreadable token). */
+  readonly refresh: () => Promise<{ readonly accessTokenExpiresAt: Date | null }>
+  /** After a 401 from the backend: re-read the store, refresh once if nothing newer is there; the new bearer. */
+  readonly recoverUnauthorized: () => Promise<string>
+  /** The login events, from (a few events before) now until `close()`. */
+  readonly events: () => AsyncIterable<LoginEvent>
+  /** Stops background work and operations in flight. Safe to call more than once. */
+  readonly close: () => Promise<void>
+  readonly [Symbol.asyncDispose]: () => Promise<void>
+}
+
+const toDate = (millis: Option.Option<number>): Date | null =>
+  Option.match(millis, { onNone: () => null, onSome: (value) => new Date(value) })
+
+const presenterLayer = (
+  platform: Platform,
+  choice: OpenOptions["presenter"]
+): Layer.Layer<LoginPresenter.LoginPresenter | EventStreamPresenter.LoginEvents> =>
+  Layer.scopedContext(Effect.gen(function*() {
+    const { events, presenter } = yield* EventStreamPresenter.make()
+    const shown: ReadonlyArray<LoginPresenter.LoginPresenter.Service> = choice === "console"
+      ? [
+        // The terminal lives as long as the presenter (this layer's scope), not just while it is made.
+        yield* ConsolePresenter.make({ pressEnterToOpen: false, paste: false }).pipe(
+          Effect.provide(yield* Layer.build(platform.terminal))
+        )
+      ]
+      : typeof choice === "function"
+      ? [LoginPresenter.make({ present: (event) => Effect.sync(() => choice(event)) })]
+      : []
+    const combined = LoginPresenter.make({
+      present: (event) => Effect.forEach([presenter, ...shown], (one) => one.present(event), { discard: true })
+    })
+    return Context.make(LoginPresenter.LoginPresenter, combined).pipe(
+      Context.add(EventStreamPresenter.LoginEvents, events)
+    )
+  }))
+
+/**
+ * Opens an instance over a runtime's ports: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with
+ * their typed errors, e.g. `CodexHomeNotFound`, `CaCertificateInvalid`). Nothing is read from the store until an
+ * operation needs it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const open = async (platform: Platform, options: OpenOptions = {}): Promise<CodexAuth> => {
+  const flow = options.loginHandler !== undefined && (options.flow === undefined || options.flow === "auto")
+    ? "custom"
+    : options.flow ?? "auto"
+  const loginOptions: Login.Options = {
+    method: flow === "auto" ? undefined : flow,
+    allowedWorkspaceIds: options.workspaceIds,
+    timeout: options.loginTimeoutMillis === undefined ? undefined : Duration.millis(options.loginTimeoutMillis)
+  }
+  // The session's on-demand login runs in this same runtime, once it is built.
+  const built_: { runtime?: ManagedRuntime.ManagedRuntime<any, any> } = {}
+  const loginOnDemand = Effect.suspend(() =>
+    Effect.map(Login.login(loginOptions), FacadeLogin.toOutcome).pipe(Effect.provide(built_.runtime!))
+  )
+  const loginLayers = Layer.mergeAll(
+    FacadeLogin.portsLayer(platform, {
+      flow,
+      noBrowser: options.openBrowser === false,
+      interactive: options.interactive
+    }),
+    presenterLayer(platform, options.presenter),
+    options.loginHandler === undefined ? Layer.empty : CustomLoginHandler.layer(options.loginHandler)
+  )
+  const layer = Layer.merge(
+    Environment.layer(platform, {
+      codexHome: options.codexHome,
+      store: options.store,
+      issuer: options.issuer,
+      clientId: options.clientId,
+      loopbackPorts: options.loopbackPorts,
+      session: {
+        login: options.loginOnDemand === true ? loginOnDemand : undefined,
+        forcedWorkspaceIds: options.workspaceIds,
+        proactiveRefresh: options.proactiveRefresh
+      }
+    }),
+    loginLayers
+  )
+  const managed = ManagedRuntime.make(layer)
+  built_.runtime = managed
+  const closing = new AbortController()
+  let closed = false
+
+  const run = async <A>(operation: string, effect: Effect.Effect<A, unknown, any>): Promise<A> => {
+    if (closed) throw new CodexAuthClosed({ operation })
+    const exit = await managed.runPromiseExit(effect, { signal: closing.signal })
+    if (Exit.isSuccess(exit)) return exit.value
+    if (Cause.isInterruptedOnly(exit.cause)) throw new CodexAuthClosed({ operation })
+    const failure = Cause.failureOption(exit.cause)
+    if (Option.isSome(failure) && failure.value instanceof Error) throw failure.value
+    const squashed = Cause.squash(exit.cause)
+    const detail = squashed instanceof Error ? squashed.message : String(squashed)
+    throw new CodexAuthUnexpected({ operation, detail: detail.split("\n")[0] ?? "unknown" })
+  }
+
+  const close = async (): Promise<void> => {
+    if (closed) return
+    closed = true
+    closing.abort()
+    await managed.dispose()
+  }
+  options.signal?.addEventListener("abort", () => void close(), { once: true })
+
+  // Build now, so a bad CODEX_HOME or CA bundle rejects `open` rather than the first call.
+  await run("open", Effect.void).catch(async (error) => {
+    await close()
+    throw error
+  })
+  if (options.signal?.aborted === true) {
+    await close()
+    throw new CodexAuthClosed({ operation: "open" })
+  }
+  const built = await managed.runtime()
+
+  const instance: CodexAuth = {
+    getToken: () => run("getToken", Effect.flatMap(Session.Session, (s) => Effect.map(s.getToken, Redacted.value))),
+    getHeaders: () =>
+      run("getHeaders", Effect.flatMap(Session.Session, (s) => Effect.map(s.getHeaders, (h) => ({ ...h })))),
+    status: () =>
+      run(
+        "status",
+        Effect.flatMap(Session.Session, (s) =>
+          Effect.map(s.status, (status): Status => ({
+            loggedIn: status.loggedIn,
+            mode: Option.getOrNull(status.mode),
+            email: Option.getOrNull(status.email),
+            plan: Option.getOrNull(status.plan),
+            accountId: Option.getOrNull(status.accountId),
+            accessTokenExpiresAt: toDate(status.accessTokenExpiresAt),
+            lastRefresh: toDate(status.lastRefresh),
+            store: status.store,
+            location: status.location
+          })))
+      ),
+    login: () =>
+      run(
+        "login",
+        Effect.map(FacadeLogin.run(loginOptions), (summary): LoginSummary => ({
+          method: summary.method,
+          email: summary.email ?? null,
+          accountId: summary.accountId ?? null,
+          plan: summary.plan ?? null
+        }))
+      ),
+    logout: (logoutOptions = {}) =>
+      run(
+        "logout",
+        Effect.gen(function*() {
+          const session = yield* Session.Session
+          const store = yield* CredentialStore
+          if (logoutOptions.revoke === false) {
+            return { removed: yield* store.withLock(store.remove), revoke: "skipped" as const }
+          }
+          return yield* session.logout
+        })
+      ),
+    refresh: () =>
+      run(
+        "refresh",
+        Effect.flatMap(Session.Session, (s) =>
+          Effect.map(s.refresh, (credentials) => ({
+            accessTokenExpiresAt: credentials._tag === "ChatGpt"
+              ? toDate(credentials.tokenSet.accessTokenExpiresAt)
+              : null
+          })))
+      ),
+    recoverUnauthorized: () =>
+      run(
+        "recoverUnauthorized",
+        Effect.flatMap(Session.Session, (s) => Effect.map(s.recoverUnauthorized, Redacted.value))
+      ),
+    events: () => {
+      const stream = Stream.unwrap(Effect.map(EventStreamPresenter.LoginEvents, (service) => service.events)).pipe(
+        Stream.interruptWhen(Effect.async<void>((resume) => {
+          if (closing.signal.aborted) return resume(Effect.void)
+          closing.signal.addEventListener("abort", () => resume(Effect.void), { once: true })
+        }))
+      )
+      return Stream.toAsyncIterableRuntime(stream, built)
+    },
+    close,
+    [Symbol.asyncDispose]: close
+  }
+  return instance
+}

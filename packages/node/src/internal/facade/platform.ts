@@ -1,0 +1,21 @@
+/** Node's ports for the shared facade and CLI (`@codex-auth/adapters/Facade`, `@codex-auth/adapters/Cli`). */
+import type * as Facade from "@codex-auth/adapters/Facade"
+import * as Os from "node:os"
+import * as NodeBrowserOpener from "../../NodeBrowserOpener.ts"
+import * as NodeHttpClient from "../../NodeHttpClient.ts"
+import * as NodeLoopbackListener from "../../NodeLoopbackListener.ts"
+import * as NodeRuntimeFacts from "../../NodeRuntimeFacts.ts"
+import * as NodeSecretFile from "../../NodeSecretFile.ts"
+import * as NodeSession from "../../NodeSession.ts"
+import * as StderrTerminal from "./terminal.ts"
+
+export const platform: Facade.Platform = {
+  secretFile: NodeSecretFile.layer,
+  homeDirectory: () => Os.homedir(),
+  httpClient: NodeHttpClient.layer,
+  userAgent: NodeSession.userAgent,
+  loopbackListener: NodeLoopbackListener.layer,
+  browserOpener: NodeBrowserOpener.layer,
+  runtimeFacts: NodeRuntimeFacts.layerWith,
+  terminal: StderrTerminal.layer
+}
