@@ -1,0 +1,80 @@
+/**
+ * The Promise facade on Deno, the same shape as `CodexAuth` of `@codex-auth/node`: the facade every runtime shares
+ * (`@codex-auth/adapters/Facade`: a `ManagedRuntime` over the session, the login planner and flows, and the
+ * event-stream presenter) with Deno's ports.
+ *
+ * ```ts
+ * import { CodexAuth } from "./packages/deno/mod.ts"
+ *
+ * const auth = await CodexAuth.open({ codexHome: "/srv/agent/.codex" })
+ * const response = await fetch(url, { headers: await auth.getHeaders() })
+ * await auth.close()
+ * ```
+ *
+ * Every method rejects with one of the error classes re-exported here; match on `error._tag`.
+ *
+ * @since 0.1.0
+ */
+import * as Facade from "@codex-auth/adapters/Facade"
+import type { CodexAuth, OpenOptions } from "@codex-auth/adapters/Facade"
+import { platform } from "./DenoPlatform.ts"
+
+/**
+ * The facade's models, shared with `@codex-auth/node`. `LoginEvent`: what a login reports; no event carries a secret.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type {
+  CodexAuth,
+  LoginEvent,
+  LoginSummary,
+  LogoutResult,
+  OpenOptions,
+  Status
+} from "@codex-auth/adapters/Facade"
+
+export { CodexAuthClosed, CodexAuthUnexpected, isCodexAuthError } from "@codex-auth/adapters/FacadeError"
+export { ApiKeyMissing } from "@codex-auth/core/ApiKeyAuth"
+export { AuthFileInvalid } from "@codex-auth/core/AuthJson"
+export { BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
+export { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
+export { CredentialStoreError } from "@codex-auth/core/CredentialStore"
+export { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
+export { JwtMalformed } from "@codex-auth/core/Jwt"
+export {
+  AuthorizationFailed,
+  InvalidCallbackUrl,
+  LoginCancelled,
+  LoginHandlerMissing,
+  LoginTimedOut,
+  LoopbackUnavailable,
+  MissingAuthorizationCode
+} from "@codex-auth/core/LoginError"
+export {
+  DeviceCodeExpired,
+  DeviceCodeNotEnabled,
+  DeviceCodePollFailed,
+  DeviceCodeRequestFailed,
+  MalformedResponse,
+  NetworkError,
+  RefreshTokenRejected,
+  RefreshTransientError,
+  TokenEndpointError
+} from "@codex-auth/core/OAuthError"
+export {
+  AccountChanged,
+  LoginFailed,
+  LoginMethodRestricted,
+  LoginRequired,
+  WorkspaceRestricted
+} from "@codex-auth/core/SessionError"
+
+/**
+ * Opens an instance: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with their typed errors, e.g.
+ * `CodexHomeNotFound`, `CaCertificateInvalid`). Nothing is read from the store until an operation needs it.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const open = (options: OpenOptions = {}): Promise<CodexAuth> => Facade.open(platform, options)
