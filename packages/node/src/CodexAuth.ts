@@ -12,14 +12,20 @@
  * await auth.close()
  * ```
  *
- * Every method rejects with one of the classes of `FacadeErrors` (re-exported here); match on `error._tag`.
+ * Every method rejects with one of the classes of `FacadeErrors` (re-exported here, matched by `_tag` so that
+ * importing this module does not load Effect); match on `error._tag` or use `instanceof`.
+ *
+ * A fresh token is served from plain memory: `getToken()` / `getHeaders()` return the last bearer while its `exp` is
+ * more than 5 minutes away without entering the Effect runtime (`getHeaders()` returns a new object each call).
  *
  * @since 0.1.0
  */
 import type { CodexAuth, OpenOptions } from "@codex-auth/adapters/Facade"
 import * as FastFacade from "./internal/fast/facade.ts"
+import * as HotCache from "./internal/fast/hot.ts"
 
-export * from "./FacadeErrors.ts"
+// The classes of `FacadeErrors`, matched by `_tag`, without loading Effect at startup (see internal/fast/errors.ts).
+export * from "./internal/fast/errors.ts"
 
 /**
  * The facade's models, shared with `@codex-auth/deno`. `LoginEvent`: what a login reports (the same events the
@@ -50,5 +56,6 @@ export type {
 export const open = async (options: OpenOptions = {}): Promise<CodexAuth> => {
   const location = FastFacade.fastLocation(options)
   const openFull = () => import("./internal/facade/full.ts").then((full) => full.open(options))
-  return location === undefined ? openFull() : FastFacade.make(options, location, openFull)
+  const inner = location === undefined ? await openFull() : FastFacade.make(options, location, openFull)
+  return HotCache.make(inner, options.signal)
 }

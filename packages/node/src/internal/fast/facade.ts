@@ -8,7 +8,6 @@ import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import type { CodexAuth, LoginEvent, OpenOptions, Status } from "../../CodexAuth.ts"
-import { CodexAuthClosed } from "../../FacadeErrors.ts"
 import { httpClientWouldBuild, resolveCodexHome } from "./cli.ts"
 import * as Platform from "./platform.ts"
 
@@ -47,8 +46,11 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
     return full
   }
 
-  const guard = (operation: string): void => {
-    if (closed) throw new CodexAuthClosed({ operation })
+  /** Rejects with `CodexAuthClosed` once closed. The class (and Effect's `Schema` with it) loads only then. */
+  const guard = async (operation: string): Promise<void> => {
+    if (!closed) return
+    const { CodexAuthClosed } = await import("../../FacadeErrors.ts")
+    throw new CodexAuthClosed({ operation })
   }
 
   const read = async (): Promise<StoredAuth.Credentials | undefined> => {
@@ -68,7 +70,7 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
     const now = Date.now()
     if (cached !== undefined && StoredAuth.isFresh(cached, now)) return cached
     const credentials = await read()
-    guard(operation)
+    await guard(operation)
     if (full !== undefined || credentials === undefined || !StoredAuth.isFresh(credentials, Date.now())) {
       return undefined
     }
@@ -80,7 +82,7 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
     credentials._tag === "ChatGpt" ? credentials.tokens.accessToken : credentials.apiKey
 
   const delegate = async <A>(operation: string, call: (auth: CodexAuth) => Promise<A>): Promise<A> => {
-    guard(operation)
+    await guard(operation)
     return call(await fullInstance())
   }
 
@@ -107,13 +109,13 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
 
   return {
     getToken: async () => {
-      guard("getToken")
+      await guard("getToken")
       const credentials = await fresh("getToken")
       if (credentials === undefined) return delegate("getToken", (auth) => auth.getToken())
       return (seen = bearerOf(credentials))
     },
     getHeaders: async () => {
-      guard("getHeaders")
+      await guard("getHeaders")
       const credentials = await fresh("getHeaders")
       if (credentials === undefined) return delegate("getHeaders", (auth) => auth.getHeaders())
       seen = bearerOf(credentials)
@@ -126,10 +128,10 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
       })
     },
     status: async () => {
-      guard("status")
+      await guard("status")
       if (full === undefined) {
         const credentials = await read()
-        guard("status")
+        await guard("status")
         if (full === undefined && credentials !== undefined) {
           const chatGpt = credentials._tag === "ChatGpt" ? credentials : undefined
           const status: Status = {
