@@ -3,12 +3,21 @@
 // NodeSecretFile.writeAtomic. After every kill the file must parse and be exactly the old content or the new content
 // of the write in progress — never a mix, never empty, never an older write.
 //
+// Then the sweep: the temporaries the kills left (0600, holding secrets) are removed by the next save through the
+// file store under auth.lock, and a Codex CLI temporary (`.auth-XXXXXX`) beside them is not.
+//
 // The writer is bundled once with esbuild (from the TypeScript sources) so a process starts in ~70 ms instead of
 // ~280 ms; several lanes (separate CODEX_HOMEs) run at once.
 import * as AuthJson from "@codex-auth/core/AuthJson"
+import * as CodexHome from "@codex-auth/core/CodexHome"
+import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
+import * as SecretFile from "@codex-auth/core/SecretFile"
+import * as NodeSecretFile from "@codex-auth/node/NodeSecretFile"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as esbuild from "esbuild"
 import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
@@ -94,7 +103,30 @@ describe("crash safety", () => {
         const root = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-crash-"))
         yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(root, { recursive: true, force: true })))
         const perLane = Math.ceil(kills / lanes)
-        const stats = { kills: 0, killedMidWrite: 0, killedBeforeFirstWrite: 0, leftoverTemporaryFiles: 0 }
+        const stats = {
+          kills: 0,
+          killedMidWrite: 0,
+          killedBeforeFirstWrite: 0,
+          leftoverTemporaryFiles: 0,
+          sweptBySave: 0
+        }
+
+        /** One save through the file store under auth.lock; the temporaries of ours that remain afterwards. */
+        const saveUnderLock = (dir: string, text: string) =>
+          Effect.runPromise(
+            Effect.gen(function*() {
+              const store = yield* CredentialStore
+              const document = yield* AuthJson.parse(text, { path: Path.join(dir, "auth.json") })
+              yield* store.withLock(store.save(document))
+            }).pipe(
+              Effect.provide(
+                FileCredentialStore.layer.pipe(
+                  Layer.provide(CodexHome.layer(dir)),
+                  Layer.provide(NodeSecretFile.layer)
+                )
+              )
+            )
+          )
 
         const lane = async (laneIndex: number) => {
           const dir = Path.join(root, `lane-${laneIndex}`)
@@ -127,13 +159,27 @@ describe("crash safety", () => {
             if (lastDone < lastBegin) stats.killedMidWrite++
             previous = text
           }
-          stats.leftoverTemporaryFiles += Fs.readdirSync(dir).filter((name) => name.endsWith(".tmp")).length
+          const ours = (name: string) => SecretFile.isTemporaryOf("auth.json", name)
+          const left = Fs.readdirSync(dir).filter(ours)
+          assert.strictEqual(left.length, Fs.readdirSync(dir).filter((name) => name.endsWith(".tmp")).length)
+          stats.leftoverTemporaryFiles += left.length
+          const codexTemporary = Path.join(dir, ".auth-Zq81xW")
+          Fs.writeFileSync(codexTemporary, previous, { mode: 0o600 })
+          await saveUnderLock(dir, previous)
+          const after = Fs.readdirSync(dir)
+          assert.deepStrictEqual(after.filter(ours), [], `lane ${laneIndex}: the save swept every leftover`)
+          assert.include(after, ".auth-Zq81xW", "a Codex CLI temporary is not ours to remove")
+          assert.strictEqual(Fs.readFileSync(Path.join(dir, "auth.json"), "utf8"), previous)
+          stats.sweptBySave += left.length
         }
         yield* Effect.promise(() => Promise.all(Array.from({ length: lanes }, (_, i) => lane(i))))
 
         assert.isAtLeast(stats.kills, kills)
         // The kill points were spread: many landed inside a write (between "begin" and "done").
         assert.isAbove(stats.killedMidWrite, kills / 10, JSON.stringify(stats))
+        // Kills inside a write leave temporaries behind (~140 per 510 kills); the sweep removed every one.
+        assert.isAbove(stats.leftoverTemporaryFiles, 0, JSON.stringify(stats))
+        assert.strictEqual(stats.sweptBySave, stats.leftoverTemporaryFiles)
         console.log(`crash safety: ${JSON.stringify(stats)}`)
       }),
     { timeout: 240_000 }

@@ -1,11 +1,12 @@
 /**
  * The file store: `auth.json` in `CODEX_HOME`, read and written exactly as the Codex CLI does (PROTOCOL.md §8):
  * pretty JSON in Codex's key order with unknown fields kept, mode 0600, replaced atomically, and every write under
- * `flock(CODEX_HOME/auth.lock)`.
+ * `flock(CODEX_HOME/auth.lock)`. A save under that lock first removes the temporaries an interrupted writer left.
  *
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as AuthJson from "./AuthJson.ts"
@@ -34,6 +35,13 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
   const home = yield* CodexHome
   const path = home.authFile
   const acquireLock = files.lock(home.lockFile).pipe(Effect.mapError(toStoreError("lock")))
+  // Whether this fiber holds `auth.lock` (through `withLock`): only then is no writer of ours (Node or Deno) mid-write,
+  // so the temporaries a killed writer left behind (0600, holding secrets) can be swept before a save.
+  const holdsLock = FiberRef.unsafeMake(false)
+  const sweep = Effect.flatMap(
+    FiberRef.get(holdsLock),
+    (held) => held ? Effect.ignore(files.removeTemporaries(path)) : Effect.void
+  )
   const service: CredentialStore.Service = {
     kind: "file",
     location: path,
@@ -45,11 +53,14 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
       }))
     ),
     save: (document) =>
-      files.writeAtomic(path, AuthJson.stringify(document), { mode: fileMode }).pipe(
-        Effect.mapError(toStoreError("save"))
+      Effect.zipRight(
+        sweep,
+        files.writeAtomic(path, AuthJson.stringify(document), { mode: fileMode }).pipe(
+          Effect.mapError(toStoreError("save"))
+        )
       ),
     remove: files.remove(path).pipe(Effect.mapError(toStoreError("remove"))),
-    withLock: (effect) => Effect.scoped(Effect.zipRight(acquireLock, effect))
+    withLock: (effect) => Effect.scoped(Effect.zipRight(acquireLock, Effect.locally(effect, holdsLock, true)))
   }
   return service
 })

@@ -89,6 +89,12 @@ export declare namespace SecretFile {
       text: string,
       options: { readonly mode: number }
     ) => Effect.Effect<void, SecretFileError>
+    /**
+     * Removes what interrupted `writeAtomic(path, …)` calls left in `path`'s directory: files named as this port
+     * names its temporaries (`isTemporaryOf`), nothing else (never the Codex CLI's `.auth-XXXXXX`). Returns how many
+     * were removed. Call it only while holding the lock every writer of `path` takes, so none is mid-write.
+     */
+    readonly removeTemporaries: (path: string) => Effect.Effect<number, SecretFileError>
     /** Removes the file; `false` when there was none. */
     readonly remove: (path: string) => Effect.Effect<boolean, SecretFileError>
     /** None when nothing exists at `path`. */
@@ -105,6 +111,26 @@ export declare namespace SecretFile {
      */
     readonly lock: (path: string, options?: LockOptions) => Effect.Effect<void, SecretFileError, Scope.Scope>
   }
+}
+
+/**
+ * The name `writeAtomic` gives the temporary file it writes `fileName` through: `.{fileName}.{12 hex digits}.tmp`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const temporaryName = (fileName: string, randomHex: string): string => `.${fileName}.${randomHex}.tmp`
+
+/**
+ * Whether `candidate` (a name in the same directory) is a temporary `writeAtomic` made for `fileName`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const isTemporaryOf = (fileName: string, candidate: string): boolean => {
+  const prefix = `.${fileName}.`
+  return candidate.length === prefix.length + 16 && candidate.startsWith(prefix) && candidate.endsWith(".tmp") &&
+    /^[0-9a-f]{12}$/.test(candidate.slice(prefix.length, prefix.length + 12))
 }
 
 /**

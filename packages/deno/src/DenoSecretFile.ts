@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
+import { isTemporaryOf, SecretFile, SecretFileError, temporaryName } from "@codex-auth/core/SecretFile"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -60,7 +60,7 @@ const writeAll = async (file: Deno.FsFile, bytes: Uint8Array): Promise<void> => 
 
 const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
   const directory = Path.dirname(path, separator)
-  const temporary = join(directory, `.${Path.basename(path, separator)}.${randomSuffix()}.tmp`)
+  const temporary = join(directory, temporaryName(Path.basename(path, separator), randomSuffix()))
   // createNew = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
   const file = await Deno.open(temporary, { write: true, createNew: true, mode })
   try {
@@ -82,6 +82,23 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
     await dir.sync().catch(() => undefined)
     dir.close()
   }
+}
+
+/** Removes the leftovers of interrupted writes of `path` (regular files with our temporary names only). */
+const removeTemporaries = async (path: string): Promise<number> => {
+  const directory = Path.dirname(path, separator)
+  const fileName = Path.basename(path, separator)
+  let removed = 0
+  for await (const entry of Deno.readDir(directory)) {
+    if (!entry.isFile || !isTemporaryOf(fileName, entry.name)) continue
+    try {
+      await Deno.remove(join(directory, entry.name))
+      removed++
+    } catch (error) {
+      if (!isNotFound(error)) throw error
+    }
+  }
+  return removed
 }
 
 const liveClock = Clock.make()
@@ -134,6 +151,7 @@ const lock = (path: string, options?: { readonly timeoutMillis?: number | undefi
 export const make: SecretFile.Service = {
   read: (path) => attemptOrMissing("read", path, () => Deno.readTextFile(path).then(Option.some), Option.none),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
+  removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) => attemptOrMissing("remove", path, () => Deno.remove(path).then(() => true), () => false),
   stat: (path) =>
     attemptOrMissing(

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
+import { isTemporaryOf, SecretFile, SecretFileError, temporaryName } from "@codex-auth/core/SecretFile"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -37,7 +37,7 @@ const randomSuffix = (): string => {
 
 const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
   const directory = Path.dirname(path)
-  const temporary = Path.join(directory, `.${Path.basename(path)}.${randomSuffix()}.tmp`)
+  const temporary = Path.join(directory, temporaryName(Path.basename(path), randomSuffix()))
   // "wx" = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
   const handle = await Fs.open(temporary, "wx", mode)
   try {
@@ -56,6 +56,23 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
   // Make the rename itself durable. Some file systems refuse fsync on a directory: the rename still happened.
   const dir = await Fs.open(directory, "r").catch(() => undefined)
   if (dir !== undefined) await dir.sync().catch(() => undefined).finally(() => dir.close())
+}
+
+/** Unlinks the leftovers of interrupted writes of `path` (regular files with our temporary names only). */
+const removeTemporaries = async (path: string): Promise<number> => {
+  const directory = Path.dirname(path)
+  const fileName = Path.basename(path)
+  let removed = 0
+  for (const entry of await Fs.readdir(directory, { withFileTypes: true })) {
+    if (!entry.isFile() || !isTemporaryOf(fileName, entry.name)) continue
+    try {
+      await Fs.unlink(Path.join(directory, entry.name))
+      removed++
+    } catch (error) {
+      if (!isCode(error, "ENOENT")) throw error
+    }
+  }
+  return removed
 }
 
 const liveClock = Clock.make()
@@ -83,6 +100,7 @@ export const make: SecretFile.Service = {
       )
     ),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
+  removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) =>
     Effect.tryPromise({ try: () => Fs.unlink(path).then(() => true), catch: (cause) => cause }).pipe(
       Effect.catchAll((cause) =>

@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import type { MemorySecretFile } from "../../SecretFile.ts"
-import { SecretFileError } from "../../SecretFile.ts"
+import { isTemporaryOf, SecretFileError } from "../../SecretFile.ts"
 
 type Node =
   | { readonly kind: "file"; readonly text: string; readonly mode: number }
@@ -71,6 +71,20 @@ export const make = (
           nodes.set(normalized, { kind: "file", text, mode })
           writes++
           return Effect.void
+        }),
+      removeTemporaries: (path) =>
+        Effect.sync(() => {
+          const normalized = normalize(path)
+          const directory = parentOf(normalized)
+          const fileName = normalized.slice(normalized.lastIndexOf("/") + 1)
+          let removed = 0
+          for (const [candidate, node] of nodes) {
+            if (node.kind !== "file" || parentOf(candidate) !== directory) continue
+            if (!isTemporaryOf(fileName, candidate.slice(candidate.lastIndexOf("/") + 1))) continue
+            nodes.delete(candidate)
+            removed++
+          }
+          return removed
         }),
       remove: (path) =>
         Effect.suspend(() => {
