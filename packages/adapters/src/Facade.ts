@@ -10,15 +10,17 @@
  */
 /// <reference lib="esnext.disposable" />
 import type { BrowserOpener } from "@codex-auth/core/BrowserOpener"
+import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as CustomLoginHandler from "@codex-auth/core/CustomLoginHandler"
 import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
 import * as Login from "@codex-auth/core/Login"
+import type { LoginResult } from "@codex-auth/core/LoginFlow"
 import * as LoginPresenter from "@codex-auth/core/LoginPresenter"
 import type { LoginEvent, PasteRequest } from "@codex-auth/core/LoginPresenter"
 import type { LoopbackListener } from "@codex-auth/core/LoopbackListener"
 import type { Overrides, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
-import type { SecretFile } from "@codex-auth/core/SecretFile"
+import type { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Terminal } from "@effect/platform/Terminal"
@@ -169,6 +171,39 @@ export interface CodexAuth {
   readonly close: () => Promise<void>
   readonly [Symbol.asyncDispose]: () => Promise<void>
 }
+
+/**
+ * What the session environment is built from: `CODEX_HOME`, the store, the issuer, client id and loopback ports,
+ * and the session's options.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { EnvironmentOptions } from "./internal/facade/environment.ts"
+
+/**
+ * The session environment the facade and the CLI run in (the session, the store, the OAuth client, the profile and
+ * the HTTP client) with a runtime's ports: explicit options, then `CODEX_HOME` / `CODEX_AUTH_ISSUER`, then the
+ * defaults, and Codex's env overrides on top.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const environmentLayer = (
+  platform: Platform,
+  options: Environment.EnvironmentOptions = {}
+): Layer.Layer<
+  Environment.Services,
+  SecretFileError | ConfigError.ConfigError | CodexHomeNotFound | CaCertificateInvalid
+> => Environment.layer(platform, options)
+
+/**
+ * What the session saves for a finished login.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const loginOutcome: (result: LoginResult) => Session.LoginOutcome = FacadeLogin.toOutcome
 
 const toDate = (millis: Option.Option<number>): Date | null =>
   Option.match(millis, { onNone: () => null, onSome: (value) => new Date(value) })

@@ -6,6 +6,7 @@
  * without credentials reads `needs-login` here, and `--check` asks every account for a token first so that a refresh
  * token the issuer refuses (or a refresh failing for now) shows up too.
  */
+import type { CliRuntime } from "@codex-auth/adapters/Cli"
 import * as AccountPool from "@codex-auth/core/AccountPool"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
@@ -115,7 +116,7 @@ const issuerFromEnvironment = Effect.map(
   (value) => Option.getOrUndefined(Option.filter(Option.map(value, (v) => v.trim()), (v) => v !== ""))
 )
 
-export const accounts = (args: AccountsArgs): Effect.Effect<void, ExitWith> => {
+export const accounts = (args: AccountsArgs): Effect.Effect<void, ExitWith, CliRuntime> => {
   const common: Common = {
     codexHome: Option.none(),
     store: "file",

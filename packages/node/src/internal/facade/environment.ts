@@ -1,102 +1,13 @@
 /**
- * The session environment shared by the CLI and the Promise facade: `CODEX_HOME` (explicit or from the
- * environment), the chosen credential store, the provider profile (issuer, client id, loopback ports), the OAuth
- * client over the §12 HTTP client and the session itself. The keyring adapter (a native module) is loaded only
- * when asked for.
+ * The session environment shared by the CLI, the facade and the demo: the one implementation in
+ * `@codex-auth/adapters/Facade` with Node's ports.
  */
-import * as CodexHome from "@codex-auth/core/CodexHome"
-import { CredentialStore } from "@codex-auth/core/CredentialStore"
-import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
-import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
-import * as OAuthClient from "@codex-auth/core/OAuthClient"
-import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
-import * as Session from "@codex-auth/core/Session"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Config from "effect/Config"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Os from "node:os"
-import * as NodeHttpClient from "../../NodeHttpClient.ts"
-import * as NodeSecretFile from "../../NodeSecretFile.ts"
-import * as NodeSession from "../../NodeSession.ts"
+import * as Facade from "@codex-auth/adapters/Facade"
+import { platform } from "./platform.ts"
 
-export type StoreChoice = "file" | "keyring" | "auto" | "memory"
+export type { StoreChoice } from "@codex-auth/adapters/Cli"
 
-export const storeChoices: ReadonlyArray<StoreChoice> = ["file", "keyring", "auto", "memory"]
+export type EnvironmentOptions = Facade.EnvironmentOptions
 
-export interface EnvironmentOptions {
-  /** `CODEX_HOME`; default the `CODEX_HOME` variable, else `~/.codex`. */
-  readonly codexHome?: string | undefined
-  readonly store?: StoreChoice | undefined
-  /** Default `CODEX_AUTH_ISSUER`, else the OpenAI issuer. */
-  readonly issuer?: string | undefined
-  readonly clientId?: string | undefined
-  /** Loopback ports of the browser flow (the issuer must allow-list them). */
-  readonly loopbackPorts?: ReadonlyArray<number> | undefined
-  readonly session?: Session.Options | undefined
-}
-
-export type Services =
-  | Session.Session
-  | CredentialStore
-  | OAuthClient.OAuthClient
-  | ProviderProfile.ProviderProfile
-  | HttpClient.HttpClient
-
-const nonEmpty = (value: Option.Option<string>): Option.Option<string> =>
-  Option.filter(Option.map(value, (text) => text.trim()), (text) => text !== "")
-
-const codexHomeLayer = (explicit: string | undefined) =>
-  Layer.effect(
-    CodexHome.CodexHome,
-    Effect.gen(function*() {
-      const variable = explicit !== undefined
-        ? Option.some(explicit)
-        : yield* Config.option(Config.string("CODEX_HOME"))
-      return yield* CodexHome.resolve({ codexHomeVariable: variable, homeDirectory: Os.homedir() })
-    })
-  ).pipe(Layer.provide(NodeSecretFile.layer))
-
-const storeLayer = (options: EnvironmentOptions) => {
-  const choice = options.store ?? "file"
-  if (choice === "memory") return MemoryCredentialStore.layer()
-  const files = Layer.merge(codexHomeLayer(options.codexHome), NodeSecretFile.layer)
-  if (choice === "file") return FileCredentialStore.layer.pipe(Layer.provide(files))
-  return Layer.unwrapEffect(
-    Effect.promise(() => import("@codex-auth/adapters/KeyringCredentialStore")).pipe(
-      Effect.map((keyring) => choice === "keyring" ? keyring.layer : keyring.layerAuto)
-    )
-  ).pipe(Layer.provide(files))
-}
-
-/** The profile: explicit options, then `CODEX_AUTH_ISSUER`, then the defaults; Codex's env overrides on top. */
-export const profileConfig = (options: EnvironmentOptions) =>
-  Effect.gen(function*() {
-    const issuer = options.issuer ?? Option.getOrUndefined(
-      nonEmpty(yield* Config.option(Config.string("CODEX_AUTH_ISSUER")))
-    )
-    return yield* ProviderProfile.config({
-      issuer,
-      clientId: options.clientId,
-      loopbackPorts: options.loopbackPorts
-    })
-  })
-
-/** Everything a command or the facade needs, built once. */
-export const layer = (options: EnvironmentOptions = {}) => {
-  const profile = Layer.effect(ProviderProfile.ProviderProfile, profileConfig(options))
-  const base = Layer.mergeAll(storeLayer(options), profile, NodeHttpClient.layer)
-  const oauth = Layer.provideMerge(OAuthClient.layer, base)
-  const session = Layer.unwrapEffect(Effect.gen(function*() {
-    const override = nonEmpty(yield* Config.option(Config.string("CODEX_REFRESH_TOKEN_URL_OVERRIDE")))
-    const resolved = yield* ProviderProfile.ProviderProfile
-    const sessionOptions = options.session ?? {}
-    return Session.layer({
-      ...sessionOptions,
-      refreshTokenUrlOverride: sessionOptions.refreshTokenUrlOverride ?? Option.getOrUndefined(override),
-      userAgent: sessionOptions.userAgent ?? NodeSession.userAgent(resolved.originator, ProviderProfile.codexVersion)
-    })
-  }))
-  return Layer.provideMerge(session, oauth)
-}
+export const layer = (options: EnvironmentOptions = {}): ReturnType<typeof Facade.environmentLayer> =>
+  Facade.environmentLayer(platform, options)

@@ -1,0 +1,62 @@
+/**
+ * The light half of the CLI's shared machinery, loaded with the command definitions: the runtime port (process,
+ * platform, account pool), the exit convention and the output helpers. The session machinery is in run.ts, loaded
+ * only when a command runs.
+ */
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as Format from "../../CliFormat.ts"
+import type * as Facade from "../../Facade.ts"
+
+/** The process as the CLI sees it: the TTY-ness and content of stdin, and the two output streams. */
+export interface Process {
+  readonly stdinIsTerminal: () => boolean
+  /** All of stdin as text; rejects with an error whose `code` says why (aborting the signal stops the read). */
+  readonly readStdin: (signal: AbortSignal) => Promise<string>
+  readonly writeStdout: (text: string) => void
+  readonly writeStderr: (text: string) => void
+}
+
+/** An account added to the pool by `login --account`. */
+export interface AddedAccount {
+  readonly name: string
+  readonly codexHome: string
+  readonly replaced: boolean
+}
+
+/** The account pool's file, for `login --account` (a runtime without one refuses the flag). */
+export interface AccountPool {
+  readonly configPath: (explicit: string | undefined) => Effect.Effect<string, unknown>
+  readonly addAccount: (
+    account: { readonly name: string; readonly codexHome?: string | undefined },
+    options: { readonly configPath: string }
+  ) => Effect.Effect<AddedAccount, unknown>
+  readonly removeAccount: (name: string, options: { readonly configPath: string }) => Effect.Effect<boolean, unknown>
+}
+
+export interface Runtime {
+  readonly platform: Facade.Platform
+  readonly process: Process
+  readonly accountPool?: AccountPool | undefined
+}
+
+export class CliRuntime extends Context.Tag("@codex-auth/adapters/Cli/CliRuntime")<CliRuntime, Runtime>() {}
+
+/** How a command ends when it does not exit 0; the runtime's main turns it into the process's exit code. */
+export class ExitWith extends Data.TaggedError("ExitWith")<{ readonly code: number }> {}
+
+export const exitCodes = { failure: 1, usage: 2, interrupted: 130 } as const
+
+export const human = (text: string): Effect.Effect<void, never, CliRuntime> =>
+  Effect.map(CliRuntime, (runtime) => runtime.process.writeStderr(text.endsWith("\n") ? text : `${text}\n`))
+
+export const stdout = (text: string): Effect.Effect<void, never, CliRuntime> =>
+  Effect.map(CliRuntime, (runtime) => runtime.process.writeStdout(Format.line(text)))
+
+export const json = (value: unknown): Effect.Effect<void, never, CliRuntime> =>
+  Effect.map(CliRuntime, (runtime) => runtime.process.writeStdout(Format.jsonText(value)))
+
+/** A bad flag value the parser could not catch: one line, exit 2. */
+export const usageError = (message: string): Effect.Effect<never, ExitWith, CliRuntime> =>
+  Effect.zipRight(human(`✗ ${message} See --help.`), Effect.fail(new ExitWith({ code: exitCodes.usage })))

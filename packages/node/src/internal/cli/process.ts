@@ -1,0 +1,55 @@
+/** Node's runtime for the shared CLI (`@codex-auth/adapters/Cli`): the process port, the ports and the account pool. */
+import type * as Cli from "@codex-auth/adapters/Cli"
+import * as NodeAccountPool from "../../NodeAccountPool.ts"
+import { platform } from "../facade/platform.ts"
+
+/** All of stdin as text; the read stops (listeners removed, stdin paused) when the signal aborts. */
+const readStdin = (signal: AbortSignal): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    const cleanup = () => {
+      process.stdin.off("data", onData)
+      process.stdin.off("end", onEnd)
+      process.stdin.off("error", onError)
+      signal.removeEventListener("abort", onAbort)
+      process.stdin.pause()
+    }
+    const onData = (chunk: Buffer | string) => {
+      chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk)
+    }
+    const onEnd = () => {
+      cleanup()
+      resolve(Buffer.concat(chunks).toString("utf8"))
+    }
+    const onError = (error: Error) => {
+      cleanup()
+      reject(error)
+    }
+    const onAbort = () => {
+      cleanup()
+      reject(new Error("aborted"))
+    }
+    process.stdin.on("data", onData)
+    process.stdin.once("end", onEnd)
+    process.stdin.once("error", onError)
+    signal.addEventListener("abort", onAbort, { once: true })
+  })
+
+export const runtime: Cli.Runtime = {
+  platform,
+  process: {
+    stdinIsTerminal: () => process.stdin.isTTY === true,
+    readStdin,
+    writeStdout: (text) => {
+      process.stdout.write(text)
+    },
+    writeStderr: (text) => {
+      process.stderr.write(text)
+    }
+  },
+  accountPool: {
+    configPath: (explicit) => NodeAccountPool.configPath(explicit),
+    addAccount: (account, options) => NodeAccountPool.addAccount(account, options),
+    removeAccount: (name, options) => NodeAccountPool.removeAccount(name, options)
+  }
+}
