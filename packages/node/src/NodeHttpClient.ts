@@ -60,7 +60,9 @@ export const makeDispatcher = (
     const dispatcher: Dispatcher = Option.isSome(config.httpsProxy)
       ? new EnvHttpProxyAgent({
         httpsProxy: config.httpsProxy.value,
-        ...(Option.isSome(config.noProxy) ? { noProxy: config.noProxy.value } : {}),
+        // Always explicit: left out, undici reads `no_proxy` / `NO_PROXY` from `process.env` itself, bypassing the
+        // configuration this client was given (a custom ConfigProvider, or a test's environment).
+        noProxy: Option.getOrElse(config.noProxy, () => ""),
         ...(tls !== undefined ? { connect: tls, requestTls: tls } : {})
       })
       : new Agent(tls !== undefined ? { connect: tls } : {})
