@@ -32,7 +32,7 @@ if (String(token).length === 0) throw new Error("no token")
 const main = async () => {
   Fs.mkdirSync(outdir, { recursive: true })
   const entries = { facade: embedderSource, effect: effectSource }
-  const files: Record<string, { plain: string; bundle: string; minified: string }> = {}
+  const files: Record<string, { plain: string; bundle: string; minified: string; split: string }> = {}
   for (const [name, source] of Object.entries(entries)) {
     const plain = Path.join(outdir, `${name}.mjs`)
     Fs.writeFileSync(plain, source)
@@ -50,7 +50,10 @@ const main = async () => {
     }
     await esbuild.build({ ...common, outfile: bundle })
     await esbuild.build({ ...common, outfile: minified, minify: true })
-    files[name] = { plain, bundle, minified }
+    // An embedder's own bundle with code splitting: what loads lazily in the package stays lazy (a separate chunk).
+    const splitDir = Path.join(outdir, `${name}.split`)
+    await esbuild.build({ ...common, outdir: splitDir, splitting: true, minify: true, entryNames: "[name]" })
+    files[name] = { plain, bundle, minified, split: Path.join(splitDir, `${name}.js`) }
   }
 
   const emulator = await startEmulatorPromise()
@@ -78,6 +81,7 @@ const main = async () => {
     await add("facade from dist: import + open + first getToken", files["facade"]!.plain)
     await add("facade, one esbuild bundle", files["facade"]!.bundle)
     await add("facade, one minified bundle", files["facade"]!.minified)
+    await add("facade, esbuild bundle with code splitting (minified)", files["facade"]!.split)
     await add("Effect API from dist: NodeSession.layer + getToken", files["effect"]!.plain)
     await add("Effect API, one esbuild bundle", files["effect"]!.bundle)
     table(
