@@ -1,7 +1,8 @@
 /**
  * A local emulator of `auth.openai.com` as the Codex CLI speaks to it (PROTOCOL.md): authorize and consent
  * page, token endpoint (authorization code with PKCE, API-key exchange, refresh with single-use rotation and
- * reuse detection), device code endpoints and verification page, revoke, and an admin API under
+ * reuse detection), device code endpoints and verification page, revoke, the Agent Identity JWKS and task
+ * registration (`codex login --with-access-token`), and an admin API under
  * `/__emulator/` for tests. It is a runtime-neutral `HttpApp`; the runtime packages serve it.
  *
  * @since 0.1.0
@@ -296,6 +297,60 @@ export const MintedTokens: Schema.Struct<{
 /** @since 0.1.0 */
 export type MintedTokens = typeof MintedTokens.Type
 
+/**
+ * A request to mint an Agent Identity token (what `codex login --with-access-token` takes). Everything but `email` is
+ * for tests that need a token Codex would refuse: another issuer or audience, a key id the JWKS does not list, a
+ * signature by a key the JWKS does not hold, an `exp` in the past.
+ */
+export const AgentIdentityMintRequest: Schema.Struct<{
+  email: Schema.optional<typeof Schema.String>
+  expiresInSeconds: Schema.optional<typeof Schema.Number>
+  agentRuntimeId: Schema.optional<typeof Schema.String>
+  issuer: Schema.optional<typeof Schema.String>
+  audience: Schema.optional<typeof Schema.String>
+  kid: Schema.optional<typeof Schema.String>
+  forgeSignature: Schema.optional<typeof Schema.Boolean>
+}> = Schema.Struct({
+  email: Schema.optional(Schema.String),
+  /** Lifetime from now (default: the access-token lifetime); negative values mint an expired token. */
+  expiresInSeconds: Schema.optional(Schema.Number),
+  agentRuntimeId: Schema.optional(Schema.String),
+  issuer: Schema.optional(Schema.String),
+  audience: Schema.optional(Schema.String),
+  kid: Schema.optional(Schema.String),
+  forgeSignature: Schema.optional(Schema.Boolean)
+})
+
+/** @since 0.1.0 */
+export type AgentIdentityMintRequest = typeof AgentIdentityMintRequest.Type
+
+/** A minted Agent Identity token and the ids a test needs. */
+export const MintedAgentIdentity: Schema.Struct<{
+  access_token: typeof Schema.String
+  agent_runtime_id: typeof Schema.String
+  account_id: typeof Schema.String
+  kid: typeof Schema.String
+}> = Schema.Struct({
+  access_token: Schema.String,
+  agent_runtime_id: Schema.String,
+  account_id: Schema.String,
+  kid: Schema.String
+})
+
+/** @since 0.1.0 */
+export type MintedAgentIdentity = typeof MintedAgentIdentity.Type
+
+/**
+ * Where the emulator serves the Agent Identity endpoints: point `CODEX_AGENT_IDENTITY_JWKS_BASE_URL` at
+ * `{emulator}{agentIdentityJwksBasePath}` and `CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL` at
+ * `{emulator}{agentIdentityAuthApiBasePath}`. The JWKS is also at `/backend-api/wham/agent-identities/jwks`, where
+ * Codex looks when only `chatgpt_base_url` points at the emulator.
+ */
+export const agentIdentityJwksBasePath: string = "/codex-backend/agent-identity"
+
+/** See {@link agentIdentityJwksBasePath}. */
+export const agentIdentityAuthApiBasePath: string = "/api/accounts"
+
 /** An admin operation named something the emulator does not have (unknown user code, user, family). */
 export class EmulatorAdminError extends Schema.TaggedError<EmulatorAdminError>()("EmulatorAdminError", {
   operation: Schema.String,
@@ -329,6 +384,12 @@ export declare namespace Emulator {
     readonly clearFaults: Effect.Effect<void>
     /** Revokes refresh token families; answers how many were revoked. */
     readonly revoke: (target: RevokeTarget) => Effect.Effect<number, EmulatorAdminError>
+    /** Mints an Agent Identity token (`codex login --with-access-token`) signed with the emulator's RSA key. */
+    readonly mintAgentIdentity: (
+      request: AgentIdentityMintRequest
+    ) => Effect.Effect<MintedAgentIdentity, EmulatorAdminError>
+    /** The JWKS the emulator serves for Agent Identity tokens. */
+    readonly agentIdentityJwks: Effect.Effect<{ readonly keys: ReadonlyArray<JsonWebKey> }>
     /** Mints a token set directly; `issuer` goes into the `iss` claims (default: the `issuer` option). */
     readonly mintTokens: (request: MintRequest, issuer?: string) => Effect.Effect<MintedTokens, EmulatorAdminError>
     readonly settings: Effect.Effect<EmulatorSettings>

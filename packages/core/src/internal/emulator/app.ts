@@ -9,6 +9,7 @@ import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
 import type * as Emulator from "../../Emulator.ts"
 import {
+  AgentIdentityMintRequest,
   codexClientId,
   defaultRedirectPorts,
   defaultUser,
@@ -19,6 +20,7 @@ import {
   MintRequest,
   RevokeTarget
 } from "../../Emulator.ts"
+import * as AgentIdentity from "./agentIdentity.ts"
 import {
   constantTimeEqual,
   isValidS256Challenge,
@@ -298,6 +300,9 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
     }
     const state = yield* Ref.make(initialState)
     const signingKey = yield* Jwt.makeSigningKey
+    const agentIdentityKey = yield* AgentIdentity.makeAgentIdentityKey
+    /** The public half of every agent key minted, by agent runtime id: task registrations are checked with it. */
+    const agentRuntimes = new Map<string, { readonly publicKey: CryptoKey; readonly accountId: string }>()
     let seq = 0
 
     const findUser = (email: string | undefined): EmulatorUser | undefined =>
@@ -1071,6 +1076,71 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
         }
       })
 
+    // --- Agent Identity (`codex login --with-access-token`) ------------------------------------------------------
+
+    const mintAgentIdentity = (
+      request: Emulator.AgentIdentityMintRequest
+    ): Effect.Effect<Emulator.MintedAgentIdentity, EmulatorAdminError> =>
+      Effect.gen(function*() {
+        const user = findUser(request.email)
+        if (user === undefined) {
+          return yield* new EmulatorAdminError({
+            operation: "mint agent identity",
+            reason: "there is no test user with that email"
+          })
+        }
+        const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        const ttl = request.expiresInSeconds ?? (yield* Ref.get(state)).settings.accessTokenTtlSeconds
+        const agentKey = yield* AgentIdentity.makeAgentKey
+        const runtimeId = request.agentRuntimeId ?? `agrt_${randomToken(12)}`
+        agentRuntimes.set(runtimeId, { publicKey: agentKey.publicKey, accountId: user.accountId })
+        const kid = request.kid ?? agentIdentityKey.kid
+        const token = yield* AgentIdentity.signAgentIdentity(agentIdentityKey, {
+          iss: request.issuer ?? AgentIdentity.agentIdentityIssuer,
+          aud: request.audience ?? AgentIdentity.agentIdentityAudience,
+          exp: Math.max(0, now + Math.round(ttl)),
+          iat: now,
+          agent_runtime_id: runtimeId,
+          agent_private_key: agentKey.privatePkcs8Base64,
+          account_id: user.accountId,
+          chatgpt_user_id: user.userId,
+          email: user.email,
+          plan_type: user.planType,
+          chatgpt_account_is_fedramp: user.fedramp
+        }, { kid, forge: request.forgeSignature })
+        return { access_token: token, agent_runtime_id: runtimeId, account_id: user.accountId, kid }
+      })
+
+    const agentIdentityJwks = Effect.sync(() => ({ keys: [agentIdentityKey.publicJwk] }))
+
+    const agentIdentityJwksEndpoint = () => Effect.map(agentIdentityJwks, (jwks) => json(200, jwks))
+
+    const registerTask = (req: Incoming): Effect.Effect<Reply> =>
+      Effect.gen(function*() {
+        const match = /^\/api\/accounts\/v1\/agent\/([^/]+)\/task\/register$/.exec(req.path)
+        const runtimeId = match === null ? undefined : decodeURIComponent(match[1]!)
+        const runtime = runtimeId === undefined ? undefined : agentRuntimes.get(runtimeId)
+        if (runtimeId === undefined || runtime === undefined) {
+          return json(404, { error: "agent_not_found", error_description: "No such agent runtime." }, {
+            errorCode: "agent_not_found"
+          })
+        }
+        if (req.body._tag === "Malformed") return oauthError("invalid_request", req.body.reason)
+        const timestamp = field(req.body.fields, "timestamp")
+        const signature = field(req.body.fields, "signature")
+        if (timestamp === undefined || signature === undefined) {
+          return oauthError("invalid_request", "timestamp and signature are required.")
+        }
+        const at = AgentIdentity.parseRegistrationTimestamp(timestamp)
+        const now = yield* Clock.currentTimeMillis
+        if (at === undefined || Math.abs(now - at) > 5 * 60 * 1000) {
+          return oauthError("invalid_request", "The timestamp is malformed or too far from the server's clock.")
+        }
+        const valid = yield* AgentIdentity.verifyRegistration(runtime.publicKey, runtimeId, timestamp, signature)
+        if (!valid) return oauthError("invalid_signature", "The signature does not verify with the agent's key.", 401)
+        return json(200, { task_id: `task_${randomToken(12)}` })
+      })
+
     const updateSettings = (patch: { readonly [K in keyof Settings]?: Settings[K] | undefined }) =>
       Ref.modify(state, (s) => {
         const settings: Settings = { ...s.settings, ...definedOnly(patch) }
@@ -1093,9 +1163,11 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
       clearFaults: Ref.update(state, (s) => ({ ...s, faults: [] })),
       revoke: revokeTarget,
       mintTokens,
+      mintAgentIdentity,
+      agentIdentityJwks,
       settings: Effect.map(Ref.get(state), (s) => s.settings),
       updateSettings,
-      reset: Ref.set(state, initialState)
+      reset: Effect.zipRight(Effect.sync(() => agentRuntimes.clear()), Ref.set(state, initialState))
     }
 
     const adminJson = <A, I>(
@@ -1135,7 +1207,10 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
       HttpRouter.post("/api/accounts/deviceauth/token", endpoint(deviceToken)),
       HttpRouter.get("/codex/device", endpoint(devicePageGet)),
       HttpRouter.post("/codex/device", endpoint(devicePagePost)),
-      HttpRouter.get("/deviceauth/callback", endpoint(deviceCallback))
+      HttpRouter.get("/deviceauth/callback", endpoint(deviceCallback)),
+      HttpRouter.get("/codex-backend/agent-identity/agent-identities/jwks", endpoint(agentIdentityJwksEndpoint)),
+      HttpRouter.get("/backend-api/wham/agent-identities/jwks", endpoint(agentIdentityJwksEndpoint)),
+      HttpRouter.post("/api/accounts/v1/agent/:runtimeId/task/register", endpoint(registerTask))
     )
     const adminRouter = HttpRouter.empty.pipe(
       HttpRouter.get("/__emulator/requests", adminGet(Effect.map(service.requests, (requests) => ({ requests })))),
@@ -1163,6 +1238,10 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
           MintRequest,
           (request, req) => service.mintTokens(request, `http://${hostOf(req)}`)
         )
+      ),
+      HttpRouter.post(
+        "/__emulator/agent-identity",
+        adminJson(AgentIdentityMintRequest, (request) => service.mintAgentIdentity(request))
       ),
       HttpRouter.get("/__emulator/settings", adminGet(service.settings)),
       HttpRouter.patch("/__emulator/settings", adminJson(SettingsPatch, (patch) => service.updateSettings(patch)))
