@@ -3,9 +3,11 @@
  * `--with-api-key` saves a key read from stdin instead; `--account NAME` signs in (or saves the key of) one account of
  * the account pool, in that account's own CODEX_HOME.
  */
+import * as AccessTokenAuth from "@codex-auth/core/AccessTokenAuth"
 import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
 import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import { ProviderProfile } from "@codex-auth/core/ProviderProfile"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -26,7 +28,7 @@ export interface LoginArgs {
   readonly workspaces: ReadonlyArray<string>
   /** Save an API key read from stdin. */
   readonly withApiKey?: boolean | undefined
-  /** Refused: see {@link accessTokenRefusal}. */
+  /** Save an Agent Identity access token read from stdin (checked against the issuer's keys first). */
   readonly withAccessToken?: boolean | undefined
   /** A named account of the pool. */
   readonly account?: string | undefined
@@ -34,37 +36,38 @@ export interface LoginArgs {
   readonly pool?: string | undefined
 }
 
-/**
- * Codex 0.169's `--with-access-token` takes an OpenAI-signed "Agent Identity" JWT that it verifies against keys it
- * fetches from chatgpt.com: nothing here could check (or mint) one, so the flag is refused rather than half-done.
- */
-export const accessTokenRefusal: string =
-  "--with-access-token is not supported yet: Codex takes an OpenAI-signed Agent Identity token there, checked " +
-  "against keys only chatgpt.com serves, which codex-auth cannot verify. Sign in with `codex-auth login` " +
-  "(ChatGPT), or pipe an API key into `codex-auth login --with-api-key`."
-
 /** stdin could not be read (closed with an error). */
-export class StdinUnreadable extends Data.TaggedError("StdinUnreadable")<{ readonly reason: string }> {
+export class StdinUnreadable extends Data.TaggedError("StdinUnreadable")<{
+  readonly reason: string
+  readonly accessToken?: boolean | undefined
+}> {
   override get message(): string {
-    return `Could not read the API key from stdin (${this.reason}). Pipe it in, e.g. ` +
-      "`printenv OPENAI_API_KEY | codex-auth login --with-api-key`."
+    return this.accessToken === true
+      ? `Could not read the access token from stdin (${this.reason}). Pipe it in, e.g. ` +
+        "`printenv CODEX_ACCESS_TOKEN | codex-auth login --with-access-token`."
+      : `Could not read the API key from stdin (${this.reason}). Pipe it in, e.g. ` +
+        "`printenv OPENAI_API_KEY | codex-auth login --with-api-key`."
   }
 }
 
-/** All of stdin as text (the key must never come from argv, where `ps` and shell history see it). */
-const readStdin: Effect.Effect<string, StdinUnreadable, CliRuntime> = Effect.flatMap(
-  CliRuntime,
-  (runtime) =>
-    Effect.tryPromise({
-      try: (signal) => runtime.process.readStdin(signal),
-      catch: (error) =>
-        new StdinUnreadable({
-          reason: typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
-            ? error.code
-            : "read error"
-        })
-    })
-)
+/** All of stdin as text (secrets must never come from argv, where `ps` and shell history see them). */
+const readStdinFor = (accessToken: boolean): Effect.Effect<string, StdinUnreadable, CliRuntime> =>
+  Effect.flatMap(
+    CliRuntime,
+    (runtime) =>
+      Effect.tryPromise({
+        try: (signal) => runtime.process.readStdin(signal),
+        catch: (error) =>
+          new StdinUnreadable({
+            reason: typeof error === "object" && error !== null && "code" in error && typeof error.code === "string"
+              ? error.code
+              : "read error",
+            accessToken
+          })
+      })
+  )
+
+const readStdin: Effect.Effect<string, StdinUnreadable, CliRuntime> = readStdinFor(false)
 
 type ApiKeyReadError = StdinUnreadable | ApiKeyAuth.ApiKeyMissing | ExitWith
 
@@ -83,6 +86,27 @@ const readApiKey: Effect.Effect<Redacted.Redacted<string>, ApiKeyReadError, CliR
         }))
 )
 
+type AccessTokenReadError =
+  | StdinUnreadable
+  | AccessTokenAuth.AccessTokenMissing
+  | AccessTokenAuth.PersonalAccessTokenUnsupported
+  | ExitWith
+
+const readAccessToken: Effect.Effect<Redacted.Redacted<string>, AccessTokenReadError, CliRuntime> = Effect.flatMap(
+  CliRuntime,
+  (runtime): Effect.Effect<Redacted.Redacted<string>, AccessTokenReadError, CliRuntime> =>
+    runtime.process.stdinIsTerminal()
+      ? usageError(
+        "--with-access-token reads the token from stdin, and stdin is a terminal. Pipe it in, e.g. " +
+          "`printenv CODEX_ACCESS_TOKEN | codex-auth login --with-access-token` (never pass a token as an argument)."
+      )
+      : Effect.flatMap(readStdinFor(true), (text) =>
+        Either.match(AccessTokenAuth.parseInput(text), {
+          onLeft: Effect.fail,
+          onRight: Effect.succeed
+        }))
+)
+
 /** A flag combination that cannot mean anything: the line to print (exit 2), if any. */
 const conflict = (runtime: Runtime, common: Common, args: LoginArgs): string | undefined => {
   if (
@@ -91,6 +115,19 @@ const conflict = (runtime: Runtime, common: Common, args: LoginArgs): string | u
   ) {
     return "--with-api-key saves a key read from stdin: it takes none of the ChatGPT sign-in options " +
       "(--flow, --device-auth, --no-browser, --port, --workspace)."
+  }
+  if (args.withAccessToken === true && args.withApiKey === true) {
+    return "--with-access-token and --with-api-key each save one credential read from stdin: pick one."
+  }
+  if (
+    args.withAccessToken === true &&
+    (args.flow !== "auto" || args.noBrowser || args.port !== undefined || args.workspaces.length > 0)
+  ) {
+    return "--with-access-token saves a token read from stdin: it takes none of the ChatGPT sign-in options " +
+      "(--flow, --device-auth, --no-browser, --port, --workspace)."
+  }
+  if (args.withAccessToken === true && (args.account !== undefined || args.pool !== undefined)) {
+    return "--with-access-token cannot be combined with --account or --pool yet."
   }
   if ((args.account !== undefined || args.pool !== undefined) && runtime.accountPool === undefined) {
     return "--account and --pool (the account pool) are not available on this runtime yet; use the Node " +
@@ -159,6 +196,32 @@ const apiKeyLogin = (common: Common, apiKey: Redacted.Redacted<string>, target: 
     return 0
   })
 
+const accessTokenLogin = (common: Common, token: Redacted.Redacted<string>) =>
+  Effect.gen(function*() {
+    const profile = yield* ProviderProfile
+    const result = yield* AccessTokenAuth.login(token, {
+      originator: profile.originator,
+      userAgent: profile.userAgent
+    })
+    const store = yield* CredentialStore
+    const claims = result.claims
+    if (common.json) {
+      yield* json({
+        loggedIn: true,
+        method: "accessToken",
+        mode: AccessTokenAuth.authMode,
+        email: Option.getOrNull(claims.email),
+        accountId: claims.accountId,
+        plan: claims.planType
+      })
+    }
+    const who = Option.match(claims.email, { onNone: () => claims.accountId, onSome: (email) => email })
+    yield* human(
+      `✓ Logged in using an access token (Agent Identity) - ${who}\n  - Stored in: ${store.location} (${store.kind})`
+    )
+    return 0
+  })
+
 const chatGptLogin = (common: Common, args: LoginArgs, target: PoolTarget | undefined) =>
   Effect.gen(function*() {
     const summary = yield* FacadeLogin.run({
@@ -200,9 +263,21 @@ export const login = (common: Common, args: LoginArgs): Effect.Effect<void, Exit
   Effect.flatMap(CliRuntime, (runtime) => loginWith(runtime, common, args))
 
 const loginWith = (runtime: Runtime, common: Common, args: LoginArgs): Effect.Effect<void, ExitWith, CliRuntime> => {
-  if (args.withAccessToken === true) return usageError(accessTokenRefusal)
   const refused = conflict(runtime, common, args)
   if (refused !== undefined) return usageError(refused)
+  if (args.withAccessToken === true) {
+    return runCommand(
+      common,
+      Effect.gen(function*() {
+        // The token first: nothing is read from disk or the network for an empty or unusable input.
+        const token = yield* readAccessToken
+        return yield* Effect.provide(
+          accessTokenLogin(common, token),
+          Environment.layer(runtime.platform, environmentOptions(common))
+        )
+      })
+    )
+  }
   const accountPool = runtime.accountPool
   const body = Effect.gen(function*() {
     // The key first: a missing key must not leave a new, empty account behind.
