@@ -174,4 +174,18 @@ describe("Session on Node against the emulator", () => {
       assert.strictEqual(yield* revokesAt(overridden), 1)
       assert.strictEqual(yield* revokesAt(minter), 1)
     }))
+
+  it.scopedLive("logout without revoke: no call to the issuer, the file removed, and the session forgets the tokens", () =>
+    Effect.gen(function*() {
+      const emulator = yield* startEmulator()
+      const home = yield* tempCodexHome
+      writeAuthJson(home, authJsonText(yield* emulator.admin.mintTokens({}), emulator.url))
+      const session = yield* sessionIn(home, emulator.url)
+      yield* session.getToken // now held in memory
+      assert.deepStrictEqual(yield* session.logoutWith({ revoke: false }), { removed: true, revoke: "skipped" })
+      assert.strictEqual((yield* emulator.admin.requests).filter((r) => r.path === "/oauth/revoke").length, 0)
+      assert.isFalse(Fs.existsSync(Path.join(home, "auth.json")))
+      const after = yield* Effect.flip(session.getToken)
+      assert.strictEqual(after._tag, "LoginRequired")
+    }))
 })

@@ -11,7 +11,6 @@
 /// <reference lib="esnext.disposable" />
 import type { BrowserOpener } from "@codex-auth/core/BrowserOpener"
 import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
-import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as CustomLoginHandler from "@codex-auth/core/CustomLoginHandler"
 import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
 import * as Login from "@codex-auth/core/Login"
@@ -349,11 +348,7 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
         "logout",
         Effect.gen(function*() {
           const session = yield* Session.Session
-          const store = yield* CredentialStore
-          if (logoutOptions.revoke === false) {
-            return { removed: yield* store.withLock(store.remove), revoke: "skipped" as const }
-          }
-          return yield* session.logout
+          return yield* session.logoutWith({ revoke: logoutOptions.revoke })
         })
       ),
     refresh: () =>

@@ -68,6 +68,15 @@ export interface Status {
  * @since 0.1.0
  * @category models
  */
+export interface LogoutOptions {
+  /** Revoke the refresh token at the issuer first (best effort). Default true. */
+  readonly revoke?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
 export interface LogoutResult {
   /** Whether any credentials were removed. */
   readonly removed: boolean
@@ -123,6 +132,8 @@ export declare namespace Session {
     readonly status: Effect.Effect<Status, CredentialStoreError | AuthFileInvalid>
     /** Revokes (best effort, PROTOCOL.md §7) and removes the credentials. */
     readonly logout: Effect.Effect<LogoutResult, CredentialStoreError>
+    /** {@link logout} with options: `revoke: false` removes the credentials without calling the issuer. */
+    readonly logoutWith: (options: LogoutOptions) => Effect.Effect<LogoutResult, CredentialStoreError>
     /**
      * Persists a login: workspace and method checks (§10), save under the lock, and the superseded refresh token
      * revoked (best effort).

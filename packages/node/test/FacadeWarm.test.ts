@@ -242,6 +242,25 @@ describe("facade warm path through CodexAuth.open (emulator, file store)", () =>
     }
   })
 
+  it("logout({ revoke: false }) forgets the tokens too: getToken then needs a login, the issuer is not called", async () => {
+    const codexHome = Fs.mkdtempSync(Path.join(tmp, "home-"))
+    writeAuth(codexHome, await emulator.admin.mintTokens({ accessTokenTtlSeconds: 3600 }))
+    const auth = await CodexAuth.open({ codexHome, issuer: emulator.url })
+    try {
+      await auth.refresh() // the session now holds the tokens in memory
+      await auth.getToken()
+      const revokesBefore = (await emulator.admin.requests()).filter((r) => r.path === "/oauth/revoke").length
+      assert.deepStrictEqual(await auth.logout({ revoke: false }), { removed: true, revoke: "skipped" })
+      const revokesAfter = (await emulator.admin.requests()).filter((r) => r.path === "/oauth/revoke").length
+      assert.strictEqual(revokesAfter, revokesBefore)
+      assert.isFalse(Fs.existsSync(Path.join(codexHome, "auth.json")))
+      const error = await auth.getToken().then(() => undefined, (e: unknown) => e)
+      assert.strictEqual((error as { _tag?: string } | undefined)?._tag, "LoginRequired")
+    } finally {
+      await auth.close()
+    }
+  })
+
   it("another process's refresh is picked up once the cached token is no longer fresh", async () => {
     const codexHome = Fs.mkdtempSync(Path.join(tmp, "home-"))
     const first = await emulator.admin.mintTokens({ accessTokenTtlSeconds: 3600 })

@@ -134,9 +134,7 @@ export const logout = (common: Common, revoke: boolean) =>
     Effect.gen(function*() {
       const session = yield* Session
       const store = yield* CredentialStore
-      const result: SessionModule.LogoutResult = revoke
-        ? yield* session.logout
-        : { removed: yield* store.withLock(store.remove), revoke: "skipped" }
+      const result: SessionModule.LogoutResult = yield* session.logoutWith({ revoke })
       if (common.json) yield* json({ removed: result.removed, revoke: result.revoke, location: store.location })
       if (!result.removed) {
         yield* human(`✓ Not logged in: nothing to remove from ${store.location}.`)

@@ -414,24 +414,26 @@ export const make = (
       Effect.withSpan("Session.status")
     )
 
-    const logout = mutex.withPermits(1)(store.withLock(Effect.gen(function*() {
-      const document = yield* store.load.pipe(Effect.catchTag("AuthFileInvalid", () => Effect.succeedNone))
-      const tokens = Option.flatMap(document, (doc) => doc.tokens)
-      let revoke: Session.LogoutResult["revoke"] = "skipped"
-      if (Option.isSome(tokens)) {
-        revoke = yield* oauth.revoke(
-          { refreshToken: tokens.value.refreshToken },
-          revokeOptions(tokens.value.oauthProvenance)
-        ).pipe(
-          Effect.as("revoked" as const),
-          Effect.orElseSucceed(() => "failed" as const)
-        )
-      }
-      const removed = yield* store.remove
-      current = undefined
-      permanentFailure = undefined
-      return { removed, revoke }
-    }))).pipe(Effect.withSpan("Session.logout"))
+    const logoutWith = (logoutOptions: Session.LogoutOptions) =>
+      mutex.withPermits(1)(store.withLock(Effect.gen(function*() {
+        const document = yield* store.load.pipe(Effect.catchTag("AuthFileInvalid", () => Effect.succeedNone))
+        const tokens = Option.flatMap(document, (doc) => doc.tokens)
+        let revoke: Session.LogoutResult["revoke"] = "skipped"
+        if (Option.isSome(tokens) && logoutOptions.revoke !== false) {
+          revoke = yield* oauth.revoke(
+            { refreshToken: tokens.value.refreshToken },
+            revokeOptions(tokens.value.oauthProvenance)
+          ).pipe(
+            Effect.as("revoked" as const),
+            Effect.orElseSucceed(() => "failed" as const)
+          )
+        }
+        const removed = yield* store.remove
+        current = undefined
+        permanentFailure = undefined
+        return { removed, revoke }
+      }))).pipe(Effect.withSpan("Session.logout"))
+    const logout = logoutWith({})
 
     if (options.proactiveRefresh === true) {
       const nextDelay = Effect.map(Clock.currentTimeMillis, (now) => {
@@ -461,6 +463,7 @@ export const make = (
       recoverUnauthorized,
       status,
       logout,
+      logoutWith,
       saveLogin: (outcome) =>
         Effect.map(saveLoginLoaded(outcome), toCredentials).pipe(Effect.withSpan("Session.saveLogin"))
     }
