@@ -27,3 +27,23 @@ export * as SilentPresenter from "./SilentPresenter.ts"
  * @since 0.1.0
  */
 export * as KeyringCredentialStore from "./KeyringCredentialStore.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Cli from "./Cli.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as CliFormat from "./CliFormat.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as Facade from "./Facade.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as FacadeError from "./FacadeError.ts"
