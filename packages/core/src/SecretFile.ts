@@ -6,10 +6,13 @@
  *
  * @since 0.1.0
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as internal from "./internal/store/memorySecretFile.ts"
@@ -192,3 +195,43 @@ export const layerMemory = (
  */
 export const read = (path: string): Effect.Effect<Option.Option<string>, SecretFileError, SecretFile> =>
   Effect.flatMap(SecretFile, (service) => service.read(path))
+
+const liveClock = Clock.make()
+
+// 2 ms doubling, capped at 50 ms (`either` keeps the shorter delay), jittered so waiters do not poll in lockstep.
+const lockPollSchedule = Schedule.exponential(Duration.millis(2), 2).pipe(
+  Schedule.either(Schedule.spaced(Duration.millis(50))),
+  Schedule.jittered
+)
+
+/**
+ * Polls a non-blocking lock attempt (`true` = acquired, `false` = held elsewhere) until it succeeds or
+ * `timeoutMillis` pass: what every runtime's {@link SecretFile.Service.lock} does around its own `flock`, so a
+ * waiting process never blocks its event loop. The holder is another process on the wall clock, so it polls on the
+ * real clock even under a `TestClock`.
+ *
+ * @since 0.1.0
+ * @category lock
+ */
+export const pollLock = (
+  path: string,
+  tryOnce: Effect.Effect<boolean, SecretFileError>,
+  timeoutMillis: number
+): Effect.Effect<void, SecretFileError> =>
+  Effect.flatMap(tryOnce, (locked) => locked ? Effect.void : Effect.fail("busy" as const)).pipe(
+    Effect.retry({ schedule: lockPollSchedule, while: (error) => error === "busy" }),
+    Effect.timeoutFail({
+      duration: Duration.millis(timeoutMillis),
+      onTimeout: () =>
+        new SecretFileError({
+          operation: "lock",
+          path,
+          reason: `still held by another process after ${timeoutMillis} ms`
+        })
+    }),
+    Effect.catchIf(
+      (error): error is "busy" => error === "busy",
+      () => Effect.fail(new SecretFileError({ operation: "lock", path, reason: "held by another process" }))
+    ),
+    Effect.withClock(liveClock)
+  )

@@ -5,13 +5,10 @@
  *
  * @since 0.1.0
  */
-import { isTemporaryOf, SecretFile, SecretFileError, temporaryName } from "@codex-auth/core/SecretFile"
-import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
+import { isTemporaryOf, pollLock, SecretFile, SecretFileError, temporaryName } from "@codex-auth/core/SecretFile"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import { isNotFound, reasonOf } from "./internal/errors.ts"
 import * as Path from "./internal/path.ts"
@@ -101,14 +98,6 @@ const removeTemporaries = async (path: string): Promise<number> => {
   return removed
 }
 
-const liveClock = Clock.make()
-
-// 2 ms doubling, capped at 50 ms (`either` keeps the shorter delay), jittered so waiters do not poll in lockstep.
-const lockPollSchedule = Schedule.exponential(Duration.millis(2), 2).pipe(
-  Schedule.either(Schedule.spaced(Duration.millis(50))),
-  Schedule.jittered
-)
-
 const lock = (path: string, options?: { readonly timeoutMillis?: number | undefined }) => {
   const timeoutMillis = options?.timeoutMillis ?? 30_000
   return Effect.gen(function*() {
@@ -121,26 +110,7 @@ const lock = (path: string, options?: { readonly timeoutMillis?: number | undefi
           file.close()
         })
     )
-    const tryOnce: Effect.Effect<void, SecretFileError | "busy"> = attempt("lock", path, () => file.tryLock(true))
-      .pipe(Effect.flatMap((locked) => locked ? Effect.void : Effect.fail("busy" as const)))
-    yield* tryOnce.pipe(
-      Effect.retry({ schedule: lockPollSchedule, while: (error) => error === "busy" }),
-      Effect.timeoutFail({
-        duration: Duration.millis(timeoutMillis),
-        onTimeout: () =>
-          new SecretFileError({
-            operation: "lock",
-            path,
-            reason: `still held by another process after ${timeoutMillis} ms`
-          })
-      }),
-      Effect.catchIf(
-        (error): error is "busy" => error === "busy",
-        () => Effect.fail(new SecretFileError({ operation: "lock", path, reason: "held by another process" }))
-      ),
-      // The holder is another process on the wall clock: poll on the real clock even under a TestClock.
-      Effect.withClock(liveClock)
-    )
+    yield* pollLock(path, attempt("lock", path, () => file.tryLock(true)), timeoutMillis)
   })
 }
 

@@ -5,13 +5,10 @@
  *
  * @since 0.1.0
  */
-import { isTemporaryOf, SecretFile, SecretFileError, temporaryName } from "@codex-auth/core/SecretFile"
-import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
+import { isTemporaryOf, pollLock, SecretFile, SecretFileError, temporaryName } from "@codex-auth/core/SecretFile"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
@@ -75,14 +72,6 @@ const removeTemporaries = async (path: string): Promise<number> => {
   return removed
 }
 
-const liveClock = Clock.make()
-
-// 2 ms doubling, capped at 50 ms (`either` keeps the shorter delay), jittered so waiters do not poll in lockstep.
-const lockPollSchedule = Schedule.exponential(Duration.millis(2), 2).pipe(
-  Schedule.either(Schedule.spaced(Duration.millis(50))),
-  Schedule.jittered
-)
-
 /**
  * @since 0.1.0
  * @category constructors
@@ -143,38 +132,21 @@ export const make: SecretFile.Service = {
             await handle.close()
           })
       )
-      const tryOnce: Effect.Effect<void, SecretFileError | "busy"> = Effect.suspend(() => {
+      const tryOnce: Effect.Effect<boolean, SecretFileError> = Effect.suspend(() => {
         const result = Effect.try({
           try: () => Flock.tryLockExclusive(handle.fd),
           catch: (cause) => new SecretFileError({ operation: "lock", path, reason: reasonOf(cause) })
         })
-        return Effect.flatMap(result, (outcome): Effect.Effect<void, SecretFileError | "busy"> =>
+        return Effect.flatMap(result, (outcome): Effect.Effect<boolean, SecretFileError> =>
           outcome === "locked"
-            ? Effect.void
+            ? Effect.succeed(true)
             : outcome === "busy"
-            ? Effect.fail("busy" as const)
+            ? Effect.succeed(false)
             : Effect.fail(
               new SecretFileError({ operation: "lock", path, reason: `flock failed (errno ${outcome.errno})` })
             ))
       })
-      yield* tryOnce.pipe(
-        Effect.retry({ schedule: lockPollSchedule, while: (error) => error === "busy" }),
-        Effect.timeoutFail({
-          duration: Duration.millis(timeoutMillis),
-          onTimeout: () =>
-            new SecretFileError({
-              operation: "lock",
-              path,
-              reason: `still held by another process after ${timeoutMillis} ms`
-            })
-        }),
-        Effect.catchIf(
-          (error): error is "busy" => error === "busy",
-          () => Effect.fail(new SecretFileError({ operation: "lock", path, reason: "held by another process" }))
-        ),
-        // The holder is another process on the wall clock: poll on the real clock even under a TestClock.
-        Effect.withClock(liveClock)
-      )
+      yield* pollLock(path, tryOnce, timeoutMillis)
     })
   }
 }
