@@ -7,16 +7,22 @@
  * @since 0.1.0
  */
 import type * as Headers from "@effect/platform/Headers"
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { AuthFileInvalid, AuthMode } from "./AuthJson.ts"
 import type { CredentialStore, CredentialStoreError, StoreKind } from "./CredentialStore.ts"
 import * as internal from "./internal/session/session.ts"
+import * as MemoryCredentialStore from "./MemoryCredentialStore.ts"
+import { layer as oauthClientLayer } from "./OAuthClient.ts"
 import type { OAuthClient } from "./OAuthClient.ts"
+import * as ProviderProfileModule from "./ProviderProfile.ts"
 import type { ProviderProfile } from "./ProviderProfile.ts"
 import type { SessionError } from "./SessionError.ts"
 import type { TokenSet } from "./TokenSet.ts"
@@ -166,3 +172,62 @@ export const make: (
 export const layer = (
   options?: Options
 ): Layer.Layer<Session, never, CredentialStore | OAuthClient | ProviderProfile> => Layer.scoped(Session, make(options))
+
+/**
+ * What a runtime package's session layer takes: the session's options, provider profile overrides (Codex's env
+ * overrides still apply) and the store.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ConfiguredOptions<E = never> extends Options {
+  /** Provider profile overrides (issuer, client id, …); env overrides of Codex still apply. */
+  readonly profile?: ProviderProfileModule.Overrides | undefined
+  /** `file` (default, `CODEX_HOME/auth.json`), `memory`, or any store layer (e.g. the keyring adapter). */
+  readonly store?: "file" | "memory" | Layer.Layer<CredentialStore, E> | undefined
+}
+
+/**
+ * What a runtime supplies to {@link layerConfigured}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RuntimePorts<E> {
+  /** The file store in `CODEX_HOME`. */
+  readonly fileStore: Layer.Layer<CredentialStore, E>
+  /** The HTTP client for the issuer (CA bundle and proxy applied). */
+  readonly httpClient: Layer.Layer<HttpClient.HttpClient, E>
+  /** The Codex `User-Agent` for this machine. */
+  readonly userAgent: (originator: string, version: string) => string
+}
+
+/**
+ * The session wired the way every runtime wires it: the chosen store, the OAuth client over the runtime's HTTP
+ * client, the provider profile from `Config` (with `CODEX_REFRESH_TOKEN_URL_OVERRIDE`) and the runtime's User-Agent.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfigured = <E>(
+  options: ConfiguredOptions<E>,
+  ports: RuntimePorts<E>
+): Layer.Layer<Session, E | ConfigError.ConfigError> => {
+  const store: Layer.Layer<CredentialStore, E> = options.store === undefined || options.store === "file"
+    ? ports.fileStore
+    : options.store === "memory"
+    ? MemoryCredentialStore.layer()
+    : options.store
+  return Layer.unwrapEffect(Effect.gen(function*() {
+    const override = yield* Config.option(Config.string("CODEX_REFRESH_TOKEN_URL_OVERRIDE"))
+    const resolvedProfile = yield* ProviderProfileModule.config(options.profile)
+    return layer({
+      ...options,
+      refreshTokenUrlOverride: options.refreshTokenUrlOverride ?? Option.getOrUndefined(override),
+      userAgent: options.userAgent ?? ports.userAgent(resolvedProfile.originator, ProviderProfileModule.codexVersion)
+    })
+  })).pipe(
+    Layer.provide(oauthClientLayer),
+    Layer.provide(Layer.mergeAll(store, ProviderProfileModule.layerConfig(options.profile), ports.httpClient))
+  )
+}

@@ -9,16 +9,10 @@ import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
-import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
-import * as OAuthClient from "@codex-auth/core/OAuthClient"
-import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
 import type { SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
-import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import * as Platform from "./internal/fast/platform.ts"
 import * as NodeCodexHome from "./NodeCodexHome.ts"
 import * as NodeHttpClient from "./NodeHttpClient.ts"
@@ -28,12 +22,7 @@ import * as NodeSecretFile from "./NodeSecretFile.ts"
  * @since 0.1.0
  * @category models
  */
-export interface Options extends Session.Options {
-  /** Provider profile overrides (issuer, client id, …); env overrides of Codex still apply. */
-  readonly profile?: ProviderProfile.Overrides | undefined
-  /** `file` (default, `CODEX_HOME/auth.json`), `memory`, or any store layer (e.g. the keyring adapter). */
-  readonly store?: "file" | "memory" | Layer.Layer<CredentialStore, SessionLayerError> | undefined
-}
+export interface Options extends Session.ConfiguredOptions<SessionLayerError> {}
 
 /**
  * What can stop the session from being built.
@@ -66,23 +55,5 @@ export const fileStoreLayer: Layer.Layer<CredentialStore, SessionLayerError> = F
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<Session.Session, SessionLayerError> => {
-  const store = options.store === undefined || options.store === "file"
-    ? fileStoreLayer
-    : options.store === "memory"
-    ? MemoryCredentialStore.layer()
-    : options.store
-  const profile = ProviderProfile.layerConfig(options.profile)
-  return Layer.unwrapEffect(Effect.gen(function*() {
-    const override = yield* Config.option(Config.string("CODEX_REFRESH_TOKEN_URL_OVERRIDE"))
-    const resolvedProfile = yield* ProviderProfile.config(options.profile)
-    return Session.layer({
-      ...options,
-      refreshTokenUrlOverride: options.refreshTokenUrlOverride ?? Option.getOrUndefined(override),
-      userAgent: options.userAgent ?? userAgent(resolvedProfile.originator, ProviderProfile.codexVersion)
-    })
-  })).pipe(
-    Layer.provide(OAuthClient.layer),
-    Layer.provide(Layer.mergeAll(store, profile, NodeHttpClient.layer))
-  )
-}
+export const layer = (options: Options = {}): Layer.Layer<Session.Session, SessionLayerError> =>
+  Session.layerConfigured(options, { fileStore: fileStoreLayer, httpClient: NodeHttpClient.layer, userAgent })
