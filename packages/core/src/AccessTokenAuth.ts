@@ -544,7 +544,6 @@ export const fetchJwks = (
 
 /**
  * The document Codex writes: `{"auth_mode":"agentIdentity","OPENAI_API_KEY":null,"agent_identity":"<JWT>"}`.
- * (The token lives among the document's unknown fields, which keep their place in files Codex wrote.)
  *
  * @since 0.1.0
  * @category auth.json
@@ -552,9 +551,10 @@ export const fetchJwks = (
 export const toDocument = (token: Redacted.Redacted<string>): AuthDocument => ({
   authMode: Option.some(authMode),
   openaiApiKey: Option.none(),
+  agentIdentity: Option.some(token),
   tokens: Option.none(),
   lastRefresh: Option.none(),
-  unknownFields: [[documentKey, Redacted.value(token)]]
+  unknownFields: []
 })
 
 /**
@@ -563,13 +563,10 @@ export const toDocument = (token: Redacted.Redacted<string>): AuthDocument => ({
  * @since 0.1.0
  * @category auth.json
  */
-export const fromDocument = (document: AuthDocument): Option.Option<Redacted.Redacted<string>> => {
-  if (AuthJson.resolvedMode(document) !== authMode) return Option.none()
-  const entry = document.unknownFields.find(([key]) => key === documentKey)
-  return entry !== undefined && typeof entry[1] === "string" && entry[1] !== ""
-    ? Option.some(Redacted.make(entry[1]))
+export const fromDocument = (document: AuthDocument): Option.Option<Redacted.Redacted<string>> =>
+  AuthJson.resolvedMode(document) === authMode
+    ? Option.filter(document.agentIdentity, (token) => Redacted.value(token) !== "")
     : Option.none()
-}
 
 /**
  * Whether a document is an access-token (Agent Identity) login.

@@ -4,7 +4,8 @@
  * after the known ones at their level), two-space pretty JSON with no trailing newline (serde_json's
  * `to_string_pretty`, which is what Codex writes), so a file Codex wrote round-trips byte for byte.
  *
- * Every secret (id, access and refresh tokens, API key) is `Redacted` from the moment it is parsed.
+ * Every secret (id, access and refresh tokens, API key, Agent Identity token) is `Redacted` from the moment it is
+ * parsed.
  *
  * @since 0.1.0
  */
@@ -74,12 +75,13 @@ export interface JsonObject {
 export type UnknownFields = ReadonlyArray<readonly [string, Json]>
 
 /**
- * `auth_mode`. `chatgptAuthTokens` is Codex's mode for tokens supplied by a host app; any other string is kept as
+ * `auth_mode`. `chatgptAuthTokens` is Codex's mode for tokens supplied by a host app; `agentIdentity` is an
+ * access-token login (`codex login --with-access-token`, see `AccessTokenAuth`); any other string is kept as
  * written (Codex itself would refuse it; this project reads the rest of the file and leaves the value alone).
  *
  * @since 0.1.0
  */
-export type AuthMode = "chatgpt" | "apikey" | "chatgptAuthTokens" | (string & {})
+export type AuthMode = "chatgpt" | "apikey" | "chatgptAuthTokens" | "agentIdentity" | (string & {})
 
 /**
  * `tokens.oauth_provenance`: which issuer and client the tokens belong to (where refreshes and revokes go).
@@ -122,6 +124,11 @@ export interface AuthDocument {
   readonly authMode: Option.Option<AuthMode>
   /** `OPENAI_API_KEY`: always written, `null` when none. */
   readonly openaiApiKey: Option.Option<Redacted.Redacted<string>>
+  /**
+   * `agent_identity`: the Agent Identity JWT an access-token login stores (`auth_mode: agentIdentity`). Written
+   * right after `OPENAI_API_KEY`, and only when present (Codex writes no `null` for it).
+   */
+  readonly agentIdentity: Option.Option<Redacted.Redacted<string>>
   readonly tokens: Option.Option<AuthTokens>
   /** `last_refresh` exactly as stored (Codex writes nanoseconds), so an untouched value is written back verbatim. */
   readonly lastRefresh: Option.Option<string>
@@ -145,6 +152,7 @@ export const resolvedMode = (document: AuthDocument): AuthMode =>
 export const fromApiKey = (apiKey: Redacted.Redacted<string>): AuthDocument => ({
   authMode: Option.some("apikey"),
   openaiApiKey: Option.some(apiKey),
+  agentIdentity: Option.none(),
   tokens: Option.none(),
   lastRefresh: Option.none(),
   unknownFields: []
@@ -182,6 +190,7 @@ export const formatTimestamp: (epochMillis: number) => string = timestamp.format
 const toDocument = (plain: read.PlainDocument): AuthDocument => ({
   authMode: Option.fromNullable(plain.authMode),
   openaiApiKey: Option.map(Option.fromNullable(plain.openaiApiKey), Redacted.make),
+  agentIdentity: Option.map(Option.fromNullable(plain.agentIdentity), Redacted.make),
   tokens: Option.map(Option.fromNullable(plain.tokens), (tokens) => ({
     idToken: Redacted.make(tokens.idToken),
     idTokenInfo: Jwt.fromPlainClaims(tokens.idTokenClaims),
@@ -248,6 +257,7 @@ export const toJson = (document: AuthDocument): JsonObject =>
   object([
     optionalEntry("auth_mode", document.authMode, (mode) => mode),
     ["OPENAI_API_KEY", Option.match(document.openaiApiKey, { onNone: () => null, onSome: Redacted.value })],
+    optionalEntry("agent_identity", document.agentIdentity, Redacted.value),
     optionalEntry("tokens", document.tokens, (tokens) =>
       object([
         ["id_token", Redacted.value(tokens.idToken)],

@@ -66,6 +66,8 @@ export interface Tokens {
 export interface Document {
   readonly authMode: string | undefined
   readonly openaiApiKey: string | undefined
+  /** `agent_identity`: the Agent Identity JWT of an access-token login. */
+  readonly agentIdentity: string | undefined
   readonly tokens: Tokens | undefined
   readonly lastRefresh: string | undefined
   readonly unknownFields: UnknownFields

@@ -245,6 +245,8 @@ export const toAuthDocument = (
   return {
     authMode: keepMissingMode ? Option.none() : Option.some("chatgpt"),
     openaiApiKey: options?.openaiApiKey ?? Option.flatMap(Option.fromNullable(previous), (doc) => doc.openaiApiKey),
+    // A ChatGPT login replaces an access-token login outright (Codex writes no `agent_identity` with tokens).
+    agentIdentity: Option.none(),
     tokens: Option.some({
       idToken: tokenSet.idToken,
       idTokenInfo: tokenSet.idTokenInfo,

@@ -118,6 +118,57 @@ describe("AuthJson", () => {
     assert.strictEqual(AuthJson.stringify(document), `{\n  "auth_mode": "chatgpt",\n  "OPENAI_API_KEY": null\n}`)
   })
 
+  describe("agent_identity (an access-token login)", () => {
+    // Shaped like an Agent Identity JWT; the reader stores it without decoding.
+    const agentToken = makeJwt({ iss: "https://chatgpt.com/codex-backend/agent-identity", account_id: "acct-agent" })
+    const codexWritten =
+      `{\n  "auth_mode": "agentIdentity",\n  "OPENAI_API_KEY": null,\n  "agent_identity": "${agentToken}"\n}`
+
+    it("reads Codex's agentIdentity document into a Redacted field and writes it back byte for byte", () => {
+      const document = parse(codexWritten)
+      assert.deepStrictEqual(document.authMode, Option.some("agentIdentity"))
+      assert.strictEqual(AuthJson.resolvedMode(document), "agentIdentity")
+      assert.strictEqual(Redacted.value(Option.getOrThrow(document.agentIdentity)), agentToken)
+      assert.deepStrictEqual(document.unknownFields, [])
+      assert.strictEqual(AuthJson.stringify(document), codexWritten)
+      assert.strictEqual(
+        AuthJson.stringifyCompact(document),
+        `{"auth_mode":"agentIdentity","OPENAI_API_KEY":null,"agent_identity":"${agentToken}"}`
+      )
+      for (const text of [String(document), JSON.stringify(document), inspect(document, { depth: 10 })]) {
+        assert.notInclude(text, agentToken)
+        assert.notInclude(text, agentToken.split(".")[1]!)
+      }
+    })
+
+    it("writes it in Codex's place (after OPENAI_API_KEY), before unknown fields, and drops a null", () => {
+      const moved = parse(`{"x_extra": 1, "agent_identity": "${agentToken}", "auth_mode": "agentIdentity"}`)
+      assert.strictEqual(
+        AuthJson.stringify(moved),
+        `{\n  "auth_mode": "agentIdentity",\n  "OPENAI_API_KEY": null,\n  "agent_identity": "${agentToken}",\n` +
+          `  "x_extra": 1\n}`
+      )
+      const nulled = parse(`{"auth_mode": "chatgpt", "agent_identity": null}`)
+      assert.isTrue(Option.isNone(nulled.agentIdentity))
+      assert.strictEqual(AuthJson.stringify(nulled), `{\n  "auth_mode": "chatgpt",\n  "OPENAI_API_KEY": null\n}`)
+    })
+
+    it("rejects a non-string agent_identity, or two of them, naming the field and never the token", () => {
+      assert.strictEqual(
+        rejected(`{"agent_identity": {"token": "${agentToken}"}}`).reason,
+        `"agent_identity" must be a string or null, but it is an object`
+      )
+      const twice = rejected(`{"agent_identity": "${agentToken}", "agent_identity": "${agentToken}"}`)
+      assert.strictEqual(twice.reason, `"agent_identity" appears more than once`)
+      assert.notInclude(twice.message, agentToken)
+    })
+
+    it("a file without agent_identity has none, and writing a ChatGPT or API-key document adds none", () => {
+      assert.isTrue(Option.isNone(parse(files.current).agentIdentity))
+      assert.notInclude(AuthJson.stringify(AuthJson.fromApiKey(Redacted.make(files.apiKey))), "agent_identity")
+    })
+  })
+
   it("keeps chatgptAuthTokens and unknown auth_mode strings as written", () => {
     for (const mode of ["chatgptAuthTokens", "some-future-mode"]) {
       const text = files.current.replace(`"auth_mode": "chatgpt"`, `"auth_mode": "${mode}"`)

@@ -26,6 +26,8 @@ export interface PlainTokens {
 export interface PlainDocument {
   readonly authMode: string | undefined
   readonly openaiApiKey: string | undefined
+  /** `agent_identity`: the Agent Identity JWT of an access-token login (`auth_mode: agentIdentity`). */
+  readonly agentIdentity: string | undefined
   readonly tokens: PlainTokens | undefined
   readonly lastRefresh: string | undefined
   readonly unknownFields: UnknownFields
@@ -90,7 +92,7 @@ const optionalObject = (map: ReadonlyMap<string, Json>, key: string, where: stri
 
 const PROVENANCE_KEYS = ["issuer", "client_id"]
 const TOKEN_KEYS = ["id_token", "access_token", "refresh_token", "oauth_provenance", "login_owner_id", "account_id"]
-const DOCUMENT_KEYS = ["auth_mode", "OPENAI_API_KEY", "tokens", "last_refresh"]
+const DOCUMENT_KEYS = ["auth_mode", "OPENAI_API_KEY", "agent_identity", "tokens", "last_refresh"]
 
 const readProvenance = (object: JsonObject): PlainProvenance => {
   const where = "tokens.oauth_provenance."
@@ -131,13 +133,14 @@ const readDocument = (root: Json): PlainDocument => {
   const { known, unknown } = fields(root, DOCUMENT_KEYS, "")
   const authMode = optionalString(known, "auth_mode", "")
   const openaiApiKey = optionalString(known, "OPENAI_API_KEY", "")
+  const agentIdentity = optionalString(known, "agent_identity", "")
   const tokensObject = optionalObject(known, "tokens", "")
   const tokens = tokensObject === undefined ? undefined : readTokens(tokensObject)
   const lastRefresh = optionalString(known, "last_refresh", "")
   if (lastRefresh !== undefined && timestamp.parseTimestamp(lastRefresh) === undefined) {
     throw new Invalid(`"last_refresh" must be an RFC 3339 timestamp`)
   }
-  return { authMode, openaiApiKey, tokens, lastRefresh, unknownFields: unknown }
+  return { authMode, openaiApiKey, agentIdentity, tokens, lastRefresh, unknownFields: unknown }
 }
 
 /** Reads the text of an `auth.json`; the failure is the reason (no file text in it). */
