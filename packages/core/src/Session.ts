@@ -58,11 +58,14 @@ export type LoginOutcome =
  */
 export interface Status {
   readonly loggedIn: boolean
+  /** `agentIdentity` for an access-token login: logged in, with claims to show, but no bearer (`getToken` refuses). */
   readonly mode: Option.Option<AuthMode>
   readonly email: Option.Option<string>
   readonly plan: Option.Option<string>
   readonly accountId: Option.Option<string>
-  /** Epoch milliseconds. */
+  /** The `chatgpt_account_is_fedramp` claim (id token, or Agent Identity token), when present. */
+  readonly fedramp: Option.Option<boolean>
+  /** Epoch milliseconds: the access token's `exp` (for an access-token login, the Agent Identity token's). */
   readonly accessTokenExpiresAt: Option.Option<number>
   /** Epoch milliseconds. */
   readonly lastRefresh: Option.Option<number>
@@ -126,7 +129,11 @@ export declare namespace Session {
    * @category models
    */
   export interface Service {
-    /** The bearer for the backend: the access token (ChatGPT) or the API key. Fresh, refreshed if needed. */
+    /**
+     * The bearer for the backend: the access token (ChatGPT) or the API key. Fresh, refreshed if needed. An
+     * access-token (Agent Identity) login has none: `BearerTokenUnavailable` (so for `getHeaders`, `getCredentials`,
+     * `refresh` and `recoverUnauthorized` too).
+     */
     readonly getToken: Effect.Effect<Redacted.Redacted<string>, SessionError>
     /** The headers of PROTOCOL.md §11. */
     readonly getHeaders: Effect.Effect<Headers.Headers, SessionError>

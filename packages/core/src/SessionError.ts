@@ -122,6 +122,31 @@ export class LoginFailed extends Schema.TaggedError<LoginFailed>("@codex-auth/co
 }
 
 /**
+ * The stored credentials are an access-token (Agent Identity) login (`codex login --with-access-token`,
+ * `auth_mode: agentIdentity`). Codex authenticates such a login by registering each task with the agent's own key,
+ * never by sending the token as a bearer, and refuses to hand one out ("agent identity auth does not expose a bearer
+ * token"); so does the session — for `getToken`, `getHeaders`, `getCredentials`, `refresh` and
+ * `recoverUnauthorized`. `status` and `logout` work as for any login.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class BearerTokenUnavailable extends Schema.TaggedError<BearerTokenUnavailable>(
+  "@codex-auth/core/BearerTokenUnavailable"
+)("BearerTokenUnavailable", {
+  mode: Schema.Literal("agentIdentity"),
+  /** Where the credentials are (a path or a keyring entry). */
+  location: Schema.String
+}) {
+  override get message(): string {
+    return `Agent identity auth does not expose a bearer token: ${this.location} holds an access-token ` +
+      "(Agent Identity) login, which signs each task with its own key instead of sending a token, so there is no " +
+      "token to print, send as a header or refresh. To get one, sign in with ChatGPT (`codex-auth login`) or an API " +
+      "key (`codex-auth login --with-api-key`); to use this login, run the Codex CLI."
+  }
+}
+
+/**
  * Everything a session operation can fail with.
  *
  * @since 0.1.0
@@ -133,6 +158,7 @@ export type SessionError =
   | WorkspaceRestricted
   | LoginMethodRestricted
   | LoginFailed
+  | BearerTokenUnavailable
   | RefreshTokenRejected
   | RefreshTransientError
   | MalformedResponse

@@ -10,6 +10,7 @@
  * @since 0.1.0
  */
 import type { UnknownFields } from "./AuthJson.ts"
+import * as agentIdentityPlain from "./internal/agentIdentityPlain.ts"
 import * as read from "./internal/authJsonRead.ts"
 import * as timestamp from "./internal/authJsonTimestamp.ts"
 import * as jwt from "./internal/jwt.ts"
@@ -225,6 +226,32 @@ export const credentials = (document: Document): Credentials | undefined => {
     lastRefresh: document.lastRefresh === undefined ? undefined : parseTimestamp(document.lastRefresh),
     workspaceId: tokens.accountId ?? tokens.idTokenClaims.chatgptAccountId
   }
+}
+
+/**
+ * What a status shows of an access-token (Agent Identity) login, decoded (not verified) from the stored token; never
+ * the token itself.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AgentIdentityStatus = agentIdentityPlain.PlainAgentIdentityStatus
+
+/**
+ * The status claims of an access-token login (`auth_mode: agentIdentity` with a token), `undefined` for any other
+ * document. Such a login has no bearer ({@link credentials} is `undefined` for it): `token` and `headers` belong to
+ * the engine, which refuses them with `BearerTokenUnavailable`.
+ *
+ * @since 0.1.0
+ * @category getters
+ */
+export const agentIdentityStatus = (document: Document): AgentIdentityStatus | undefined => {
+  const token = agentIdentityPlain.storedToken({
+    authMode: document.authMode,
+    hasApiKey: document.openaiApiKey !== undefined,
+    agentIdentity: document.agentIdentity
+  })
+  return token === undefined ? undefined : agentIdentityPlain.statusClaims(token)
 }
 
 /**

@@ -49,6 +49,8 @@ const reasonOf = (error: SessionError): string => {
       return "its tokens are malformed"
     case "LoginFailed":
       return "the login failed"
+    case "BearerTokenUnavailable":
+      return "holds an access-token (Agent Identity) login, which has no bearer token"
     case "RefreshTransientError":
       return error.status === undefined ? "network error" : `issuer answered ${error.status}`
     case "MalformedResponse":

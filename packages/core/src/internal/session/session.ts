@@ -9,6 +9,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as AuthJson from "../../AuthJson.ts"
 import { CredentialStore } from "../../CredentialStore.ts"
+import type { CredentialStoreError } from "../../CredentialStore.ts"
 import * as Headers from "../../Headers.ts"
 import { OAuthClient } from "../../OAuthClient.ts"
 import type { RefreshTokenRejected } from "../../OAuthError.ts"
@@ -17,12 +18,14 @@ import type * as Session from "../../Session.ts"
 import type { SessionError } from "../../SessionError.ts"
 import {
   AccountChanged,
+  BearerTokenUnavailable,
   LoginFailed,
   LoginMethodRestricted,
   LoginRequired,
   WorkspaceRestricted
 } from "../../SessionError.ts"
 import * as TokenSet from "../../TokenSet.ts"
+import * as agentIdentity from "../agentIdentityPlain.ts"
 
 type Loaded =
   | {
@@ -50,6 +53,17 @@ const fromDocument = (document: AuthJson.AuthDocument): Option.Option<Loaded> =>
     bearer: tokenSet.accessToken
   }))
 }
+
+/** The status claims of an access-token (Agent Identity) login; none for any other document. */
+const agentIdentityOf = (document: AuthJson.AuthDocument): Option.Option<agentIdentity.PlainAgentIdentityStatus> =>
+  Option.map(
+    Option.fromNullable(agentIdentity.storedToken({
+      authMode: Option.getOrUndefined(document.authMode),
+      hasApiKey: Option.isSome(document.openaiApiKey),
+      agentIdentity: Option.getOrUndefined(Option.map(document.agentIdentity, Redacted.value))
+    })),
+    agentIdentity.statusClaims
+  )
 
 const toCredentials = (loaded: Loaded): Session.Credentials =>
   loaded._tag === "ChatGpt" ? { _tag: "ChatGpt", tokenSet: loaded.tokenSet } : { _tag: "ApiKey", apiKey: loaded.apiKey }
@@ -124,12 +138,45 @@ export const make = (
         return loaded
       })
 
-    const loadStored: Effect.Effect<Option.Option<Loaded>, SessionError> = store.load.pipe(
-      Effect.map(Option.flatMap(fromDocument)),
-      Effect.flatMap(Option.match({
+    /**
+     * An access-token (Agent Identity) login: §10 as Codex applies it at load (it counts as a ChatGPT login for
+     * `forced_login_method`, and its `account_id` claim is its workspace), then no bearer to serve.
+     */
+    const refuseAgentIdentity = (
+      claims: agentIdentity.PlainAgentIdentityStatus
+    ): Effect.Effect<never, SessionError> =>
+      Effect.gen(function*() {
+        if (options.forcedLoginMethod === "api") {
+          const removed = yield* store.remove
+          current = undefined
+          return yield* new LoginMethodRestricted({ required: "api", removed, during: "load" })
+        }
+        if (
+          forcedWorkspaceIds.length > 0 &&
+          (claims.accountId === undefined || !forcedWorkspaceIds.includes(claims.accountId))
+        ) {
+          const removed = yield* store.remove
+          current = undefined
+          return yield* new WorkspaceRestricted({ allowed: forcedWorkspaceIds, found: claims.accountId, removed })
+        }
+        current = undefined
+        return yield* new BearerTokenUnavailable({ mode: "agentIdentity", location: store.location })
+      })
+
+    const loadStored: Effect.Effect<Option.Option<Loaded>, SessionError> = Effect.flatMap(
+      store.load,
+      Option.match({
         onNone: () => Effect.succeedNone,
-        onSome: (loaded) => Effect.asSome(enforceRestrictions(loaded))
-      }))
+        onSome: (document) =>
+          Option.match(agentIdentityOf(document), {
+            onSome: refuseAgentIdentity,
+            onNone: () =>
+              Option.match(fromDocument(document), {
+                onNone: () => Effect.succeedNone,
+                onSome: (loaded) => Effect.asSome(enforceRestrictions(loaded))
+              })
+          })
+      })
     )
 
     const noCredentials = () => new LoginRequired({ reason: "no-credentials", location: store.location })
@@ -386,31 +433,50 @@ export const make = (
       Effect.withSpan("Session.refresh")
     )
 
-    const status = store.load.pipe(
-      Effect.map((document): Session.Status => {
-        const loaded = Option.flatMap(document, fromDocument)
-        const tokenSet = Option.flatMap(loaded, (l) => l._tag === "ChatGpt" ? Option.some(l.tokenSet) : Option.none())
+    const statusOf = (document: Option.Option<AuthJson.AuthDocument>): Session.Status => {
+      const agent = Option.flatMap(document, agentIdentityOf)
+      if (Option.isSome(agent)) {
+        const claims = agent.value
         return {
-          loggedIn: Option.isSome(loaded),
-          mode: Option.flatMap(loaded, (l) => Option.some(AuthJson.resolvedMode(l.document))),
-          email: Option.flatMap(tokenSet, (t) => t.idTokenInfo.email),
-          plan: Option.flatMap(
-            tokenSet,
-            (t) =>
-              Option.map(
-                Option.orElse(t.idTokenInfo.chatgptPlanType, () =>
-                  Option.flatMap(t.accessTokenInfo, (a) => a.chatgptPlanType)),
-                (p) =>
-                  p.raw
-              )
-          ),
-          accountId: Option.flatMap(tokenSet, workspaceOf),
-          accessTokenExpiresAt: Option.flatMap(tokenSet, (t) => t.accessTokenExpiresAt),
-          lastRefresh: Option.flatMap(tokenSet, (t) => t.lastRefresh),
+          loggedIn: true,
+          mode: Option.some(agentIdentity.authMode),
+          email: Option.fromNullable(claims.email),
+          plan: Option.fromNullable(claims.planType),
+          accountId: Option.fromNullable(claims.accountId),
+          fedramp: Option.fromNullable(claims.fedramp),
+          accessTokenExpiresAt: Option.fromNullable(claims.expiresAt),
+          lastRefresh: Option.none(),
           store: store.kind,
           location: store.location
         }
-      }),
+      }
+      const loaded = Option.flatMap(document, fromDocument)
+      const tokenSet = Option.flatMap(loaded, (l) => l._tag === "ChatGpt" ? Option.some(l.tokenSet) : Option.none())
+      return {
+        loggedIn: Option.isSome(loaded),
+        mode: Option.flatMap(loaded, (l) => Option.some(AuthJson.resolvedMode(l.document))),
+        email: Option.flatMap(tokenSet, (t) => t.idTokenInfo.email),
+        plan: Option.flatMap(
+          tokenSet,
+          (t) =>
+            Option.map(
+              Option.orElse(t.idTokenInfo.chatgptPlanType, () =>
+                Option.flatMap(t.accessTokenInfo, (a) => a.chatgptPlanType)),
+              (p) =>
+                p.raw
+            )
+        ),
+        accountId: Option.flatMap(tokenSet, workspaceOf),
+        fedramp: Option.flatMap(tokenSet, (t) => t.idTokenInfo.chatgptAccountIsFedramp),
+        accessTokenExpiresAt: Option.flatMap(tokenSet, (t) => t.accessTokenExpiresAt),
+        lastRefresh: Option.flatMap(tokenSet, (t) => t.lastRefresh),
+        store: store.kind,
+        location: store.location
+      }
+    }
+
+    const status: Effect.Effect<Session.Status, CredentialStoreError | AuthJson.AuthFileInvalid> = store.load.pipe(
+      Effect.map(statusOf),
       Effect.withSpan("Session.status")
     )
 
