@@ -71,12 +71,21 @@ const agentIdentityEnv = () => ({
   CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL: `${emulator.url}${Emulator.agentIdentityAuthApiBasePath}`
 })
 
-const run = (args: ReadonlyArray<string>, input?: string): Promise<Result> => {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CODEX_AUTH_ISSUER: "", ...agentIdentityEnv() }
+const runWith = (args: ReadonlyArray<string>, extra: Record<string, string>, input?: string): Promise<Result> => {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: "1",
+    CODEX_AUTH_ISSUER: "",
+    ...agentIdentityEnv(),
+    ...extra
+  }
   delete env["CI"]
   delete env["CODEX_HOME"]
+  if (extra["CODEX_AUTH_NO_FAST_PATH"] === undefined) delete env["CODEX_AUTH_NO_FAST_PATH"]
   return spawn(process.execPath, [bin, ...args], input === undefined ? { env } : { env, input })
 }
+
+const run = (args: ReadonlyArray<string>, input?: string): Promise<Result> => runWith(args, {}, input)
 
 const mint = async (request: Emulator.AgentIdentityMintRequest = {}): Promise<Emulator.MintedAgentIdentity> => {
   const response = await fetch(`${emulator.url}/__emulator/agent-identity`, {
@@ -147,6 +156,62 @@ describe("codex-auth login --with-access-token", () => {
       assert.include(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), "sk-keep")
     })
   }
+
+  it("status shows the login's claims (fast path and full CLI alike); token and headers refuse: no bearer", async () => {
+    const home = tempHome()
+    const minted = await mint()
+    assert.strictEqual((await run(["login", "--with-access-token", "--codex-home", home], minted.access_token)).code, 0)
+    const before = (await emulator.admin.requests()).length
+    const secrets = [minted.access_token, minted.access_token.split(".")[1]!, minted.access_token.split(".")[2]!]
+    const payload = JSON.parse(Buffer.from(minted.access_token.split(".")[1]!, "base64url").toString()) as {
+      readonly exp: number
+      readonly chatgpt_account_is_fedramp: boolean
+    }
+    const answers: Array<Result> = []
+    for (const fast of [true, false]) {
+      const withEnv = (args: ReadonlyArray<string>) => runWith(args, fast ? {} : { CODEX_AUTH_NO_FAST_PATH: "1" })
+      const status = await withEnv(["status", "--codex-home", home])
+      assert.strictEqual(status.code, 0, status.stderr)
+      assert.include(
+        status.stderr,
+        "✓ Logged in to ChatGPT as user@example.com (plus) using an access token (Agent Identity)"
+      )
+      assert.include(status.stderr, `  - Account: ${minted.account_id}`)
+      assert.include(status.stderr, "  - Access token expires: ")
+      const json = await withEnv(["status", "--json", "--codex-home", home])
+      assert.strictEqual(json.code, 0, json.stderr)
+      assert.deepStrictEqual(JSON.parse(json.stdout), {
+        loggedIn: true,
+        mode: "agentIdentity",
+        email: "user@example.com",
+        plan: "plus",
+        accountId: minted.account_id,
+        fedramp: payload.chatgpt_account_is_fedramp,
+        accessTokenExpiresAt: new Date(payload.exp * 1000).toISOString(),
+        lastRefresh: null,
+        store: "file",
+        location: Path.join(Fs.realpathSync(home), "auth.json")
+      })
+      for (const command of ["token", "headers"]) {
+        const refused = await withEnv([command, "--codex-home", home])
+        assert.strictEqual(refused.code, 1, command)
+        assert.strictEqual(refused.stdout, "")
+        assert.include(refused.stderr, "does not expose a bearer token")
+        answers.push(refused)
+      }
+      answers.push(status, json)
+    }
+    for (const answer of answers) {
+      for (const secret of secrets) assert.notInclude(answer.stdout + answer.stderr, secret)
+    }
+    // Status reads the file only: no JWKS fetch, no task registration.
+    assert.deepStrictEqual(await requestsSince(before), [])
+    assert.strictEqual(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), codexDocument(minted.access_token))
+    const logout = await run(["logout", "--codex-home", home])
+    assert.strictEqual(logout.code, 0, logout.stderr)
+    assert.isFalse(Fs.existsSync(Path.join(home, "auth.json")))
+    assert.deepStrictEqual(await requestsSince(before), [])
+  })
 
   it("empty stdin, a personal access token and a conflicting flag are refused before anything is written", async () => {
     const home = tempHome()

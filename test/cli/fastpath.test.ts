@@ -101,6 +101,49 @@ const shapes: Record<string, unknown> = {
   }
 }
 
+/** `codex login --with-access-token`'s file: an Agent Identity JWT (decoded for status, never verified or shown). */
+const agentIdentityToken = (claims: Record<string, unknown>): string =>
+  `${b64({ alg: "RS256", kid: "key-1", typ: "JWT" })}.${
+    b64({
+      iss: "https://chatgpt.com/codex-backend/agent-identity",
+      aud: "codex-app-server",
+      iat: seconds(now - day),
+      agent_runtime_id: "runtime-1",
+      agent_private_key: "MC4CAQAwBQYDK2VwBCIEIAgentPrivateKey",
+      chatgpt_user_id: "user-agent",
+      ...claims
+    })
+  }.c2lnbmF0dXJl`
+
+const agentIdentityShapes: Record<string, string> = {
+  agentIdentity: JSON.stringify(
+    {
+      auth_mode: "agentIdentity",
+      OPENAI_API_KEY: null,
+      agent_identity: agentIdentityToken({
+        exp: seconds(now + 50 * minute),
+        account_id: "acct-agent",
+        email: "agent@example.com",
+        plan_type: "business",
+        chatgpt_account_is_fedramp: true
+      })
+    },
+    null,
+    2
+  ),
+  agentIdentityNoEmailExpired: JSON.stringify({
+    auth_mode: "agentIdentity",
+    OPENAI_API_KEY: null,
+    agent_identity: agentIdentityToken({
+      exp: seconds(now - 3 * day),
+      account_id: "acct-agent-2",
+      email: null,
+      plan_type: "enterprise",
+      chatgpt_account_is_fedramp: false
+    })
+  })
+}
+
 /** States only the full CLI answers for `token` / `headers` (status may still be fast when the file parses). */
 const fallThrough: Record<string, { readonly text: string; readonly statusFast: boolean }> = {
   expired: {
@@ -119,6 +162,10 @@ const fallThrough: Record<string, { readonly text: string; readonly statusFast: 
     text: JSON.stringify({ tokens: { id_token: "nope", access_token: "a", refresh_token: "r" } }),
     statusFast: false
   },
+  // No bearer: the engine refuses token / headers with BearerTokenUnavailable; status is answered fast.
+  ...Object.fromEntries(
+    Object.entries(agentIdentityShapes).map(([name, text]) => [name, { text, statusFast: true }] as const)
+  ),
   duplicateKey: { text: `{"OPENAI_API_KEY":"sk-1","OPENAI_API_KEY":"sk-2"}`, statusFast: false },
   notJson: { text: "{", statusFast: false },
   loggedOut: { text: JSON.stringify({ OPENAI_API_KEY: null }), statusFast: false }
@@ -177,6 +224,52 @@ describe("CLI fast path", () => {
         const answered = FastCli.run(args, env(codexHome), Date.now()) !== undefined
         assert.strictEqual(answered, statusFast && args[0] === "status", `${name}: ${args.join(" ")}`)
       }
+    })
+  }
+
+  for (const [name, text] of Object.entries(agentIdentityShapes)) {
+    it(`answers ${name}'s status exactly as the full CLI does, and its token / headers fail the same way`, {
+      timeout: 60_000
+    }, async () => {
+      const codexHome = homeWith(name, text)
+      const token = (JSON.parse(text) as { agent_identity: string }).agent_identity
+      for (const args of commands) {
+        const expected = await full(args, codexHome)
+        if (args[0] === "status") {
+          const fast = FastCli.run(args, env(codexHome), Date.now())
+          assert.isDefined(fast, `the fast path should answer ${args.join(" ")} for ${name}`)
+          assert.deepStrictEqual(
+            { code: fast!.code, stdout: fast!.stdout, stderr: fast!.stderr },
+            expected,
+            `${name}: ${args.join(" ")}`
+          )
+          assert.strictEqual(expected.code, 0)
+        } else {
+          // The bin with its fast path (which falls through) and without it: the same refusal.
+          assert.deepStrictEqual(await spawn(args, env(codexHome)), expected, `${name}: ${args.join(" ")}`)
+          assert.strictEqual(expected.code, 1)
+          assert.strictEqual(expected.stdout, "")
+          assert.include(expected.stderr, "does not expose a bearer token")
+        }
+        for (const secret of [token, token.split(".")[1]!, "AgentPrivateKey"]) {
+          assert.notInclude(expected.stdout + expected.stderr, secret)
+        }
+      }
+      const statusJson = JSON.parse((await full(["status", "--json"], codexHome)).stdout)
+      assert.strictEqual(statusJson.mode, "agentIdentity")
+      assert.strictEqual(statusJson.loggedIn, true)
+      assert.strictEqual(statusJson.accountId, name === "agentIdentity" ? "acct-agent" : "acct-agent-2")
+      assert.strictEqual(statusJson.fedramp, name === "agentIdentity")
+      assert.strictEqual(statusJson.email, name === "agentIdentity" ? "agent@example.com" : null)
+      assert.strictEqual(statusJson.lastRefresh, null)
+      assert.strictEqual(
+        Date.parse(statusJson.accessTokenExpiresAt),
+        (JSON.parse(Buffer.from(token.split(".")[1]!, "base64url").toString()) as { exp: number }).exp * 1000
+      )
+      const human = (await full(["status"], codexHome)).stderr
+      assert.include(human, "using an access token (Agent Identity)")
+      assert.strictEqual(human.includes("FedRAMP workspace: yes"), name === "agentIdentity")
+      assert.strictEqual(Fs.readFileSync(Path.join(codexHome, "auth.json"), "utf8"), text)
     })
   }
 

@@ -26,6 +26,7 @@ export interface PlainStatus {
   readonly email: string | undefined
   readonly plan: string | undefined
   readonly accountId: string | undefined
+  readonly fedramp: boolean | undefined
   readonly accessTokenExpiresAt: number | undefined
   readonly lastRefresh: number | undefined
   readonly store: string
@@ -39,6 +40,7 @@ export interface StatusJson {
   readonly email: string | null
   readonly plan: string | null
   readonly accountId: string | null
+  readonly fedramp: boolean | null
   readonly accessTokenExpiresAt: string | null
   readonly lastRefresh: string | null
   readonly store: string
@@ -52,21 +54,27 @@ export const statusJson = (status: PlainStatus): StatusJson => ({
   email: status.email ?? null,
   plan: status.plan ?? null,
   accountId: status.accountId ?? null,
+  fedramp: status.fedramp ?? null,
   accessTokenExpiresAt: iso(status.accessTokenExpiresAt),
   lastRefresh: iso(status.lastRefresh),
   store: status.store,
   location: status.location
 })
 
-const modeName = (mode: string | undefined): string => mode === "apikey" ? "an API key" : "ChatGPT"
+const modeName = (mode: string | undefined): string =>
+  mode === "apikey" ? "an API key" : mode === "agentIdentity" ? "an access token (Agent Identity)" : "ChatGPT"
 
-/** The human lines of a logged-in `status` (stderr). */
+/**
+ * The human lines of a logged-in `status` (stderr). An access-token (Agent Identity) login shows the token's claims
+ * (its `exp` as the access token's expiry), never the token.
+ */
 export const statusLines = (status: PlainStatus, now: number): string => {
   const who = status.email ?? status.accountId ?? "your account"
   const plan = status.plan === undefined ? "" : ` (${status.plan})`
   const lines = [
     `✓ Logged in to ChatGPT as ${who}${plan} using ${modeName(status.mode)}`,
     ...(status.accountId === undefined ? [] : [`  - Account: ${status.accountId}`]),
+    ...(status.fedramp === true ? ["  - FedRAMP workspace: yes"] : []),
     ...(status.accessTokenExpiresAt === undefined
       ? []
       : [`  - Access token expires: ${formatTime(status.accessTokenExpiresAt, now)}`]),

@@ -116,10 +116,14 @@ export interface OpenOptions {
  */
 export interface Status {
   readonly loggedIn: boolean
+  /** `agentIdentity` for an access-token login: logged in, but `getToken` / `getHeaders` reject (no bearer). */
   readonly mode: string | null
   readonly email: string | null
   readonly plan: string | null
   readonly accountId: string | null
+  /** The `chatgpt_account_is_fedramp` claim, when the token carries it. */
+  readonly fedramp: boolean | null
+  /** The access token's `exp` (for an access-token login, the Agent Identity token's). */
   readonly accessTokenExpiresAt: Date | null
   readonly lastRefresh: Date | null
   readonly store: "file" | "keyring" | "memory"
@@ -151,7 +155,10 @@ export interface LogoutResult {
  * @category models
  */
 export interface CodexAuth {
-  /** A valid bearer (access token, or API key), refreshed when needed. */
+  /**
+   * A valid bearer (access token, or API key), refreshed when needed. An access-token (Agent Identity) login has
+   * none: `BearerTokenUnavailable` (`getHeaders` likewise).
+   */
   readonly getToken: () => Promise<string>
   /** The headers for the ChatGPT backend (PROTOCOL.md §11). */
   readonly getHeaders: () => Promise<Record<string, string>>
@@ -327,6 +334,7 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
             email: Option.getOrNull(status.email),
             plan: Option.getOrNull(status.plan),
             accountId: Option.getOrNull(status.accountId),
+            fedramp: Option.getOrNull(status.fedramp),
             accessTokenExpiresAt: toDate(status.accessTokenExpiresAt),
             lastRefresh: toDate(status.lastRefresh),
             store: status.store,

@@ -64,6 +64,7 @@ export {
 } from "@codex-auth/core/OAuthError"
 export {
   AccountChanged,
+  BearerTokenUnavailable,
   LoginFailed,
   LoginMethodRestricted,
   LoginRequired,

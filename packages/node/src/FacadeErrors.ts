@@ -38,6 +38,7 @@ export {
 } from "@codex-auth/core/OAuthError"
 export {
   AccountChanged,
+  BearerTokenUnavailable,
   LoginFailed,
   LoginMethodRestricted,
   LoginRequired,

@@ -7,6 +7,7 @@ import * as Path from "node:path"
 import type { CodexAuth } from "../src/CodexAuth.ts"
 import { CodexAuthClosed } from "../src/FacadeErrors.ts"
 import * as Full from "../src/internal/facade/full.ts"
+import * as FastErrors from "../src/internal/fast/errors.ts"
 import * as FastFacade from "../src/internal/fast/facade.ts"
 
 const b64 = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString("base64url")
@@ -96,6 +97,55 @@ describe("facade startup path", () => {
         await reference.close()
       }
       assert.strictEqual(full.opened(), 0, `${name}: the full facade was not needed`)
+    }
+  })
+
+  it("serves an access-token (Agent Identity) login's status as the full facade does; no bearer from either", async () => {
+    const agentToken = `${b64({ alg: "RS256", kid: "k" })}.${
+      b64({
+        iss: "https://chatgpt.com/codex-backend/agent-identity",
+        aud: "codex-app-server",
+        exp: seconds(Date.now() + 3_600_000),
+        agent_private_key: "MC4CAQAwBQYDK2VwBCIEIAgentKey",
+        account_id: "acct-agent",
+        email: "agent@example.com",
+        plan_type: "business",
+        chatgpt_account_is_fedramp: false
+      })
+    }.c2ln`
+    const codexHome = homeWith("agent-identity", {
+      auth_mode: "agentIdentity",
+      OPENAI_API_KEY: null,
+      agent_identity: agentToken
+    })
+    const { auth, full } = fastFor(codexHome)
+    const reference = await Full.open({ codexHome })
+    try {
+      const status = await auth.status()
+      assert.deepStrictEqual(status, await reference.status())
+      assert.strictEqual(full.opened(), 0, "status needs no engine")
+      assert.deepInclude(status, {
+        loggedIn: true,
+        mode: "agentIdentity",
+        email: "agent@example.com",
+        accountId: "acct-agent",
+        plan: "business",
+        fedramp: false,
+        lastRefresh: null
+      })
+      assert.notInclude(JSON.stringify(status), agentToken.split(".")[1]!)
+      const refused = await reference.getToken().catch((error: unknown) => error)
+      assert.strictEqual((refused as { _tag?: string })._tag, "BearerTokenUnavailable")
+      assert.instanceOf(refused, FastErrors.BearerTokenUnavailable)
+      assert.strictEqual(
+        ((await reference.getHeaders().catch((error: unknown) => error)) as { _tag?: string })._tag,
+        "BearerTokenUnavailable"
+      )
+      // The startup path has no bearer to serve either: the engine answers (here the stand-in).
+      assert.strictEqual(await auth.getToken(), "from-full")
+      assert.strictEqual(full.opened(), 1)
+    } finally {
+      await reference.close()
     }
   })
 

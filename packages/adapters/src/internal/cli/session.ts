@@ -21,6 +21,7 @@ const plainStatus = (status: SessionModule.Status): Format.PlainStatus => ({
   email: Option.getOrUndefined(status.email),
   plan: Option.getOrUndefined(status.plan),
   accountId: Option.getOrUndefined(status.accountId),
+  fedramp: Option.getOrUndefined(status.fedramp),
   accessTokenExpiresAt: Option.getOrUndefined(status.accessTokenExpiresAt),
   lastRefresh: Option.getOrUndefined(status.lastRefresh),
   store: status.store,

@@ -103,6 +103,46 @@ export const httpClientWouldBuild = (env: Readonly<Record<string, string | undef
   return text !== undefined && StoredAuth.parsePemBundle(text).ok
 }
 
+/** The session's status of a stored document, or `undefined` when it holds no login (the full CLI answers). */
+const plainStatus = (
+  document: StoredAuth.Document,
+  credentials: StoredAuth.Credentials | undefined,
+  location: string
+): Format.PlainStatus | undefined => {
+  // An access-token (Agent Identity) login: its claims, never the token.
+  const agent = StoredAuth.agentIdentityStatus(document)
+  if (agent !== undefined) {
+    return {
+      loggedIn: true,
+      mode: "agentIdentity",
+      email: agent.email,
+      plan: agent.planType,
+      accountId: agent.accountId,
+      fedramp: agent.fedramp,
+      accessTokenExpiresAt: agent.expiresAt,
+      lastRefresh: undefined,
+      store: "file",
+      location
+    }
+  }
+  if (credentials === undefined) return undefined
+  const chatGpt = credentials._tag === "ChatGpt" ? credentials : undefined
+  return {
+    loggedIn: true,
+    mode: credentials.mode,
+    email: chatGpt?.tokens.idTokenClaims.email,
+    plan: chatGpt === undefined
+      ? undefined
+      : chatGpt.tokens.idTokenClaims.chatgptPlanType ?? chatGpt.accessTokenClaims?.chatgptPlanType,
+    accountId: chatGpt?.workspaceId,
+    fedramp: chatGpt?.tokens.idTokenClaims.chatgptAccountIsFedramp,
+    accessTokenExpiresAt: chatGpt?.accessTokenExpiresAt,
+    lastRefresh: chatGpt?.lastRefresh,
+    store: "file",
+    location
+  }
+}
+
 /** The answer of the fast path, or `undefined` when the full CLI must answer. */
 export const run = (
   args: ReadonlyArray<string>,
@@ -119,30 +159,19 @@ export const run = (
   const document = StoredAuth.parse(text)
   if (!document.ok) return undefined
   const credentials = StoredAuth.credentials(document.value)
-  if (credentials === undefined) return undefined
 
   if (parsed.command === "status") {
-    const chatGpt = credentials._tag === "ChatGpt" ? credentials : undefined
-    const status: Format.PlainStatus = {
-      loggedIn: true,
-      mode: credentials.mode,
-      email: chatGpt?.tokens.idTokenClaims.email,
-      plan: chatGpt === undefined
-        ? undefined
-        : chatGpt.tokens.idTokenClaims.chatgptPlanType ?? chatGpt.accessTokenClaims?.chatgptPlanType,
-      accountId: chatGpt?.workspaceId,
-      accessTokenExpiresAt: chatGpt?.accessTokenExpiresAt,
-      lastRefresh: chatGpt?.lastRefresh,
-      store: "file",
-      location
-    }
+    const status = plainStatus(document.value, credentials, location)
+    if (status === undefined) return undefined
     // API-key mode: Codex's line and mask, never the key.
-    const masked = credentials._tag === "ApiKey" ? StoredAuth.maskApiKey(credentials.apiKey) : undefined
+    const masked = credentials?._tag === "ApiKey" ? StoredAuth.maskApiKey(credentials.apiKey) : undefined
     if (parsed.json) return { stdout: Format.jsonText(Format.statusJsonWithKey(status, masked)), stderr: "", code: 0 }
     const lines = masked === undefined ? Format.statusLines(status, now) : Format.apiKeyStatusLines(masked, status)
     return { stdout: "", stderr: Format.line(lines), code: 0 }
   }
 
+  // An access-token (Agent Identity) login has no bearer: the engine refuses `token` / `headers` with its error.
+  if (credentials === undefined) return undefined
   if (!StoredAuth.isFresh(credentials, now)) return undefined
   const bearer = credentials._tag === "ChatGpt" ? credentials.tokens.accessToken : credentials.apiKey
 

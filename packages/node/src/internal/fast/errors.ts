@@ -141,6 +141,11 @@ export type TokenEndpointError = Errors.TokenEndpointError
 export const AccountChanged: ErrorClass<typeof Errors.AccountChanged> = errorClass("AccountChanged")
 export type AccountChanged = Errors.AccountChanged
 
+export const BearerTokenUnavailable: ErrorClass<typeof Errors.BearerTokenUnavailable> = errorClass(
+  "BearerTokenUnavailable"
+)
+export type BearerTokenUnavailable = Errors.BearerTokenUnavailable
+
 export const LoginFailed: ErrorClass<typeof Errors.LoginFailed> = errorClass("LoginFailed")
 export type LoginFailed = Errors.LoginFailed
 

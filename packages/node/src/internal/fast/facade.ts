@@ -27,6 +27,41 @@ export const fastLocation = (options: OpenOptions): string | undefined => {
 
 const toDate = (millis: number | undefined): Date | null => millis === undefined ? null : new Date(millis)
 
+/** The session's status of a stored document, or `undefined` when there is no login in it (the engine answers). */
+const fastStatus = (document: StoredAuth.Document, location: string): Status | undefined => {
+  // An access-token (Agent Identity) login: its claims, never the token.
+  const agent = StoredAuth.agentIdentityStatus(document)
+  if (agent !== undefined) {
+    return {
+      loggedIn: true,
+      mode: "agentIdentity",
+      email: agent.email ?? null,
+      plan: agent.planType ?? null,
+      accountId: agent.accountId ?? null,
+      fedramp: agent.fedramp ?? null,
+      accessTokenExpiresAt: toDate(agent.expiresAt),
+      lastRefresh: null,
+      store: "file",
+      location
+    }
+  }
+  const credentials = StoredAuth.credentials(document)
+  if (credentials === undefined) return undefined
+  const chatGpt = credentials._tag === "ChatGpt" ? credentials : undefined
+  return {
+    loggedIn: true,
+    mode: credentials.mode,
+    email: chatGpt?.tokens.idTokenClaims.email ?? null,
+    plan: chatGpt?.tokens.idTokenClaims.chatgptPlanType ?? chatGpt?.accessTokenClaims?.chatgptPlanType ?? null,
+    accountId: chatGpt?.workspaceId ?? null,
+    fedramp: chatGpt?.tokens.idTokenClaims.chatgptAccountIsFedramp ?? null,
+    accessTokenExpiresAt: toDate(chatGpt?.accessTokenExpiresAt),
+    lastRefresh: toDate(chatGpt?.lastRefresh),
+    store: "file",
+    location
+  }
+}
+
 export const make = (options: OpenOptions, location: string, openFull: () => Promise<CodexAuth>): CodexAuth => {
   let closed = false
   let full: Promise<CodexAuth> | undefined
@@ -53,7 +88,7 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
     throw new CodexAuthClosed({ operation })
   }
 
-  const read = async (): Promise<StoredAuth.Credentials | undefined> => {
+  const readDocument = async (): Promise<StoredAuth.Document | undefined> => {
     let text: string
     try {
       text = await Fs.readFile(location, "utf8")
@@ -61,7 +96,12 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
       return undefined
     }
     const document = StoredAuth.parse(text)
-    return document.ok ? StoredAuth.credentials(document.value) : undefined
+    return document.ok ? document.value : undefined
+  }
+
+  const read = async (): Promise<StoredAuth.Credentials | undefined> => {
+    const document = await readDocument()
+    return document === undefined ? undefined : StoredAuth.credentials(document)
   }
 
   /** Fresh credentials from memory or the file, or `undefined` when the full facade must answer. */
@@ -130,24 +170,10 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
     status: async () => {
       await guard("status")
       if (full === undefined) {
-        const credentials = await read()
+        const document = await readDocument()
         await guard("status")
-        if (full === undefined && credentials !== undefined) {
-          const chatGpt = credentials._tag === "ChatGpt" ? credentials : undefined
-          const status: Status = {
-            loggedIn: true,
-            mode: credentials.mode,
-            email: chatGpt?.tokens.idTokenClaims.email ?? null,
-            plan: chatGpt?.tokens.idTokenClaims.chatgptPlanType ?? chatGpt?.accessTokenClaims?.chatgptPlanType ??
-              null,
-            accountId: chatGpt?.workspaceId ?? null,
-            accessTokenExpiresAt: toDate(chatGpt?.accessTokenExpiresAt),
-            lastRefresh: toDate(chatGpt?.lastRefresh),
-            store: "file",
-            location
-          }
-          return status
-        }
+        const status = full === undefined && document !== undefined ? fastStatus(document, location) : undefined
+        if (status !== undefined) return status
       }
       return delegate("status", (auth) => auth.status())
     },
