@@ -1,6 +1,6 @@
 // `codex-auth login --with-api-key` as a user runs it: the built bin (run `npx tsc -b` first), the key piped on stdin,
 // a temp --codex-home. The file is Codex's byte for byte, `status` and `headers` read it, the key shows only masked,
-// and `--with-access-token` is refused. With the real Codex CLI (CODEX_BIN, inside scripts/netns.sh) `codex login
+// and `--with-access-token` is not mistaken for it (its own behaviour is test/accesstoken's). With the real Codex CLI (CODEX_BIN, inside scripts/netns.sh) `codex login
 // status` on the same home agrees.
 import { startEmulatorPromise } from "@codex-auth/node/testing"
 import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
@@ -184,19 +184,25 @@ describe("codex-auth login --with-api-key", () => {
   })
 })
 
-describe("codex-auth login --with-access-token", () => {
-  it("is refused in one line with what to use instead: exit 2, nothing read or written", async () => {
+// `--with-access-token` (Agent Identity) is covered end to end in test/accesstoken; here only its boundary with
+// `--with-api-key`: the two never combine, and an API key piped to it is not saved as a key.
+describe("codex-auth login --with-access-token beside --with-api-key", () => {
+  it("refuses both flags at once (exit 2), and does not take an API key for an access token", async () => {
     const home = tempHome()
-    const result = await run(["login", "--with-access-token", "--codex-home", home], { input: "eyJhbGciOi.x.y\n" })
-    assert.strictEqual(result.code, 2)
-    assert.strictEqual(result.stdout, "")
-    assert.strictEqual(result.stderr.trim().split("\n").length, 1, result.stderr)
-    assert.include(result.stderr, "--with-access-token is not supported yet")
-    assert.include(result.stderr, "--with-api-key")
-    assert.include(result.stderr, "codex-auth login")
+    const both = await run(["login", "--with-access-token", "--with-api-key", "--codex-home", home], { input: key })
+    assert.strictEqual(both.code, 2)
+    assert.strictEqual(both.stdout, "")
+    assert.include(both.stderr, "pick one")
+    assertNoKey(both)
+    const notAJwt = await run(["login", "--with-access-token", "--codex-home", home], { input: `${key}\n` })
+    assert.strictEqual(notAJwt.code, 1)
+    assert.include(notAJwt.stderr, "not a valid Agent Identity token")
+    assert.include(notAJwt.stderr, "Nothing was saved")
+    assertNoKey(notAJwt)
     assert.isFalse(Fs.existsSync(authFile(home)))
     const help = await run(["login", "--help"])
     assert.include(help.stdout, "--with-access-token")
+    assert.include(help.stdout, "Agent Identity")
     assert.include(help.stdout, "--with-api-key")
   })
 })

@@ -358,8 +358,11 @@ export const loginCommand: Command.Command<"login", CliRuntime, ExitWith, LoginA
   ),
   withAccessToken: Options.boolean("with-access-token").pipe(
     Options.withDescription(
-      "Not supported yet (Codex's Agent Identity tokens are verified against keys only chatgpt.com serves); " +
-        "refused with exit code 2. Use ChatGPT sign-in or --with-api-key."
+      "Save an Agent Identity access token instead of signing in, as `codex login --with-access-token` does. The " +
+        "token is read from stdin, never from the command line (`printenv CODEX_ACCESS_TOKEN | codex-auth login " +
+        "--with-access-token`), verified as Codex verifies it (its key in the issuer's JWKS at " +
+        "CODEX_AGENT_IDENTITY_JWKS_BASE_URL, RS256, issuer, audience, expiry) and saved as Codex's file " +
+        "(auth_mode agentIdentity). Such a login has no bearer: `token` and `headers` refuse it; `status` shows it."
     )
   ),
   account: Options.text("account").pipe(
