@@ -283,6 +283,19 @@ describe.runIf(interopEnabled("access-token interop"))("access-token interop wit
       assert.strictEqual(Option.getOrThrow(AccessTokenAuth.storedClaims(document)).accountId, minted.account_id)
       // And a Codex-written file is exactly the document codex-auth builds for the same token.
       assert.strictEqual(AuthJson.stringify(AccessTokenAuth.toDocument(Redacted.make(minted.access_token))), text)
+      // codex-auth's status reads Codex's file as the access-token login it is; token refuses (no bearer).
+      const status = await run(["status", "--json", "--codex-home", codexHome.codexHome])
+      assert.strictEqual(status.code, 0, status.stderr)
+      assert.deepInclude(JSON.parse(status.stdout), {
+        loggedIn: true,
+        mode: "agentIdentity",
+        email: "user@example.com",
+        accountId: minted.account_id
+      })
+      const token = await run(["token", "--codex-home", codexHome.codexHome])
+      assert.strictEqual(token.code, 1)
+      assert.include(token.stderr, "does not expose a bearer token")
+      assert.strictEqual(Fs.readFileSync(Path.join(codexHome.codexHome, "auth.json"), "utf8"), text)
     } finally {
       await codexHome.remove()
     }
