@@ -1,7 +1,7 @@
 /**
  * How auth requests reach the issuer (PROTOCOL.md §12): an extra CA bundle from `CODEX_CA_CERTIFICATE`, else
  * `SSL_CERT_FILE` (empty = unset), added to the system roots; and `HTTPS_PROXY` / `NO_PROXY`. The runtime packages
- * turn this into their HTTP client (Node: an undici dispatcher; Deno: `Deno.createHttpClient`).
+ * turn this into their HTTP client (Node: an undici dispatcher; Deno: its createHttpClient).
  *
  * @since 0.1.0
  */

@@ -1,6 +1,6 @@
 /**
  * Port: serve a runtime-neutral `HttpApp` on `127.0.0.1:{port}` for the lifetime of a scope.
- * The runtime packages implement it (Node: `node:http`; Deno: `Deno.serve`).
+ * The runtime packages implement it (Node: its http server; Deno: its serve).
  *
  * @since 0.1.0
  */

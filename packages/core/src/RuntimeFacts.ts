@@ -107,7 +107,7 @@ export type Env = internal.Env
 export const ciVariables: ReadonlyArray<string> = internal.ciVariables
 
 /**
- * A runtime's platform name (`process.platform` or `Deno.build.os`) as an {@link Os}.
+ * A runtime's platform name (Node's platform or Deno's build OS) as an {@link Os}.
  *
  * @since 0.1.0
  */

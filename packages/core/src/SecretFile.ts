@@ -1,7 +1,7 @@
 /**
  * Port: the few file operations credentials need — read, atomic write with a mode, remove, ensure a directory, and
  * an exclusive cross-process lock compatible with the Codex CLI's `flock(CODEX_HOME/auth.lock, LOCK_EX)`.
- * The runtime packages implement it (Node: `node:fs` + libc `flock`; Deno: `Deno.FsFile.lock`); `layerMemory` is an
+ * The runtime packages implement it (Node: its fs module + libc `flock`; Deno: its FsFile lock); `layerMemory` is an
  * in-process implementation for tests.
  *
  * @since 0.1.0

@@ -7,7 +7,7 @@ import type { LoginMethod, Os, RuntimeFacts } from "../RuntimeFacts.ts"
 export type Env = Readonly<Record<string, string | undefined>>
 
 export interface Probes {
-  /** `process.platform` or `Deno.build.os`. */
+  /** Node's platform name or Deno's build OS. */
   readonly platform: string
   readonly env: Env
   readonly wsl: boolean
