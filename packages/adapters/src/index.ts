@@ -47,3 +47,8 @@ export * as Facade from "./Facade.ts"
  * @since 0.1.0
  */
 export * as FacadeError from "./FacadeError.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as FacadeErrors from "./FacadeErrors.ts"

@@ -34,42 +34,7 @@ export type {
   Status
 } from "@codex-auth/adapters/Facade"
 
-export { CodexAuthClosed, CodexAuthUnexpected, isCodexAuthError } from "@codex-auth/adapters/FacadeError"
-export { ApiKeyMissing } from "@codex-auth/core/ApiKeyAuth"
-export { AuthFileInvalid } from "@codex-auth/core/AuthJson"
-export { BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
-export { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
-export { CredentialStoreError } from "@codex-auth/core/CredentialStore"
-export { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
-export { JwtMalformed } from "@codex-auth/core/Jwt"
-export {
-  AuthorizationFailed,
-  InvalidCallbackUrl,
-  LoginCancelled,
-  LoginHandlerMissing,
-  LoginTimedOut,
-  LoopbackUnavailable,
-  MissingAuthorizationCode
-} from "@codex-auth/core/LoginError"
-export {
-  DeviceCodeExpired,
-  DeviceCodeNotEnabled,
-  DeviceCodePollFailed,
-  DeviceCodeRequestFailed,
-  MalformedResponse,
-  NetworkError,
-  RefreshTokenRejected,
-  RefreshTransientError,
-  TokenEndpointError
-} from "@codex-auth/core/OAuthError"
-export {
-  AccountChanged,
-  BearerTokenUnavailable,
-  LoginFailed,
-  LoginMethodRestricted,
-  LoginRequired,
-  WorkspaceRestricted
-} from "@codex-auth/core/SessionError"
+export * from "@codex-auth/adapters/FacadeErrors"
 
 /**
  * Opens an instance: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with their typed errors, e.g.

@@ -5,50 +5,8 @@
  *
  * @since 0.1.0
  */
+export * from "@codex-auth/adapters/FacadeErrors"
 export { PoolConfigInvalid } from "@codex-auth/core/AccountPoolConfig"
 export { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "@codex-auth/core/AccountPoolError"
-export { ApiKeyMissing } from "@codex-auth/core/ApiKeyAuth"
-export { AuthFileInvalid } from "@codex-auth/core/AuthJson"
-export { BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
-export { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
-export { CredentialStoreError } from "@codex-auth/core/CredentialStore"
-export { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
-export { JwtMalformed } from "@codex-auth/core/Jwt"
-export {
-  AuthorizationFailed,
-  InvalidCallbackUrl,
-  LoginCancelled,
-  LoginHandlerMissing,
-  /** The planner refused to start a login (no terminal, or CI); its `_tag` is `LoginRequired` too. */
-  LoginRequired as LoginNotStarted,
-  LoginTimedOut,
-  LoopbackUnavailable,
-  MissingAuthorizationCode
-} from "@codex-auth/core/LoginError"
-export {
-  DeviceCodeExpired,
-  DeviceCodeNotEnabled,
-  DeviceCodePollFailed,
-  DeviceCodeRequestFailed,
-  MalformedResponse,
-  NetworkError,
-  RefreshTokenRejected,
-  RefreshTransientError,
-  TokenEndpointError
-} from "@codex-auth/core/OAuthError"
-export {
-  AccountChanged,
-  BearerTokenUnavailable,
-  LoginFailed,
-  LoginMethodRestricted,
-  LoginRequired,
-  WorkspaceRestricted
-} from "@codex-auth/core/SessionError"
-
-/**
- * `CodexAuthClosed`, `CodexAuthUnexpected` and `isCodexAuthError`: the facade's own errors, shared by every runtime's
- * facade (`@codex-auth/adapters/FacadeError`).
- *
- * @since 0.1.0
- */
-export { CodexAuthClosed, CodexAuthUnexpected, isCodexAuthError } from "@codex-auth/adapters/FacadeError"
+/** The planner refused to start a login (no terminal, or CI); its `_tag` is `LoginRequired` too. */
+export { LoginRequired as LoginNotStarted } from "@codex-auth/core/LoginError"
