@@ -7,12 +7,16 @@ const shared = {
   ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } }
 }
 
+// No test may lean on vitest's 5 s default while child processes start on a busy machine (CI runs beside other
+// work): every project gets room, and a test that needs more says so itself.
+const timeouts = { testTimeout: 60_000, hookTimeout: 120_000 }
+
 export default defineConfig({
   test: {
     projects: [
-      { ...shared, test: { name: "core", include: ["packages/core/test/**/*.test.ts"] } },
-      { ...shared, test: { name: "adapters", include: ["packages/adapters/test/**/*.test.ts"] } },
-      { ...shared, test: { name: "node", include: ["packages/node/test/**/*.test.ts"] } },
+      { ...shared, test: { ...timeouts, name: "core", include: ["packages/core/test/**/*.test.ts"] } },
+      { ...shared, test: { ...timeouts, name: "adapters", include: ["packages/adapters/test/**/*.test.ts"] } },
+      { ...shared, test: { ...timeouts, name: "node", include: ["packages/node/test/**/*.test.ts"] } },
       {
         ...shared,
         test: { name: "e2e", include: ["test/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 180_000 }
