@@ -56,7 +56,10 @@ export const makeDispatcher = (
 ): Effect.Effect<Dispatcher, HttpClientConfig.CaCertificateInvalid, Scope.Scope> =>
   Effect.gen(function*() {
     const extra = Option.isSome(config.caBundle) ? yield* readCaBundle(config.caBundle.value) : []
-    const tls = extra.length > 0 ? { ca: [...Tls.rootCertificates, ...extra] } : undefined
+    const ca = extra.length > 0 ? { ca: [...Tls.rootCertificates, ...extra] } : undefined
+    // No TCP keep-alive probes on Windows: undici sets them on the socket before it connects, which Wine (our
+    // Windows lane) refuses with "connect UNKNOWN". A token request is short; HTTP connection reuse is unaffected.
+    const tls = process.platform === "win32" ? { ...ca, keepAlive: false } : ca
     const dispatcher: Dispatcher = Option.isSome(config.httpsProxy)
       ? new EnvHttpProxyAgent({
         httpsProxy: config.httpsProxy.value,

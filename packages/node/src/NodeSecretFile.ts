@@ -13,6 +13,7 @@ import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as Flock from "./internal/lock/flock.ts"
+import * as LockFileEx from "./internal/lock/lockFileEx.ts"
 
 const reasonOf = (cause: unknown): string => {
   if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") {
@@ -32,6 +33,24 @@ const randomSuffix = (): string => {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
 }
 
+// A virus scanner or the search indexer may hold the target open for a moment on Windows, where that refuses a
+// rename over it (EPERM, EACCES, EBUSY); retried for about 2.5 s in all, then the error stands (and the caller's
+// temporary is removed: the stored file is still the old one, whole).
+const transientOnWindows = new Set(["EPERM", "EACCES", "EBUSY"])
+
+const renameOver = async (temporary: string, path: string): Promise<void> => {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return await Fs.rename(temporary, path)
+    } catch (error) {
+      const retry = process.platform === "win32" && attempt < 8 &&
+        [...transientOnWindows].some((code) => isCode(error, code))
+      if (!retry) throw error
+      await new Promise((resolve) => setTimeout(resolve, 10 * 2 ** attempt))
+    }
+  }
+}
+
 const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
   const directory = Path.dirname(path)
   const temporary = Path.join(directory, temporaryName(Path.basename(path), randomSuffix()))
@@ -45,7 +64,7 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
     } finally {
       await handle.close()
     }
-    await Fs.rename(temporary, path)
+    await renameOver(temporary, path)
   } catch (error) {
     await Fs.unlink(temporary).catch(() => undefined)
     throw error
@@ -70,6 +89,47 @@ const removeTemporaries = async (path: string): Promise<number> => {
     }
   }
   return removed
+}
+
+interface HeldLockFile {
+  readonly call: string
+  readonly tryLock: () => Flock.TryLockResult
+  readonly release: () => Promise<void>
+}
+
+/**
+ * The lock file opened for the lock Codex takes on this platform: `flock` on POSIX, `LockFileEx` on Windows (where
+ * Node's descriptors are out of reach, so the lock holds a handle of its own).
+ */
+const openLock = async (path: string): Promise<HeldLockFile> => {
+  if (process.platform === "win32") {
+    const handle = LockFileEx.open(path)
+    return {
+      call: "LockFileEx",
+      tryLock: () => LockFileEx.tryLockExclusive(handle),
+      release: async () => {
+        try {
+          LockFileEx.unlock(handle)
+        } finally {
+          LockFileEx.close(handle)
+        }
+      }
+    }
+  }
+  const handle = await Fs.open(path, "a", 0o600)
+  return {
+    call: "flock",
+    tryLock: () => Flock.tryLockExclusive(handle.fd),
+    release: async () => {
+      // Closing the descriptor drops the flock too; unlock first so a waiter gets it without delay.
+      try {
+        Flock.unlock(handle.fd)
+      } catch {
+        // nothing to do: close() below releases it
+      }
+      await handle.close()
+    }
+  }
 }
 
 /**
@@ -119,22 +179,13 @@ export const make: SecretFile.Service = {
   lock: (path, options): Effect.Effect<void, SecretFileError, Scope.Scope> => {
     const timeoutMillis = options?.timeoutMillis ?? 30_000
     return Effect.gen(function*() {
-      const handle = yield* Effect.acquireRelease(
-        attempt("lock", path, () => Fs.open(path, "a", 0o600)),
-        (handle) =>
-          Effect.promise(async () => {
-            // Closing the descriptor drops the flock too; unlock first so a waiter gets it without delay.
-            try {
-              Flock.unlock(handle.fd)
-            } catch {
-              // nothing to do: close() below releases it
-            }
-            await handle.close()
-          })
+      const held = yield* Effect.acquireRelease(
+        attempt("lock", path, () => openLock(path)),
+        (held) => Effect.promise(() => held.release())
       )
       const tryOnce: Effect.Effect<boolean, SecretFileError> = Effect.suspend(() => {
         const result = Effect.try({
-          try: () => Flock.tryLockExclusive(handle.fd),
+          try: () => held.tryLock(),
           catch: (cause) => new SecretFileError({ operation: "lock", path, reason: reasonOf(cause) })
         })
         return Effect.flatMap(result, (outcome): Effect.Effect<boolean, SecretFileError> =>
@@ -143,7 +194,7 @@ export const make: SecretFile.Service = {
             : outcome === "busy"
             ? Effect.succeed(false)
             : Effect.fail(
-              new SecretFileError({ operation: "lock", path, reason: `flock failed (errno ${outcome.errno})` })
+              new SecretFileError({ operation: "lock", path, reason: `${held.call} failed (errno ${outcome.errno})` })
             ))
       })
       yield* pollLock(path, tryOnce, timeoutMillis)

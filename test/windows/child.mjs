@@ -1,0 +1,60 @@
+// The Windows lane's child: runs under node.exe in Wine (process.platform is "win32"), so its stdout is a file (Node
+// on Wine cannot write to a pipe). argv: <command> ...; each result is one JSON line on stdout.
+//   lock <lockPath> <releaseFile>  take auth.lock, say "locked", hold it until <releaseFile> exists, say "released"
+//   try <lockPath>                 one bounded attempt (1.5 s): "locked" or "failed" with the reason
+//   token <goFile>                 say "ready", wait for <goFile>, then the session's getToken (CODEX_HOME, ISSUER)
+//   facade <codexHome>             CodexAuth.open({ codexHome }) → getToken and status
+import * as Session from "@codex-auth/core/Session"
+import * as CodexAuth from "@codex-auth/node/CodexAuth"
+import * as NodeSecretFile from "@codex-auth/node/NodeSecretFile"
+import * as NodeSession from "@codex-auth/node/NodeSession"
+import * as Effect from "effect/Effect"
+import * as Redacted from "effect/Redacted"
+import { existsSync } from "node:fs"
+
+const say = (value) => process.stdout.write(JSON.stringify({ platform: process.platform, ...value }) + "\n")
+const waitFor = async (file) => {
+  while (!existsSync(file)) await new Promise((resolve) => globalThis.setTimeout(resolve, 20))
+}
+
+const [command, ...args] = process.argv.slice(2)
+switch (command) {
+  case "lock": {
+    const [lockPath, releaseFile] = args
+    await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      yield* NodeSecretFile.make.lock(lockPath, { timeoutMillis: 30_000 })
+      say({ event: "locked" })
+      yield* Effect.promise(() => waitFor(releaseFile))
+    })))
+    say({ event: "released" })
+    break
+  }
+  case "try": {
+    const exit = await Effect.runPromiseExit(Effect.scoped(NodeSecretFile.make.lock(args[0], { timeoutMillis: 1_500 })))
+    say(exit._tag === "Success" ? { event: "locked" } : { event: "failed", reason: String(exit.cause) })
+    break
+  }
+  case "token": {
+    say({ event: "ready" })
+    await waitFor(args[0])
+    const program = Effect.flatMap(Session.Session, (session) => session.getToken).pipe(
+      Effect.provide(NodeSession.layer({ profile: { issuer: process.env.ISSUER } }))
+    )
+    const exit = await Effect.runPromiseExit(program)
+    say(exit._tag === "Success" ? { token: Redacted.value(exit.value) } : { error: String(exit.cause) })
+    break
+  }
+  case "facade": {
+    const auth = await CodexAuth.open({ codexHome: args[0] })
+    try {
+      const token = await auth.getToken()
+      const status = await auth.status()
+      say({ token, loggedIn: status.loggedIn })
+    } finally {
+      await auth.close()
+    }
+    break
+  }
+  default:
+    say({ error: `unknown command ${command}` })
+}

@@ -1,0 +1,242 @@
+// The Windows lane: node.exe (process.platform "win32") under Wine runs the built packages — the lock through
+// LockFileEx, the atomic save, the CLI and the facade — against the emulator running natively on 127.0.0.1 (Wine
+// processes share loopback with Linux ones). Node under Wine cannot write to pipes, so every child's stdout and
+// stderr are files. The lane needs scripts/setup-wine.sh (run by `npm test`); where Wine cannot be installed it
+// skips with a line saying so.
+import { startEmulator } from "@codex-auth/node/testing"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { type ChildProcess, execFileSync, spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+// @ts-expect-error: a plain .mjs shared with the crash suite
+import { contentOf as contentOfUntyped } from "../crash/content.mjs"
+import { authJsonText, readAuthJson, tempCodexHome, writeAuthJson } from "../session/fixtures.ts"
+
+const here = Path.dirname(new URL(import.meta.url).pathname)
+const root = Path.resolve(here, "../..")
+const wine = "/usr/lib/wine/wine64"
+const contentOf = contentOfUntyped as (round: number, n: number) => string
+
+const setUp = (): { readonly nodeExe: string; readonly prefix: string } | string => {
+  const nodeExe = process.env.CODEX_AUTH_WIN_NODE ||
+    execFileSync("bash", [Path.join(root, "scripts/setup-wine.sh")], { encoding: "utf8" }).trim()
+  if (nodeExe === "" || !Fs.existsSync(nodeExe) || !Fs.existsSync(wine)) {
+    return "Wine or node.exe is not installed here (scripts/setup-wine.sh said why)"
+  }
+  return { nodeExe, prefix: Path.resolve(nodeExe, "../../../../prefix") }
+}
+const lane = setUp()
+if (typeof lane === "string") console.log(`windows lane skipped: ${lane}`)
+
+// Wine creates sockets in its wineserver, so the server must live in this suite's network namespace (where the
+// emulator listens): stop any server of the prefix left from elsewhere, let the first child start ours, stop it after.
+const stopWineserver = () => {
+  if (typeof lane === "string") return
+  try {
+    execFileSync("/usr/lib/wine/wineserver", ["-k"], {
+      env: { ...process.env, WINEPREFIX: lane.prefix },
+      stdio: "ignore"
+    })
+  } catch {
+    // none was running
+  }
+}
+
+/** The Windows name of a Linux path, as Wine maps the root file system (drive Z:). */
+const winPath = (path: string): string => "Z:" + path.replaceAll("/", "\\")
+
+interface WinChild {
+  readonly child: ChildProcess
+  /** The JSON lines the child has written to its stdout file so far. */
+  readonly lines: () => Array<any>
+  readonly exited: Promise<number | null>
+  /** Where its stdout and stderr files are. */
+  readonly dir: string
+}
+
+const runWin = (
+  args: ReadonlyArray<string>,
+  env: Record<string, string> = {}
+): Effect.Effect<WinChild, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      if (typeof lane === "string") throw new Error(lane)
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "win-child-"))
+      const out = Path.join(dir, "stdout")
+      const stdout = Fs.openSync(out, "w")
+      const stderr = Fs.openSync(Path.join(dir, "stderr"), "w")
+      const { CODEX_HOME: _home, NODE_EXTRA_CA_CERTS: _ca, ...inherited } = process.env
+      const child = spawn(wine, [lane.nodeExe, ...args], {
+        cwd: root,
+        env: { ...inherited, ...env, WINEPREFIX: lane.prefix, WINEDEBUG: "-all", NO_COLOR: "1" },
+        stdio: ["ignore", stdout, stderr]
+      })
+      Fs.closeSync(stdout)
+      Fs.closeSync(stderr)
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      const lines = () =>
+        Fs.readFileSync(out, "utf8").split("\n").filter((line) => line.startsWith("{")).map((line) => JSON.parse(line))
+      return { child, lines, exited, dir }
+    }),
+    ({ child, dir }) =>
+      Effect.sync(() => {
+        if (child.exitCode === null) child.kill("SIGKILL")
+        Fs.rmSync(dir, { recursive: true, force: true })
+      })
+  )
+
+const childScript = winPath(Path.join(here, "child.mjs"))
+const cli = winPath(Path.join(root, "packages/node/bin/codex-auth.js"))
+
+const until = (what: string, condition: () => boolean, timeoutMillis = 60_000) =>
+  Effect.promise(async () => {
+    const deadline = Date.now() + timeoutMillis
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((resolve) => setTimeout(resolve, 25))
+    }
+  })
+
+const stderrOf = (child: WinChild & { readonly dir?: string }) =>
+  Fs.readFileSync(Path.join(child.dir, "stderr"), "utf8")
+
+describe.skipIf(typeof lane === "string")("Windows (node.exe under Wine)", () => {
+  beforeAll(stopWineserver)
+  afterAll(stopWineserver)
+
+  it.scopedLive(
+    "the lock (LockFileEx on auth.lock) excludes a second node.exe until the first lets go",
+    () =>
+      Effect.gen(function*() {
+        const home = yield* tempCodexHome
+        const lockPath = winPath(Path.join(home, "auth.lock"))
+        const release = Path.join(home, "release")
+        const holder = yield* runWin([childScript, "lock", lockPath, winPath(release)])
+        yield* until("the holder's lock", () => holder.lines().some((l) => l.event === "locked"))
+        assert.strictEqual(holder.lines()[0].platform, "win32")
+
+        const contender = yield* runWin([childScript, "try", lockPath])
+        yield* Effect.promise(() => contender.exited)
+        const [refused] = contender.lines()
+        assert.strictEqual(refused?.event, "failed", stderrOf(contender))
+        assert.include(refused.reason, "held by another process")
+
+        Fs.writeFileSync(release, "")
+        yield* Effect.promise(() => holder.exited)
+        assert.deepStrictEqual(holder.lines().map((l) => l.event), ["locked", "released"])
+        const after = yield* runWin([childScript, "try", lockPath])
+        yield* Effect.promise(() => after.exited)
+        assert.strictEqual(after.lines()[0]?.event, "locked", stderrOf(after))
+      }),
+    { timeout: 180_000 }
+  )
+
+  it.scopedLive(
+    "8 node.exe processes, expired token, one CODEX_HOME: one refresh grant, 8 identical tokens",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* startEmulator()
+        const home = yield* tempCodexHome
+        const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+        writeAuthJson(home, authJsonText(minted, emulator.url))
+        yield* emulator.admin.clearRequests
+        const go = Path.join(home, "go")
+        const env = { CODEX_HOME: winPath(home), ISSUER: emulator.url }
+        const children = yield* Effect.all(
+          Array.from({ length: 8 }, () => runWin([childScript, "token", winPath(go)], env)),
+          { concurrency: "unbounded" }
+        )
+        yield* until(
+          "8 ready children",
+          () => children.every((c) => c.lines().some((l) => l.event === "ready")),
+          120_000
+        )
+        Fs.writeFileSync(go, "")
+        yield* Effect.promise(() => Promise.all(children.map((c) => c.exited)))
+        const answers = children.map((c) => c.lines().find((l) => "token" in l || "error" in l))
+        for (const [i, answer] of answers.entries()) {
+          assert.isDefined(answer, stderrOf(children[i]!))
+          assert.isUndefined(answer.error, answer.error)
+          assert.strictEqual(answer.platform, "win32")
+        }
+        const tokens = new Set(answers.map((a) => a.token as string))
+        assert.strictEqual(tokens.size, 1, "all 8 processes got the same token")
+        const [token] = tokens
+        assert.notStrictEqual(token, minted.access_token)
+        const requests = yield* emulator.admin.requests
+        const grants = requests.filter((r) => r.path === "/oauth/token" && r.grantType === "refresh_token")
+        assert.strictEqual(grants.length, 1, "exactly one refresh grant")
+        assert.isFalse(requests.some((r) => r.errorCode === "refresh_token_reused"))
+        assert.strictEqual(readAuthJson(home).tokens.access_token, token)
+        assert.deepStrictEqual(Fs.readdirSync(home).filter((n) => n.endsWith(".tmp")), [], "no temporary left")
+      }),
+    { timeout: 300_000 }
+  )
+
+  it.scopedLive(
+    "killing the Wine process mid-write never leaves a broken auth.json (10 kills)",
+    () =>
+      Effect.gen(function*() {
+        const home = yield* tempCodexHome
+        const path = Path.join(home, "auth.json")
+        const writer = winPath(Path.join(root, "test/crash/writerChild.mjs"))
+        for (let round = 1; round <= 10; round++) {
+          const child = yield* runWin([writer, winPath(path), String(round)])
+          const target = 2 + (round * 3) % 7
+          // The writer announces "begin N" / "done N" in plain lines on its stdout file.
+          const announced = () => Fs.readFileSync(Path.join(child.dir, "stdout"), "utf8")
+          yield* until(`write ${target} of round ${round}`, () => announced().includes(`done ${target}\n`), 120_000)
+          child.child.kill("SIGKILL")
+          yield* Effect.promise(() => child.exited)
+          const done = [...announced().matchAll(/done (\d+)\n/g)].map((m) => Number(m[1]))
+          const last = Math.max(...done)
+          const text = Fs.readFileSync(path, "utf8")
+          assert.include([contentOf(round, last), contentOf(round, last + 1)], text, `round ${round}: a whole write`)
+        }
+      }),
+    { timeout: 300_000 }
+  )
+
+  it.scopedLive("the CLI's status and token, and the facade's getToken, on win32", () =>
+    Effect.gen(function*() {
+      const emulator = yield* startEmulator()
+      const home = yield* tempCodexHome
+      const minted = yield* emulator.admin.mintTokens({})
+      writeAuthJson(home, authJsonText(minted, emulator.url))
+
+      const status = yield* runWin([cli, "status", "--json", "--codex-home", winPath(home)])
+      assert.strictEqual(yield* Effect.promise(() => status.exited), 0, stderrOf(status))
+      const document = JSON.parse(Fs.readFileSync(Path.join(status.dir, "stdout"), "utf8"))
+      assert.strictEqual(document.loggedIn, true)
+
+      const token = yield* runWin([cli, "token", "--codex-home", winPath(home)])
+      assert.strictEqual(yield* Effect.promise(() => token.exited), 0, stderrOf(token))
+      const printed = Fs.readFileSync(Path.join(token.dir, "stdout"), "utf8").trim()
+      assert.strictEqual(printed, minted.access_token)
+
+      // CODEX_HOME unset: %USERPROFILE%\.codex, as Codex reads it on Windows (Wine sets USERPROFILE to the prefix's
+      // C:\users\<user>; the folder is made for this test and removed after it).
+      if (typeof lane === "string") return
+      const profileHome = Path.join(lane.prefix, "drive_c/users", Os.userInfo().username, ".codex")
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          Fs.rmSync(profileHome, { recursive: true, force: true })
+          Fs.mkdirSync(profileHome, { recursive: true })
+        }),
+        () => Effect.sync(() => Fs.rmSync(profileHome, { recursive: true, force: true }))
+      )
+      writeAuthJson(profileHome, authJsonText(minted, emulator.url))
+      const byProfile = yield* runWin([cli, "token"])
+      assert.strictEqual(yield* Effect.promise(() => byProfile.exited), 0, stderrOf(byProfile))
+      assert.strictEqual(Fs.readFileSync(Path.join(byProfile.dir, "stdout"), "utf8").trim(), minted.access_token)
+
+      const facade = yield* runWin([childScript, "facade", winPath(home)])
+      yield* Effect.promise(() => facade.exited)
+      const [answer] = facade.lines()
+      assert.isDefined(answer, stderrOf(facade))
+      assert.deepStrictEqual(answer, { platform: "win32", token: minted.access_token, loggedIn: true })
+    }), { timeout: 180_000 })
+})
