@@ -56,6 +56,24 @@ const allow = async (person: Person, url: string): Promise<string> => {
   return address.includes("/auth/callback") ? address : request.url()
 }
 
+/** `codex-auth login --flow FLOW` against the emulator, into `codexHome`. */
+const loginArgv = (
+  cli: ReadonlyArray<string>,
+  flow: string,
+  codexHome: string,
+  ...extra: ReadonlyArray<string>
+): ReadonlyArray<string> => [
+  ...cli,
+  "login",
+  "--flow",
+  flow,
+  "--issuer",
+  emulator.url,
+  "--codex-home",
+  codexHome,
+  ...extra
+]
+
 const runtimes = [
   { name: "node", argv: nodeCli },
   { name: "deno", argv: denoCli }
@@ -66,18 +84,7 @@ describe.skipIf(!enabled)("login journeys (black box)", () => {
     await journey("browser-loopback", async ({ codexHome, log, person }) => {
       const browser = browserCommand()
       const cli = start(
-        [
-          ...nodeCli,
-          "login",
-          "--flow",
-          "browser",
-          "--port",
-          String(browserPort),
-          "--issuer",
-          emulator.url,
-          "--codex-home",
-          codexHome
-        ],
+        loginArgv(nodeCli, "browser", codexHome, "--port", String(browserPort)),
         { env: personEnv({ BROWSER: browser.command }), tty: false }
       )
       const opened = await browser.opened()
@@ -97,16 +104,7 @@ describe.skipIf(!enabled)("login journeys (black box)", () => {
       `${runtime.name}: --flow paste — copy the printed URL, Allow, paste the address bar back through a pty`,
       async () => {
         await journey(`paste-${runtime.name}`, async ({ codexHome, log, person }) => {
-          const cli = start([
-            ...runtime.argv,
-            "login",
-            "--flow",
-            "paste",
-            "--issuer",
-            emulator.url,
-            "--codex-home",
-            codexHome
-          ], {
+          const cli = start(loginArgv(runtime.argv, "paste", codexHome), {
             env: personEnv(),
             tty: true
           })
@@ -133,16 +131,7 @@ describe.skipIf(!enabled)("login journeys (black box)", () => {
 
     it(`${runtime.name}: device code — read the code and URL, type the code on the emulator's page`, async () => {
       await journey(`device-${runtime.name}`, async ({ codexHome, log, person }) => {
-        const cli = start([
-          ...runtime.argv,
-          "login",
-          "--flow",
-          "device",
-          "--issuer",
-          emulator.url,
-          "--codex-home",
-          codexHome
-        ], {
+        const cli = start(loginArgv(runtime.argv, "device", codexHome), {
           env: personEnv(),
           tty: false
         })
@@ -167,20 +156,39 @@ describe.skipIf(!enabled)("login journeys (black box)", () => {
   }
 
   it(
+    "browser + pasted redirect racing the loopback: the browser cannot reach the loopback, the paste wins",
+    async () => {
+      await journey("browser-paste-race", async ({ codexHome, log, person }) => {
+        // This person's browser runs elsewhere: the redirect to the loopback never arrives (Chromium aborts it).
+        await person.page.route(/\/auth\/callback/, (route) => route.abort("connectionrefused"))
+        const cli = start(
+          loginArgv(nodeCli, "browser", codexHome, "--no-browser", "--port", String(browserPort)),
+          { env: personEnv(), tty: true }
+        )
+        try {
+          const url = (await cli.waitFor(authorizeUrlPattern, "the authorize URL"))[1]!
+          await cli.waitFor(/Or paste the address/, "the paste prompt racing the loopback")
+          const address = await allow(person, url)
+          assert.isTrue(address.startsWith(`http://127.0.0.1:${browserPort}/auth/callback?`), address)
+          cli.type(address)
+          const result = await cli.done
+          log("cli", result.stdout)
+          assert.strictEqual(result.code, 0, plain(result.stdout))
+          assert.strictEqual(plain(result.stdout).split(url).length - 1, 1, "the URL is printed once")
+          assert.include(plain(result.stdout), "✓ Logged in as user@example.com")
+        } finally {
+          cli.kill()
+        }
+      })
+    },
+    120_000
+  )
+
+  it(
     "--flow paste --json: the URL as a JSON line on stderr, the redirect on stdin, one document on stdout",
     async () => {
       await journey("paste-json", async ({ codexHome, log, person }) => {
-        const cli = start([
-          ...nodeCli,
-          "login",
-          "--flow",
-          "paste",
-          "--json",
-          "--issuer",
-          emulator.url,
-          "--codex-home",
-          codexHome
-        ], {
+        const cli = start(loginArgv(nodeCli, "paste", codexHome, "--json"), {
           env: personEnv(),
           tty: false
         })
