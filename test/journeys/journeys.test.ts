@@ -80,24 +80,30 @@ const runtimes = [
 ] as const
 
 describe.skipIf(!enabled)("login journeys (black box)", () => {
-  it("browser + loopback: BROWSER hands the printed URL to Chromium, Allow, the loopback finishes", async () => {
-    await journey("browser-loopback", async ({ codexHome, log, person }) => {
-      const browser = browserCommand()
-      const cli = start(
-        loginArgv(nodeCli, "browser", codexHome, "--port", String(browserPort)),
-        { env: personEnv({ BROWSER: browser.command }), tty: false }
-      )
-      const opened = await browser.opened()
-      const printed = (await cli.waitFor(authorizeUrlPattern, "the authorize URL"))[1]!
-      assert.strictEqual(opened, printed, "the browser opens the URL the CLI printed")
-      await allow(person, opened)
-      assert.strictEqual(await person.page.locator("#title").textContent(), "Signed in to Codex")
-      const result = await cli.done
-      log("cli", result.stdout + result.stderr)
-      assert.strictEqual(result.code, 0, result.stderr)
-      assert.include(result.stderr, "✓ Logged in as user@example.com")
-    })
-  }, 120_000)
+  for (const runtime of runtimes) {
+    it(
+      `${runtime.name}: browser + loopback: BROWSER hands the printed URL to Chromium, Allow, the loopback finishes`,
+      async () => {
+        await journey(`browser-loopback-${runtime.name}`, async ({ codexHome, log, person }) => {
+          const browser = browserCommand()
+          const cli = start(
+            loginArgv(runtime.argv, "browser", codexHome, "--port", String(browserPort)),
+            { env: personEnv({ BROWSER: browser.command }), tty: false }
+          )
+          const opened = await browser.opened()
+          const printed = (await cli.waitFor(authorizeUrlPattern, "the authorize URL"))[1]!
+          assert.strictEqual(opened, printed, "the browser opens the URL the CLI printed")
+          await allow(person, opened)
+          assert.strictEqual(await person.page.locator("#title").textContent(), "Signed in to Codex")
+          const result = await cli.done
+          log("cli", result.stdout + result.stderr)
+          assert.strictEqual(result.code, 0, result.stderr)
+          assert.include(result.stderr, "✓ Logged in as user@example.com")
+        })
+      },
+      120_000
+    )
+  }
 
   for (const runtime of runtimes) {
     it(
