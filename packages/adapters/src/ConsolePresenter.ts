@@ -17,7 +17,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
-import { clearLine, render, waitingLine } from "./internal/console.ts"
+import { clearLine, pastePrompt, render, waitingLine } from "./internal/console.ts"
 import * as Lines from "./internal/lines.ts"
 
 /**
@@ -50,6 +50,9 @@ export const make = (
     const lines = yield* Lines.make(terminal)
     const tty = yield* terminal.isTTY
     const spinner = yield* Ref.make<Option.Option<Fiber.RuntimeFiber<void>>>(Option.none())
+    // Authorize URLs already on screen, and the ones a loopback is racing the prompt for (the browser flow).
+    const shown = yield* Ref.make<ReadonlySet<string>>(new Set())
+    const racing = yield* Ref.make<ReadonlySet<string>>(new Set())
     const show = (text: string) => Effect.ignore(terminal.display(text))
 
     const stopSpinner = Effect.flatMap(Ref.getAndSet(spinner, Option.none()), (running) =>
@@ -72,7 +75,14 @@ export const make = (
       Effect.gen(function*() {
         yield* stopSpinner
         const now = yield* Clock.currentTimeMillis
-        const text = event._tag === "LoginFailed" && options.announceFailure === false ? undefined : render(event, now)
+        if (event._tag === "BrowserLoginStarted") {
+          yield* Ref.update(racing, (urls) => new Set(urls).add(event.authorizeUrl))
+        }
+        const repeated = (event._tag === "BrowserLoginStarted" || event._tag === "PasteRequested") &&
+          (yield* Ref.modify(shown, (urls) => [urls.has(event.authorizeUrl), new Set(urls).add(event.authorizeUrl)]))
+        const text = repeated || (event._tag === "LoginFailed" && options.announceFailure === false)
+          ? undefined
+          : render(event, now)
         if (text !== undefined) yield* show(text)
         if (event._tag === "DeviceCodeIssued" && (options.spinner ?? true) && tty) {
           const fiber = yield* Effect.forkIn(startSpinner(event.expiresAt), scope)
@@ -80,8 +90,9 @@ export const make = (
         }
       })
 
-    const prompt = (_request: LoginPresenter.PasteRequest) =>
-      show("  Or paste the address the browser shows after you sign in, then press Enter:\n").pipe(
+    const prompt = (request: LoginPresenter.PasteRequest) =>
+      Ref.get(racing).pipe(
+        Effect.flatMap((urls) => show(pastePrompt(urls.has(request.authorizeUrl)))),
         Effect.zipRight(lines.nextAnswer),
         Effect.flatMap(Option.match({
           onNone: () =>

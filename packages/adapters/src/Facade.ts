@@ -14,6 +14,7 @@ import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import * as CustomLoginHandler from "@codex-auth/core/CustomLoginHandler"
 import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
 import * as Login from "@codex-auth/core/Login"
+import { LoginCancelled } from "@codex-auth/core/LoginError"
 import type { LoginResult } from "@codex-auth/core/LoginFlow"
 import * as LoginPresenter from "@codex-auth/core/LoginPresenter"
 import type { LoginEvent, PasteRequest } from "@codex-auth/core/LoginPresenter"
@@ -216,7 +217,8 @@ const toDate = (millis: Option.Option<number>): Date | null =>
 
 const presenterLayer = (
   platform: Platform,
-  choice: OpenOptions["presenter"]
+  choice: OpenOptions["presenter"],
+  pasteAnswer?: ((request: PasteRequest) => Effect.Effect<string, LoginCancelled>) | undefined
 ): Layer.Layer<LoginPresenter.LoginPresenter | EventStreamPresenter.LoginEvents> =>
   Layer.scopedContext(Effect.gen(function*() {
     const { events, presenter } = yield* EventStreamPresenter.make()
@@ -231,12 +233,25 @@ const presenterLayer = (
       ? [LoginPresenter.make({ present: (event) => Effect.sync(() => choice(event)) })]
       : []
     const combined = LoginPresenter.make({
-      present: (event) => Effect.forEach([presenter, ...shown], (one) => one.present(event), { discard: true })
+      present: (event) => Effect.forEach([presenter, ...shown], (one) => one.present(event), { discard: true }),
+      promptCallbackUrl: pasteAnswer
     })
     return Context.make(LoginPresenter.LoginPresenter, combined).pipe(
       Context.add(EventStreamPresenter.LoginEvents, events)
     )
   }))
+
+const pasteAnswer = (handler: OpenOptions["loginHandler"]) =>
+  handler === undefined ?
+    undefined :
+    (request: PasteRequest): Effect.Effect<string, LoginCancelled> =>
+      Effect.tryPromise({
+        try: async () => handler(request),
+        catch: (error) =>
+          new LoginCancelled({
+            reason: `the login handler failed (${error instanceof Error ? error.message : "error"})`
+          })
+      })
 
 /**
  * Opens an instance over a runtime's ports: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with
@@ -266,7 +281,9 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
       noBrowser: options.openBrowser === false,
       interactive: options.interactive
     }),
-    presenterLayer(platform, options.presenter),
+    // `flow: "paste"` with a `loginHandler`: the handler answers the paste prompt (asked again on a wrong URL),
+    // and `events()` shows the URL as `PasteRequested`.
+    presenterLayer(platform, options.presenter, flow === "paste" ? pasteAnswer(options.loginHandler) : undefined),
     options.loginHandler === undefined ? Layer.empty : CustomLoginHandler.layer(options.loginHandler)
   )
   const layer = Layer.merge(

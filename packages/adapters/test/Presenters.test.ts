@@ -129,6 +129,43 @@ describe("ConsolePresenter", () => {
     }))
 })
 
+describe("ConsolePresenter: the paste flow's URL (issue 20)", () => {
+  it.scoped("--flow paste: the URL once, on its own line, then the prompt; a retry does not repeat it", () =>
+    Effect.gen(function*() {
+      const term = yield* fakeTerminal()
+      const presenter = yield* Effect.provide(ConsolePresenter.make({ pressEnterToOpen: false }), term.layer)
+      const prompt = Option.getOrThrow(presenter.promptCallbackUrl)
+      yield* presenter.present(LoginEvent.PasteRequested(request))
+      const first = yield* Effect.fork(prompt(request))
+      yield* settle
+      yield* term.type("wrong")
+      assert.strictEqual(yield* Fiber.join(first), "wrong")
+      yield* presenter.present(LoginEvent.PasteRejected({ reason: "not this login's address" }))
+      yield* presenter.present(LoginEvent.PasteRequested(request))
+      const output = yield* term.output
+      assert.strictEqual(output.split(request.authorizeUrl).length - 1, 1, output)
+      assert.include(output, `\n  ${request.authorizeUrl}\n`)
+      assert.isBelow(output.indexOf(request.authorizeUrl), output.indexOf("Then paste the address"))
+    }))
+
+  it.scoped("browser flow: the URL from BrowserLoginStarted is not printed again; the prompt says Or", () =>
+    Effect.gen(function*() {
+      const term = yield* fakeTerminal()
+      const presenter = yield* Effect.provide(ConsolePresenter.make({ pressEnterToOpen: false }), term.layer)
+      const prompt = Option.getOrThrow(presenter.promptCallbackUrl)
+      yield* presenter.present(LoginEvent.BrowserLoginStarted({ ...request, browserCanOpen: true }))
+      yield* presenter.present(LoginEvent.PasteRequested(request))
+      const answer = yield* Effect.fork(prompt(request))
+      yield* settle
+      yield* term.type("x")
+      yield* Fiber.join(answer)
+      const output = yield* term.output
+      assert.strictEqual(output.split(request.authorizeUrl).length - 1, 1, output)
+      assert.include(output, "Or paste the address")
+      assert.notInclude(output, "Then paste")
+    }))
+})
+
 describe("EventStreamPresenter", () => {
   it.scoped("publishes typed events on a Stream; late subscribers get the replay", () =>
     Effect.gen(function*() {

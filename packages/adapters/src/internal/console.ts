@@ -29,7 +29,9 @@ export const render = (event: LoginEvent, now: number): string | undefined => {
     case "BrowserOpenFailed":
       return `! Could not open a browser (${event.reason}). Open the address above yourself.\n`
     case "PasteRequested":
-      return undefined
+      // The paste flow's only announcement of the URL; the console presenter shows it once per login
+      // (`pasteRequestedText`), not again on a retry or after `BrowserLoginStarted` showed it.
+      return pasteRequestedText(event.authorizeUrl)
     case "PasteRejected":
       return `✗ That address was rejected: ${event.reason}. Try again.\n`
     case "DeviceCodeIssued":
@@ -52,6 +54,17 @@ export const render = (event: LoginEvent, now: number): string | undefined => {
       return `✗ ${event.message}\n`
   }
 }
+
+/** The URL to open for the paste flow, on a line of its own (never wrapped, so it copies whole). */
+export const pasteRequestedText = (authorizeUrl: string): string =>
+  `! Open this address in a browser and sign in with ChatGPT:\n  ${authorizeUrl}\n`
+
+/** The paste prompt: "Or …" while a loopback races it (browser flow), else the only way back. */
+export const pastePrompt = (racing: boolean): string =>
+  racing
+    ? "  Or paste the address the browser shows after you sign in, then press Enter:\n"
+    : "  Then paste the address the browser shows after you sign in (it may say the page cannot be reached), " +
+      "and press Enter:\n"
 
 /** One frame of the device-code wait line. */
 export const waitingLine = (frame: number, remainingMillis: number): string =>

@@ -7,6 +7,7 @@ import * as AccessTokenAuth from "@codex-auth/core/AccessTokenAuth"
 import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
 import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import { LoginPresenter } from "@codex-auth/core/LoginPresenter"
 import { ProviderProfile } from "@codex-auth/core/ProviderProfile"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -244,7 +245,29 @@ const chatGptLogin = (common: Common, args: LoginArgs, target: PoolTarget | unde
     Effect.onInterrupt(() => human("\n✗ Login cancelled; nothing was saved."))
   )
 
-const loginLayers = (runtime: Runtime, args: LoginArgs) => {
+/**
+ * `--json`: every login event also goes to stderr as one JSON line (`{"event":"PasteRequested","authorizeUrl":…}`),
+ * so a script can read the URL or the device code while stdout keeps its one final document. Human lines never
+ * start with `{`. No event carries a secret.
+ */
+const jsonEvents = (runtime: Runtime) =>
+  Layer.effect(
+    LoginPresenter,
+    Effect.map(LoginPresenter, (presenter) =>
+      LoginPresenter.of({
+        ...presenter,
+        present: (event) =>
+          Effect.zipRight(
+            Effect.sync(() => {
+              const { _tag, ...fields } = event
+              runtime.process.writeStderr(`${JSON.stringify({ event: _tag, ...fields })}\n`)
+            }),
+            presenter.present(event)
+          )
+      }))
+  )
+
+const loginLayers = (runtime: Runtime, common: Common, args: LoginArgs) => {
   const interactiveInput = runtime.process.stdinIsTerminal()
   const presenter = ConsolePresenter.layer({
     // "Press Enter" and the paste prompt need someone at the keyboard.
@@ -255,7 +278,7 @@ const loginLayers = (runtime: Runtime, args: LoginArgs) => {
   }).pipe(Layer.provide(runtime.platform.terminal))
   return Layer.merge(
     FacadeLogin.portsLayer(runtime.platform, { flow: args.flow, noBrowser: args.noBrowser }),
-    presenter
+    common.json ? Layer.provide(jsonEvents(runtime), presenter) : presenter
   )
 }
 
@@ -310,7 +333,10 @@ const loginWith = (runtime: Runtime, common: Common, args: LoginArgs): Effect.Ef
     return yield* Option.match(apiKey, {
       onNone: () =>
         undoAdd(
-          Effect.provide(chatGptLogin(common, args, target), Layer.merge(environment, loginLayers(runtime, args)))
+          Effect.provide(
+            chatGptLogin(common, args, target),
+            Layer.merge(environment, loginLayers(runtime, common, args))
+          )
         ),
       onSome: (key) => undoAdd(Effect.provide(apiKeyLogin(common, key, target), environment))
     })
