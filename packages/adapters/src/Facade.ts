@@ -40,6 +40,8 @@ import * as EventStreamPresenter from "./EventStreamPresenter.ts"
 import { CodexAuthClosed, CodexAuthUnexpected } from "./FacadeError.ts"
 import * as Environment from "./internal/facade/environment.ts"
 import * as FacadeLogin from "./internal/facade/login.ts"
+import * as TwoStep from "./internal/facade/twoStep.ts"
+import type { PendingLogin } from "./PendingLogin.ts"
 
 /**
  * What a login reports (the same events the Effect API's presenters receive). No event carries a secret.
@@ -109,6 +111,30 @@ export interface OpenOptions {
   readonly loginTimeoutMillis?: number | undefined
   /** Refresh in the background shortly before the access token needs it. Default false. */
   readonly proactiveRefresh?: boolean | undefined
+  /**
+   * The key that seals two-step logins (`beginLogin`): 32 random bytes, raw or base64. Default:
+   * `CODEX_AUTH_STORE_KEY`. Every process that finishes a login needs the key that began it.
+   */
+  readonly sealKey?: string | Uint8Array | undefined
+}
+
+/**
+ * A begun two-step login: plain JSON (keep it in a cookie, a session store, a queue) whose secrets are sealed.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type { PendingLogin } from "./PendingLogin.ts"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface BeginLoginOptions {
+  /** How long the login can be finished, in milliseconds. Default: `loginTimeoutMillis` (15 minutes). */
+  readonly ttlMillis?: number | undefined
+  /** The allowed workspaces of this login. Default: the instance's `workspaceIds`. */
+  readonly workspaceIds?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -172,6 +198,24 @@ export interface CodexAuth {
   readonly refresh: () => Promise<{ readonly accessTokenExpiresAt: Date | null }>
   /** After a 401 from the backend: re-read the store, refresh once if nothing newer is there; the new bearer. */
   readonly recoverUnauthorized: () => Promise<string>
+  /**
+   * Two-step login, step one: opens nothing, binds nothing; the pending login to show (`authorizeUrl`) and keep. Its
+   * secrets are sealed with `sealKey` (or `CODEX_AUTH_STORE_KEY`); without a key, `PendingLoginKeyMissing`.
+   */
+  readonly beginLogin: (options?: BeginLoginOptions) => Promise<PendingLogin>
+  /**
+   * Two-step login, step two, on any instance over the same store with the same key: validates the callback URL the
+   * browser was sent to (address, state, `error=`, code), exchanges the code, applies the workspace and method
+   * restrictions and saves. A pending login is single use (`PendingLoginConsumed`) and expires
+   * (`PendingLoginExpired`); an altered or foreign one is `PendingLoginInvalid`. Nothing is saved on any failure.
+   */
+  readonly finishLogin: (pending: PendingLogin | string, callbackUrl: string) => Promise<LoginSummary>
+  /** Serves the pending login's loopback (its redirect URI's port) and finishes it when the browser arrives there. */
+  readonly awaitLogin: (pending: PendingLogin | string) => Promise<LoginSummary>
+  /** Opens the pending login's authorize URL in the browser (only after its seal is checked). */
+  readonly openInBrowser: (pending: PendingLogin | string) => Promise<void>
+  /** Uses the pending login up without signing in (nowhere can finish it after this); ends its `awaitLogin`. */
+  readonly cancelLogin: (pending: PendingLogin | string) => Promise<void>
   /** The login events, from (a few events before) now until `close()`. */
   readonly events: () => AsyncIterable<LoginEvent>
   /** Stops background work and operations in flight. Safe to call more than once. */
@@ -336,6 +380,17 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
     throw new CodexAuthClosed({ operation: "open" })
   }
   const built = await managed.runtime()
+  const twoStep = Effect.runSync(TwoStep.make({
+    sealKey: options.sealKey,
+    ttlMillis: options.loginTimeoutMillis ?? Duration.toMillis(Duration.minutes(15)),
+    workspaceIds: options.workspaceIds
+  }))
+  const summaryOf = (summary: FacadeLogin.LoginSummary): LoginSummary => ({
+    method: summary.method as LoginSummary["method"],
+    email: summary.email ?? null,
+    accountId: summary.accountId ?? null,
+    plan: summary.plan ?? null
+  })
 
   const instance: CodexAuth = {
     getToken: () => run("getToken", Effect.flatMap(Session.Session, (s) => Effect.map(s.getToken, Redacted.value))),
@@ -391,6 +446,12 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
         "recoverUnauthorized",
         Effect.flatMap(Session.Session, (s) => Effect.map(s.recoverUnauthorized, Redacted.value))
       ),
+    beginLogin: (beginOptions) => run("beginLogin", twoStep.begin(beginOptions)),
+    finishLogin: (pending, callbackUrl) =>
+      run("finishLogin", Effect.map(twoStep.finish(pending, callbackUrl), summaryOf)),
+    awaitLogin: (pending) => run("awaitLogin", Effect.map(twoStep.await(pending), summaryOf)),
+    openInBrowser: (pending) => run("openInBrowser", twoStep.openInBrowser(pending)),
+    cancelLogin: (pending) => run("cancelLogin", twoStep.cancel(pending)),
     events: () => {
       const stream = Stream.unwrap(Effect.map(EventStreamPresenter.LoginEvents, (service) => service.events)).pipe(
         Stream.interruptWhen(Effect.async<void>((resume) => {

@@ -49,3 +49,96 @@ export class CodexAuthUnexpected
  */
 export const isCodexAuthError = (u: unknown): u is Error & { readonly _tag: string } =>
   u instanceof Error && "_tag" in u && typeof (u as { _tag: unknown })._tag === "string"
+
+/**
+ * `beginLogin` needs a key to seal the pending login's secrets (the PKCE verifier and the state) and none was given.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PendingLoginKeyMissing
+  extends Schema.TaggedError<PendingLoginKeyMissing>("@codex-auth/adapters/PendingLoginKeyMissing")(
+    "PendingLoginKeyMissing",
+    { operation: Schema.String }
+  )
+{
+  override get message(): string {
+    return `codex-auth: ${this.operation} needs a key to seal the pending login. Pass sealKey (32 random bytes, as a ` +
+      "Uint8Array or base64) to CodexAuth.open(), or set CODEX_AUTH_STORE_KEY (e.g. `openssl rand -base64 32`); " +
+      "every process that finishes the login needs the same key."
+  }
+}
+
+/**
+ * The key given to seal pending logins is not 32 bytes (raw, or base64 / base64url of 32 bytes).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PendingLoginKeyInvalid
+  extends Schema.TaggedError<PendingLoginKeyInvalid>("@codex-auth/adapters/PendingLoginKeyInvalid")(
+    "PendingLoginKeyInvalid",
+    { source: Schema.Literal("sealKey", "CODEX_AUTH_STORE_KEY"), reason: Schema.String }
+  )
+{
+  override get message(): string {
+    return `codex-auth: the ${this.source} key cannot seal pending logins (${this.reason}). Use 32 random bytes, as a ` +
+      "Uint8Array or base64 (e.g. `openssl rand -base64 32`)."
+  }
+}
+
+/**
+ * A value given as a pending login is not one this instance can finish: not a pending login, altered, sealed with
+ * another key, or begun for another issuer or client. Nothing was saved.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PendingLoginInvalid
+  extends Schema.TaggedError<PendingLoginInvalid>("@codex-auth/adapters/PendingLoginInvalid")(
+    "PendingLoginInvalid",
+    { reason: Schema.String }
+  )
+{
+  override get message(): string {
+    return `codex-auth: this is not a pending login this instance can finish (${this.reason}). Nothing was saved; ` +
+      "begin a new login with beginLogin()."
+  }
+}
+
+/**
+ * The pending login's time ran out before it was finished. Nothing was saved.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PendingLoginExpired
+  extends Schema.TaggedError<PendingLoginExpired>("@codex-auth/adapters/PendingLoginExpired")(
+    "PendingLoginExpired",
+    { expiresAt: Schema.String }
+  )
+{
+  override get message(): string {
+    return `codex-auth: this pending login expired at ${this.expiresAt}. Nothing was saved; begin a new login with ` +
+      "beginLogin()."
+  }
+}
+
+/**
+ * The pending login was already finished or cancelled (a pending login is single use, across processes sharing the
+ * store). Nothing was saved.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PendingLoginConsumed
+  extends Schema.TaggedError<PendingLoginConsumed>("@codex-auth/adapters/PendingLoginConsumed")(
+    "PendingLoginConsumed",
+    { id: Schema.String }
+  )
+{
+  override get message(): string {
+    return `codex-auth: the pending login ${this.id} was already finished or cancelled (each is single use). Nothing ` +
+      "was saved by this call; begin a new login with beginLogin()."
+  }
+}

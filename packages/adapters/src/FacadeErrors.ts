@@ -40,4 +40,13 @@ export {
   LoginRequired,
   WorkspaceRestricted
 } from "@codex-auth/core/SessionError"
-export { CodexAuthClosed, CodexAuthUnexpected, isCodexAuthError } from "./FacadeError.ts"
+export {
+  CodexAuthClosed,
+  CodexAuthUnexpected,
+  isCodexAuthError,
+  PendingLoginConsumed,
+  PendingLoginExpired,
+  PendingLoginInvalid,
+  PendingLoginKeyInvalid,
+  PendingLoginKeyMissing
+} from "./FacadeError.ts"

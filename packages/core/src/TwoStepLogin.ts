@@ -105,21 +105,114 @@ export const awaitLogin = (
   })
 
 /**
+ * A pending login rebuilt from what `beginLogin` returned, e.g. in another process after the host kept it sealed.
+ * It has no loopback: finish it with {@link finishLogin}, or serve its redirect URI with {@link listen}.
+ *
+ * @since 0.1.0
+ */
+export const restore = (input: {
+  readonly authorizeUrl: string
+  readonly redirectUri: string
+  readonly state: Redacted.Redacted<string>
+  readonly codeVerifier: Redacted.Redacted<string>
+  readonly allowedWorkspaceIds?: ReadonlyArray<string> | undefined
+  readonly timeout?: LoginFlow.Options["timeout"]
+}): PendingLogin => ({
+  authorizeUrl: input.authorizeUrl,
+  redirectUri: input.redirectUri,
+  state: input.state,
+  codeVerifier: input.codeVerifier,
+  allowedWorkspaceIds: input.allowedWorkspaceIds,
+  timeout: input.timeout,
+  loopback: Option.none()
+})
+
+/**
+ * What wraps the code exchange of a genuine callback: the host can run something before it (mark the login used)
+ * and after it (persist) — on the loopback, before the browser is sent to the success page.
+ *
+ * @since 0.1.0
+ */
+export type Complete<A, E, R> = (
+  exchange: Effect.Effect<LoginFlow.LoginResult, LoginFlow.CompletionError>
+) => Effect.Effect<A, E, R>
+
+/**
+ * Finish a login with the callback URL the host received (validated like a pasted one: address, state, `error=`,
+ * code), then `complete` the code exchange.
+ *
+ * @since 0.1.0
+ */
+export const finishLoginWith = <A, E, R>(
+  pending: PendingLogin,
+  callbackUrl: string,
+  complete: Complete<A, E, R>
+): Effect.Effect<A, E | CustomLoginHandler.CustomFlowError, OAuthClient | ProviderProfile | R> =>
+  Effect.gen(function*() {
+    const code = yield* codeFromCallbackUrl(callbackUrl, pending.redirectUri, pending.state)
+    const context = yield* Effect.context<OAuthClient | ProviderProfile>()
+    return yield* complete(
+      exchangeAndComplete(
+        code,
+        { state: pending.state, codeVerifier: pending.codeVerifier, codeChallenge: "" },
+        pending.redirectUri,
+        "custom",
+        pending.allowedWorkspaceIds
+      ).pipe(Effect.provide(context))
+    )
+  }).pipe(Effect.withSpan("TwoStepLogin.finishLogin"))
+
+/**
  * Finish a login with the callback URL the host received (validated like a pasted one).
  *
  * @since 0.1.0
  */
-export const finishLogin: (
+export const finishLogin = (
   pending: PendingLogin,
   callbackUrl: string
-) => Effect.Effect<LoginFlow.LoginResult, CustomLoginHandler.CustomFlowError, OAuthClient | ProviderProfile> = Effect
-  .fn("TwoStepLogin.finishLogin")(function*(pending: PendingLogin, callbackUrl: string) {
-    const code = yield* codeFromCallbackUrl(callbackUrl, pending.redirectUri, pending.state)
-    return yield* exchangeAndComplete(
-      code,
-      { state: pending.state, codeVerifier: pending.codeVerifier, codeChallenge: "" },
-      pending.redirectUri,
-      "custom",
-      pending.allowedWorkspaceIds
-    )
-  })
+): Effect.Effect<LoginFlow.LoginResult, CustomLoginHandler.CustomFlowError, OAuthClient | ProviderProfile> =>
+  finishLoginWith(pending, callbackUrl, (exchange) => exchange)
+
+/**
+ * Serve the loopback of a pending login on its redirect URI's port (the issuer only accepts that one), for the
+ * scope; the returned effect waits for the genuine callback, whose code exchange runs through `complete` before the
+ * browser is redirected to the success page. Waits at most `pending.timeout` (default 15 minutes).
+ *
+ * @since 0.1.0
+ */
+export const listen = <A, E, R>(
+  pending: PendingLogin,
+  complete: Complete<A, E, R>
+): Effect.Effect<
+  Effect.Effect<A, E | CustomLoginHandler.CustomFlowError>,
+  LoopbackUnavailable | LoopbackListenFailed,
+  Scope.Scope | OAuthClient | ProviderProfile | LoopbackListener | R
+> =>
+  Effect.gen(function*() {
+    const profile = yield* ProviderProfile
+    const context = yield* Effect.context<OAuthClient | ProviderProfile | R>()
+    const expected = new URL(pending.redirectUri)
+    const server = yield* LoopbackServer.start({
+      ports: [Number(expected.port === "" ? 80 : expected.port)],
+      callbackPath: expected.pathname,
+      state: pending.state,
+      onCode: (code, redirectUri) =>
+        Effect.gen(function*() {
+          // The success page's query comes from the tokens; `complete` decides what the caller gets.
+          let result: LoginFlow.LoginResult | undefined
+          const exchange = exchangeAndComplete(
+            code,
+            { state: pending.state, codeVerifier: pending.codeVerifier, codeChallenge: "" },
+            redirectUri,
+            "browser",
+            pending.allowedWorkspaceIds
+          ).pipe(
+            Effect.tap((value) => Effect.sync(() => (result = value))),
+            Effect.provide(context)
+          )
+          const value = yield* complete(exchange).pipe(Effect.provide(context))
+          return { value, successQuery: result === undefined ? [] : successQuery(result, profile) }
+        })
+    })
+    return withTimeout(server.result, "browser", pending.timeout ?? LoginFlow.defaultTimeout)
+  }).pipe(Effect.withSpan("TwoStepLogin.listen"))

@@ -26,11 +26,13 @@ import { platform } from "./DenoPlatform.ts"
  * @category models
  */
 export type {
+  BeginLoginOptions,
   CodexAuth,
   LoginEvent,
   LoginSummary,
   LogoutResult,
   OpenOptions,
+  PendingLogin,
   Status
 } from "@codex-auth/adapters/Facade"
 

@@ -35,11 +35,13 @@ export * from "./internal/fast/errors.ts"
  * @category models
  */
 export type {
+  BeginLoginOptions,
   CodexAuth,
   LoginEvent,
   LoginSummary,
   LogoutResult,
   OpenOptions,
+  PendingLogin,
   Status
 } from "@codex-auth/adapters/Facade"
 

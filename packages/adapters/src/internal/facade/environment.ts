@@ -5,18 +5,22 @@
  * only when asked for.
  */
 import * as CodexHome from "@codex-auth/core/CodexHome"
+import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
 import * as OAuthClient from "@codex-auth/core/OAuthClient"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
+import type { SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { Platform } from "../../Facade.ts"
+import * as Ledger from "./ledger.ts"
 
 export type StoreChoice = "file" | "keyring" | "auto" | "memory"
 
@@ -36,6 +40,7 @@ export interface EnvironmentOptions {
 
 export type Services =
   | Session.Session
+  | Ledger.PendingLedger
   | CredentialStore
   | OAuthClient.OAuthClient
   | ProviderProfile.ProviderProfile
@@ -55,16 +60,23 @@ const codexHomeLayer = (platform: Platform, explicit: string | undefined) =>
     })
   ).pipe(Layer.provide(platform.secretFile))
 
-const storeLayer = (platform: Platform, options: EnvironmentOptions) => {
+/** The store, and the two-step logins' ledger next to it (see `ledger.ts`). */
+const storeLayer = (
+  platform: Platform,
+  options: EnvironmentOptions
+): Layer.Layer<
+  CredentialStore | Ledger.PendingLedger,
+  SecretFileError | ConfigError.ConfigError | CodexHomeNotFound
+> => {
   const choice = options.store ?? "file"
-  if (choice === "memory") return MemoryCredentialStore.layer()
+  if (choice === "memory") return Layer.merge(MemoryCredentialStore.layer(), Ledger.layerMemory)
   const files = Layer.merge(codexHomeLayer(platform, options.codexHome), platform.secretFile)
-  if (choice === "file") return FileCredentialStore.layer.pipe(Layer.provide(files))
-  return Layer.unwrapEffect(
+  const store = choice === "file" ? FileCredentialStore.layer : Layer.unwrapEffect(
     Effect.promise(() => import("../../KeyringCredentialStore.ts")).pipe(
       Effect.map((keyring) => choice === "keyring" ? keyring.layer : keyring.layerAuto)
     )
-  ).pipe(Layer.provide(files))
+  )
+  return Layer.provideMerge(Ledger.layerFile, store).pipe(Layer.provide(files))
 }
 
 /** The profile: explicit options, then `CODEX_AUTH_ISSUER`, then the defaults; Codex's env overrides on top. */

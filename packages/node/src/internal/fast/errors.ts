@@ -165,3 +165,22 @@ export type CodexAuthClosed = Errors.CodexAuthClosed
 
 export const CodexAuthUnexpected: ErrorClass<typeof Errors.CodexAuthUnexpected> = errorClass("CodexAuthUnexpected")
 export type CodexAuthUnexpected = Errors.CodexAuthUnexpected
+
+export const PendingLoginKeyMissing: ErrorClass<typeof Errors.PendingLoginKeyMissing> = errorClass(
+  "PendingLoginKeyMissing"
+)
+export type PendingLoginKeyMissing = Errors.PendingLoginKeyMissing
+
+export const PendingLoginKeyInvalid: ErrorClass<typeof Errors.PendingLoginKeyInvalid> = errorClass(
+  "PendingLoginKeyInvalid"
+)
+export type PendingLoginKeyInvalid = Errors.PendingLoginKeyInvalid
+
+export const PendingLoginInvalid: ErrorClass<typeof Errors.PendingLoginInvalid> = errorClass("PendingLoginInvalid")
+export type PendingLoginInvalid = Errors.PendingLoginInvalid
+
+export const PendingLoginExpired: ErrorClass<typeof Errors.PendingLoginExpired> = errorClass("PendingLoginExpired")
+export type PendingLoginExpired = Errors.PendingLoginExpired
+
+export const PendingLoginConsumed: ErrorClass<typeof Errors.PendingLoginConsumed> = errorClass("PendingLoginConsumed")
+export type PendingLoginConsumed = Errors.PendingLoginConsumed

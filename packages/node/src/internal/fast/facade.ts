@@ -2,7 +2,7 @@
  * The facade's startup path: with the file store, `getToken`, `getHeaders` and `status` are served from a fresh
  * `auth.json` without loading the Effect runtime. The first time anything else is needed — a stale token (refresh),
  * no credentials (login or `LoginRequired`), a file that does not parse (its real error), `login`, `logout`,
- * `refresh`, `recoverUnauthorized`, `events` — the full facade is opened (once) and every call from then on is its.
+ * `refresh`, `recoverUnauthorized`, `events`, the two-step login — the full facade is opened (once) and every call from then on is its.
  */
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Fs from "node:fs/promises"
@@ -188,6 +188,11 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
       }),
     recoverUnauthorized: () =>
       delegate("recoverUnauthorized", async (auth) => (await adoptNewer(auth)) ?? auth.recoverUnauthorized()),
+    beginLogin: (beginOptions) => delegate("beginLogin", (auth) => auth.beginLogin(beginOptions)),
+    finishLogin: (pending, callbackUrl) => delegate("finishLogin", (auth) => auth.finishLogin(pending, callbackUrl)),
+    awaitLogin: (pending) => delegate("awaitLogin", (auth) => auth.awaitLogin(pending)),
+    openInBrowser: (pending) => delegate("openInBrowser", (auth) => auth.openInBrowser(pending)),
+    cancelLogin: (pending) => delegate("cancelLogin", (auth) => auth.cancelLogin(pending)),
     events: () => ({
       [Symbol.asyncIterator]: () => {
         let iterator: AsyncIterator<LoginEvent> | undefined

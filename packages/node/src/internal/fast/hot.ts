@@ -6,7 +6,7 @@
  * refresh under the lock).
  *
  * What is cached is exactly what the session would serve from its own memory: it too keeps a fresh token without
- * re-reading the store. `refresh`, `recoverUnauthorized`, `login` and `logout` drop the cache before they start and
+ * re-reading the store. `refresh`, `recoverUnauthorized`, `login`, `logout`, `finishLogin` and `awaitLogin` drop the cache before they start and
  * again when they end (a call that started meanwhile may not store what it got), and `recoverUnauthorized` keeps the
  * bearer it returns. Bearers without a readable `exp` (an API key, an opaque access token) are not cached here.
  */
@@ -121,6 +121,11 @@ export const make = (inner: CodexAuth, signal?: AbortSignal): CodexAuth => {
       rememberToken(generation, bearer)
       return bearer
     },
+    beginLogin: (options) => inner.beginLogin(options),
+    finishLogin: (pending, callbackUrl) => changing(() => inner.finishLogin(pending, callbackUrl)),
+    awaitLogin: (pending) => changing(() => inner.awaitLogin(pending)),
+    openInBrowser: (pending) => inner.openInBrowser(pending),
+    cancelLogin: (pending) => inner.cancelLogin(pending),
     events: () => inner.events(),
     close,
     [Symbol.asyncDispose]: close
