@@ -62,7 +62,14 @@ describe("CodexAuth two-step login", () => {
     const first = await openAt(home)
     const pending = await first.beginLogin()
     await first.close()
-    assert.deepStrictEqual(Object.keys(pending).sort(), ["authorizeUrl", "expiresAt", "id", "redirectUri", "sealed", "v"])
+    assert.deepStrictEqual(Object.keys(pending).sort(), [
+      "authorizeUrl",
+      "expiresAt",
+      "id",
+      "redirectUri",
+      "sealed",
+      "v"
+    ])
     const text = JSON.stringify(pending)
     assert.deepStrictEqual(JSON.parse(text), pending)
     const url = new URL(pending.authorizeUrl)
@@ -245,7 +252,10 @@ describe("CodexAuth two-step login", () => {
       wrongState.searchParams.set("state", withSeparator(state, 5))
       const cases: ReadonlyArray<readonly [string, string]> = [
         [wrongState.href, "InvalidCallbackUrl"],
-        [`${pending.redirectUri}?error=access_denied&error_description=user+said+no&state=${state}`, "AuthorizationFailed"],
+        [
+          `${pending.redirectUri}?error=access_denied&error_description=user+said+no&state=${state}`,
+          "AuthorizationFailed"
+        ],
         [`${pending.redirectUri}?state=${state}`, "MissingAuthorizationCode"],
         [callback.href.replace(":1455/", ":1457/"), "InvalidCallbackUrl"],
         [callback.href.replace("/auth/callback", "/callback"), "InvalidCallbackUrl"],
@@ -278,7 +288,10 @@ describe("CodexAuth two-step login", () => {
         assert.notStrictEqual(pendings[0].id, pendings[1].id)
         const callbacks = [await callbackOf(pendings[0].authorizeUrl), await callbackOf(pendings[1].authorizeUrl)]
         // Crossed: the other login's callback has the other state.
-        assert.strictEqual((await rejection(auths[0].finishLogin(pendings[0], callbacks[1]!)))._tag, "InvalidCallbackUrl")
+        assert.strictEqual(
+          (await rejection(auths[0].finishLogin(pendings[0], callbacks[1]!)))._tag,
+          "InvalidCallbackUrl"
+        )
         for (const index of order) {
           // Finished on the other instance from the one that began it.
           const summary = await auths[1 - index]!.finishLogin(pendings[index], callbacks[index]!)
@@ -338,7 +351,12 @@ describe("CodexAuth two-step login", () => {
           if (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 25))
         }
         assert.strictEqual(answer?.status, 302)
-        assert.match(answer!.headers.get("location") ?? "", /\/success\?id_token=/)
+        const success = answer!.headers.get("location") ?? ""
+        assert.match(success, /^\/success\?id_token=/)
+        // Saved before the browser is sent on (as Codex does); the login ends when the success page is shown.
+        assert.isDefined(readAuth(home))
+        const page = await fetch(new URL(success, location))
+        assert.strictEqual(page.status, 200)
         assert.strictEqual((await waiting).email, "user@example.com")
         assert.isDefined(readAuth(home))
         assert.strictEqual((await rejection(auth.finishLogin(pending, location)))._tag, "PendingLoginConsumed")
@@ -346,7 +364,7 @@ describe("CodexAuth two-step login", () => {
         const before = readAuth(home)
         const second = await auth.beginLogin()
         const secondWait = auth.awaitLogin(second)
-        await new Promise((resolve) => setTimeout(resolve, 100))
+        // Whether the wait has bound its loopback yet or not, cancelling ends it.
         await auth.cancelLogin(second)
         const cancelled = await rejection(secondWait)
         assert.strictEqual(cancelled._tag, "LoginCancelled")
@@ -358,8 +376,15 @@ describe("CodexAuth two-step login", () => {
           await other.close()
         }
         assert.strictEqual(readAuth(home), before)
-        // Cancelling again is harmless.
+        // Cancelling again is harmless; waiting on a used-up login fails at once, on any instance.
         await auth.cancelLogin(second)
+        const late = await CodexAuth.open(options)
+        try {
+          assert.strictEqual((await rejection(late.awaitLogin(second)))._tag, "PendingLoginConsumed")
+          assert.strictEqual((await rejection(late.awaitLogin(pending)))._tag, "PendingLoginConsumed")
+        } finally {
+          await late.close()
+        }
       } finally {
         await auth.close()
       }
@@ -425,60 +450,71 @@ describe("CodexAuth two-step login across processes", () => {
     }
   `
 
-  it("begin in one process, finish in another (the pending value passed through a file); a third replays it", async () => {
-    const home = tempHome()
-    const pendingFile = Path.join(home, "pending.json")
-    const begun = await child(
-      `
+  it(
+    "begin in one process, finish in another (the pending value passed through a file); a third replays it",
+    async () => {
+      const home = tempHome()
+      const pendingFile = Path.join(home, "pending.json")
+      const begun = await child(
+        `
       import * as Fs from "node:fs"
       import { CodexAuth } from "@codex-auth/node"
       const auth = await CodexAuth.open()
       Fs.writeFileSync(process.env.PENDING_FILE, JSON.stringify(await auth.beginLogin()))
       await auth.close()
     `,
-      { CODEX_HOME: home, PENDING_FILE: pendingFile }
-    )
-    assert.strictEqual(begun.code, 0, begun.stderr)
-    const pending = JSON.parse(Fs.readFileSync(pendingFile, "utf8")) as CodexAuth.PendingLogin
-    assert.isUndefined(readAuth(home))
-    const callback = await callbackOf(pending.authorizeUrl)
-    const env = { CODEX_HOME: home, PENDING_FILE: pendingFile, CALLBACK_URL: callback }
+        { CODEX_HOME: home, PENDING_FILE: pendingFile }
+      )
+      assert.strictEqual(begun.code, 0, begun.stderr)
+      const pending = JSON.parse(Fs.readFileSync(pendingFile, "utf8")) as CodexAuth.PendingLogin
+      assert.isUndefined(readAuth(home))
+      const callback = await callbackOf(pending.authorizeUrl)
+      const env = { CODEX_HOME: home, PENDING_FILE: pendingFile, CALLBACK_URL: callback }
 
-    const finished = await child(finishScript, env)
-    assert.strictEqual(finished.code, 0, finished.stderr)
-    assert.strictEqual(finished.stdout.trim(), "finished user@example.com")
-    const saved = readAuth(home)
-    assert.isDefined(saved)
+      const finished = await child(finishScript, env)
+      assert.strictEqual(finished.code, 0, finished.stderr)
+      assert.strictEqual(finished.stdout.trim(), "finished user@example.com")
+      const saved = readAuth(home)
+      assert.isDefined(saved)
 
-    const replayed = await child(finishScript, env)
-    assert.strictEqual(replayed.stdout.trim(), "failed PendingLoginConsumed", replayed.stderr)
-    assert.strictEqual(readAuth(home), saved)
+      const replayed = await child(finishScript, env)
+      assert.strictEqual(replayed.stdout.trim(), "failed PendingLoginConsumed", replayed.stderr)
+      assert.strictEqual(readAuth(home), saved)
 
-    const wrongKey = await child(finishScript, { ...env, CODEX_AUTH_STORE_KEY: Crypto.randomBytes(32).toString("base64") })
-    assert.strictEqual(wrongKey.stdout.trim(), "failed PendingLoginInvalid", wrongKey.stderr)
-  }, 120_000)
+      const wrongKey = await child(finishScript, {
+        ...env,
+        CODEX_AUTH_STORE_KEY: Crypto.randomBytes(32).toString("base64")
+      })
+      assert.strictEqual(wrongKey.stdout.trim(), "failed PendingLoginInvalid", wrongKey.stderr)
+    },
+    120_000
+  )
 
-  it("two processes finishing one pending login at once: exactly one saves, the other is PendingLoginConsumed", async () => {
-    const home = tempHome()
-    const pendingFile = Path.join(home, "pending.json")
-    const auth = await openAt(home)
-    const pending = await auth.beginLogin()
-    await auth.close()
-    Fs.writeFileSync(pendingFile, JSON.stringify(pending))
-    const callback = await callbackOf(pending.authorizeUrl)
-    const tokenRequestsBefore = (await emulator.admin.requests()).filter((entry) => entry.path === "/oauth/token")
-      .length
-    const env = { CODEX_HOME: home, PENDING_FILE: pendingFile, CALLBACK_URL: callback }
-    const results = await Promise.all([child(finishScript, env), child(finishScript, env), child(finishScript, env)])
-    const outcomes = results.map((result) => result.stdout.trim()).sort()
-    assert.deepStrictEqual(outcomes, [
-      "failed PendingLoginConsumed",
-      "failed PendingLoginConsumed",
-      "finished user@example.com"
-    ], results.map((result) => result.stderr).join("\n"))
-    const exchanges = (await emulator.admin.requests()).filter((entry) => entry.path === "/oauth/token").length -
-      tokenRequestsBefore
-    // One code exchange and its API-key exchange: the losers never reached the issuer.
-    assert.strictEqual(exchanges, 2)
-  }, 120_000)
+  it(
+    "two processes finishing one pending login at once: exactly one saves, the other is PendingLoginConsumed",
+    async () => {
+      const home = tempHome()
+      const pendingFile = Path.join(home, "pending.json")
+      const auth = await openAt(home)
+      const pending = await auth.beginLogin()
+      await auth.close()
+      Fs.writeFileSync(pendingFile, JSON.stringify(pending))
+      const callback = await callbackOf(pending.authorizeUrl)
+      const tokenRequestsBefore = (await emulator.admin.requests()).filter((entry) => entry.path === "/oauth/token")
+        .length
+      const env = { CODEX_HOME: home, PENDING_FILE: pendingFile, CALLBACK_URL: callback }
+      const results = await Promise.all([child(finishScript, env), child(finishScript, env), child(finishScript, env)])
+      const outcomes = results.map((result) => result.stdout.trim()).sort()
+      assert.deepStrictEqual(outcomes, [
+        "failed PendingLoginConsumed",
+        "failed PendingLoginConsumed",
+        "finished user@example.com"
+      ], results.map((result) => result.stderr).join("\n"))
+      const exchanges = (await emulator.admin.requests()).filter((entry) => entry.path === "/oauth/token").length -
+        tokenRequestsBefore
+      // One code exchange and its API-key exchange: the losers never reached the issuer.
+      assert.strictEqual(exchanges, 2)
+    },
+    120_000
+  )
 })

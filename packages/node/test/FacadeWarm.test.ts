@@ -50,6 +50,15 @@ const scripted = (initial: string) => {
       state.bearer = expiringIn(3_600_000, "recovered")
       return state.bearer
     },
+    beginLogin: async () => {
+      calls.push("beginLogin")
+      throw new Error("not scripted")
+    },
+    finishLogin:
+      async () => (calls.push("finishLogin"), { method: "custom", email: null, accountId: null, plan: null }),
+    awaitLogin: async () => (calls.push("awaitLogin"), { method: "browser", email: null, accountId: null, plan: null }),
+    openInBrowser: async () => void calls.push("openInBrowser"),
+    cancelLogin: async () => void calls.push("cancelLogin"),
     events: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }),
     close: async () => {
       calls.push("close")

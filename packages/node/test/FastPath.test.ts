@@ -57,6 +57,15 @@ const recorder = () => {
     logout: async () => (calls.push("logout"), { removed: true, revoke: "skipped" }),
     refresh: async () => (calls.push("refresh"), { accessTokenExpiresAt: null }),
     recoverUnauthorized: async () => (calls.push("recoverUnauthorized"), "recovered"),
+    beginLogin: async () => {
+      calls.push("beginLogin")
+      throw new Error("not scripted")
+    },
+    finishLogin:
+      async () => (calls.push("finishLogin"), { method: "custom", email: null, accountId: null, plan: null }),
+    awaitLogin: async () => (calls.push("awaitLogin"), { method: "browser", email: null, accountId: null, plan: null }),
+    openInBrowser: async () => void calls.push("openInBrowser"),
+    cancelLogin: async () => void calls.push("cancelLogin"),
     events: () => ({ [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }) }) }),
     close: async () => void calls.push("close"),
     [Symbol.asyncDispose]: async () => undefined

@@ -24,6 +24,8 @@ export interface Service {
     id: string,
     expiresAtMillis: number
   ) => Effect.Effect<void, PendingLoginConsumed | CredentialStoreError>
+  /** `PendingLoginConsumed` when `id` was used (a read, without the lock: `claim` stays the arbiter). */
+  readonly ensureUnused: (id: string) => Effect.Effect<void, PendingLoginConsumed | CredentialStoreError>
 }
 
 export class PendingLedger
@@ -46,7 +48,9 @@ export const layerMemory: Layer.Layer<PendingLedger> = Layer.sync(PendingLedger,
         if (used.has(id)) return Effect.fail(new PendingLoginConsumed({ id }))
         used.add(id)
         return Effect.void
-      })
+      }),
+    ensureUnused: (id) =>
+      Effect.suspend(() => used.has(id) ? Effect.fail(new PendingLoginConsumed({ id })) : Effect.void)
   }
 })
 
@@ -59,13 +63,26 @@ export const layerFile: Layer.Layer<PendingLedger, never, CodexHome | SecretFile
     const path = files.join(home.path, fileName)
     const storeError = (operation: CredentialStoreError["operation"]) => (error: SecretFileError) =>
       new CredentialStoreError({ store: "file", operation, location: error.path, reason: error.reason })
+    const readConsumed = Effect.map(
+      files.read(path).pipe(Effect.mapError(storeError("load"))),
+      (text): Readonly<Record<string, number>> => {
+        // An unreadable ledger is replaced: it only ever holds ids of logins that can no longer be finished.
+        const parsed = Option.flatMap(text, (raw) => Either.getRight(Schema.decodeUnknownEither(LedgerFile)(raw)))
+        return Option.match(parsed, { onNone: () => ({}), onSome: (file) => file.consumed })
+      }
+    )
     return {
+      ensureUnused: (id) =>
+        Effect.flatMap(
+          readConsumed,
+          (consumed) =>
+            Object.prototype.hasOwnProperty.call(consumed, id)
+              ? Effect.fail(new PendingLoginConsumed({ id }))
+              : Effect.void
+        ),
       claim: (id, expiresAtMillis) =>
         store.withLock(Effect.gen(function*() {
-          const text = yield* files.read(path).pipe(Effect.mapError(storeError("load")))
-          // An unreadable ledger is replaced: it only ever holds ids of logins that can no longer be finished.
-          const parsed = Option.flatMap(text, (raw) => Either.getRight(Schema.decodeUnknownEither(LedgerFile)(raw)))
-          const consumed = Option.match(parsed, { onNone: () => ({}), onSome: (file) => file.consumed })
+          const consumed = yield* readConsumed
           if (Object.prototype.hasOwnProperty.call(consumed, id)) return yield* new PendingLoginConsumed({ id })
           const now = yield* Clock.currentTimeMillis
           const kept: Record<string, number> = {}

@@ -72,6 +72,9 @@ export const make = (settings: Settings) =>
       )
     /** Awaits in flight in this instance, by login id: `cancel` ends them. */
     const waiting = new Map<string, Set<Deferred.Deferred<never, LoginCancelled>>>()
+    /** Ids cancelled here, so an `await` that starts meanwhile ends at once. */
+    const cancelledHere = new Set<string>()
+    const cancelledError = () => new LoginCancelled({ reason: "cancelLogin() was called" })
 
     const open = (operation: string, input: unknown, options: { readonly expiry: boolean }) =>
       Effect.gen(function*() {
@@ -150,12 +153,17 @@ export const make = (settings: Settings) =>
     const await_ = (input: unknown) =>
       Effect.gen(function*() {
         const opened = yield* open("awaitLogin", input, { expiry: true })
+        const ledger = yield* PendingLedger
+        // Finished or cancelled already (anywhere): say so now rather than wait for a callback that cannot succeed.
+        yield* ledger.ensureUnused(opened.pending.id)
         const cancelled = yield* Deferred.make<never, LoginCancelled>()
         const id = opened.pending.id
-        const register = Effect.sync(() => {
+        const register = Effect.suspend(() => {
+          if (cancelledHere.has(id)) return Effect.fail(cancelledError())
           const set = waiting.get(id) ?? new Set()
           set.add(cancelled)
           waiting.set(id, set)
+          return Effect.void
         })
         const unregister = Effect.sync(() => {
           const set = waiting.get(id)
@@ -187,13 +195,10 @@ export const make = (settings: Settings) =>
         yield* ledger.claim(opened.pending.id, opened.expiresAtMillis).pipe(
           Effect.catchTag("PendingLoginConsumed", () => Effect.void)
         )
+        cancelledHere.add(opened.pending.id)
         const set = waiting.get(opened.pending.id)
         if (set !== undefined) {
-          yield* Effect.forEach(
-            set,
-            (deferred) => Deferred.fail(deferred, new LoginCancelled({ reason: "cancelLogin() was called" })),
-            { discard: true }
-          )
+          yield* Effect.forEach(set, (deferred) => Deferred.fail(deferred, cancelledError()), { discard: true })
         }
       })
 
