@@ -17,6 +17,8 @@
  */
 import * as Facade from "@codex-auth/adapters/Facade"
 import type { CodexAuth, OpenOptions } from "@codex-auth/adapters/Facade"
+import * as TokenHelpers from "@codex-auth/adapters/TokenHelpers"
+import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import { platform } from "./DenoPlatform.ts"
 
 /**
@@ -46,3 +48,31 @@ export * from "@codex-auth/adapters/FacadeErrors"
  * @category constructors
  */
 export const open = (options: OpenOptions = {}): Promise<CodexAuth> => Facade.open(platform, options)
+
+/**
+ * Standalone helpers (no instance): the authorize URL alone with fresh PKCE and state, and the ChatGPT account id a
+ * token carries.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export { accountIdOf, authorizeUrl } from "@codex-auth/adapters/TokenHelpers"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type { AuthorizeRequest, AuthorizeUrlOptions, HeadersOptions } from "@codex-auth/adapters/TokenHelpers"
+
+/**
+ * The §11 headers for an access token, as `getHeaders()` builds them (account id from the token unless given; this
+ * machine's Codex `User-Agent`).
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const headersFor = (accessToken: string, options: TokenHelpers.HeadersOptions = {}): Record<string, string> =>
+  TokenHelpers.headersFor(accessToken, {
+    accountId: options.accountId,
+    userAgent: options.userAgent ?? platform.userAgent(StoredAuth.defaultOriginator, StoredAuth.codexVersion)
+  })

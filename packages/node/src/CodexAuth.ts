@@ -21,8 +21,11 @@
  * @since 0.1.0
  */
 import type { CodexAuth, OpenOptions } from "@codex-auth/adapters/Facade"
+import * as TokenHelpers from "@codex-auth/adapters/TokenHelpers"
+import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as FastFacade from "./internal/fast/facade.ts"
 import * as HotCache from "./internal/fast/hot.ts"
+import * as Platform from "./internal/fast/platform.ts"
 
 // The classes of `FacadeErrors`, matched by `_tag`, without loading Effect at startup (see internal/fast/errors.ts).
 export * from "./internal/fast/errors.ts"
@@ -61,3 +64,31 @@ export const open = async (options: OpenOptions = {}): Promise<CodexAuth> => {
   const inner = location === undefined ? await openFull() : FastFacade.make(options, location, openFull)
   return HotCache.make(inner, options.signal)
 }
+
+/**
+ * Standalone helpers (no instance): the authorize URL alone with fresh PKCE and state, and the ChatGPT account id a
+ * token carries.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export { accountIdOf, authorizeUrl } from "@codex-auth/adapters/TokenHelpers"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type { AuthorizeRequest, AuthorizeUrlOptions, HeadersOptions } from "@codex-auth/adapters/TokenHelpers"
+
+/**
+ * The §11 headers for an access token, as `getHeaders()` builds them (account id from the token unless given; this
+ * machine's Codex `User-Agent`).
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const headersFor = (accessToken: string, options: TokenHelpers.HeadersOptions = {}): Record<string, string> =>
+  TokenHelpers.headersFor(accessToken, {
+    accountId: options.accountId,
+    userAgent: options.userAgent ?? Platform.userAgent(StoredAuth.defaultOriginator, StoredAuth.codexVersion)
+  })

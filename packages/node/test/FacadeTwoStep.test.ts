@@ -518,3 +518,74 @@ describe("CodexAuth two-step login across processes", () => {
     120_000
   )
 })
+
+describe("standalone helpers", () => {
+  it("authorizeUrl alone: its verifier exchanges the code; accountIdOf and headersFor read the tokens", async () => {
+    const request = await CodexAuth.authorizeUrl({ issuer: emulator.url, workspaceIds: ["ws-1"] })
+    const url = new URL(request.url)
+    assert.strictEqual(url.searchParams.get("state"), request.state)
+    assert.strictEqual(url.searchParams.get("code_challenge"), request.codeChallenge)
+    assert.strictEqual(url.searchParams.get("allowed_workspace_id"), "ws-1")
+    assert.strictEqual(request.redirectUri, "http://127.0.0.1:1455/auth/callback")
+    assert.match(request.codeVerifier, /^[A-Za-z0-9_-]{86}$/)
+    assert.notInclude(request.url, request.codeVerifier)
+    const callback = new URL(await callbackOf(request.url))
+    assert.strictEqual(callback.searchParams.get("state"), request.state)
+    const exchange = (codeVerifier: string) =>
+      fetch(`${emulator.url}/oauth/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "authorization_code",
+          client_id: url.searchParams.get("client_id")!,
+          code: callback.searchParams.get("code")!,
+          redirect_uri: request.redirectUri,
+          code_verifier: codeVerifier
+        })
+      })
+    assert.notStrictEqual((await exchange(request.codeVerifier.replace(/^./, "x"))).status, 200)
+    const other = await CodexAuth.authorizeUrl({ issuer: emulator.url })
+    assert.notStrictEqual(other.state, request.state)
+    assert.notStrictEqual(other.codeVerifier, request.codeVerifier)
+    // A fresh code: the rejected attempt above may have used the first one up.
+    const fresh = await CodexAuth.authorizeUrl({ issuer: emulator.url })
+    const freshCallback = new URL(await callbackOf(fresh.url))
+    const response = await fetch(`${emulator.url}/oauth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "authorization_code",
+        client_id: url.searchParams.get("client_id")!,
+        code: freshCallback.searchParams.get("code")!,
+        redirect_uri: fresh.redirectUri,
+        code_verifier: fresh.codeVerifier
+      })
+    })
+    assert.strictEqual(response.status, 200)
+    const tokens = await response.json() as { id_token: string; access_token: string }
+    const accountId = CodexAuth.accountIdOf(tokens.id_token)
+    assert.isString(accountId)
+    assert.strictEqual(CodexAuth.accountIdOf(tokens.access_token), accountId)
+    assert.isNull(CodexAuth.accountIdOf("not-a-jwt"))
+    const headers = CodexAuth.headersFor(tokens.access_token)
+    assert.strictEqual(headers["authorization"], `Bearer ${tokens.access_token}`)
+    assert.strictEqual(headers["chatgpt-account-id"], accountId)
+    assert.strictEqual(headers["originator"], "codex_cli_rs")
+    assert.match(headers["user-agent"] ?? "", /^codex_cli_rs\/\d+\.\d+\.\d+ \(/)
+    assert.strictEqual(
+      CodexAuth.headersFor(tokens.access_token, { accountId: "acct-x" })["chatgpt-account-id"],
+      "acct-x"
+    )
+    // The same headers getHeaders() gives for the same token.
+    const home = tempHome()
+    const auth = await openAt(home)
+    try {
+      const pending = await auth.beginLogin()
+      await auth.finishLogin(pending, await callbackOf(pending.authorizeUrl))
+      const stored = JSON.parse(readAuth(home)!).tokens.access_token as string
+      assert.deepStrictEqual(CodexAuth.headersFor(stored), await auth.getHeaders())
+    } finally {
+      await auth.close()
+    }
+  })
+})
