@@ -158,6 +158,77 @@ describe("examples/", () => {
     assert.isTrue(Fs.existsSync(Path.join(home, "auth.json")))
   })
 
+  it("web-two-step.mjs: /login on one replica, the pasted callback finished on another; a replay is refused", async () => {
+    const home = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-example-"))
+    const scoped = await startEmulatorPromise({ autoApprove: true })
+    const env = {
+      CODEX_HOME: home,
+      CODEX_AUTH_ISSUER: scoped.url,
+      CODEX_AUTH_STORE_KEY: Buffer.from(Array.from({ length: 32 }, (_, i) => i * 7)).toString("base64")
+    }
+    // Two replicas of the web app behind one "load balancer": same key, same CODEX_HOME.
+    const replicas = [node("web-two-step.mjs", env), node("web-two-step.mjs", env)]
+    try {
+      const addresses: Array<string> = []
+      for (const replica of replicas) {
+        await waitFor(() => /open (http:\S+)/.test(replica.output.stdout), "the page address")
+        addresses.push(/open (http:\S+)/.exec(replica.output.stdout)![1]!)
+      }
+      const [first, second] = addresses as [string, string]
+      assert.include(await fetch(first).then((response) => response.text()), "Not signed in")
+
+      const login = await fetch(new URL("/login", first), { redirect: "manual" })
+      assert.strictEqual(login.status, 302)
+      const authorize = login.headers.get("location")!
+      assert.isTrue(authorize.startsWith(`${scoped.url}/oauth/authorize?`))
+      const cookie = login.headers.get("set-cookie")!.split(";")[0]!
+      assert.match(cookie, /^codex_pending=[A-Za-z0-9_-]+$/)
+      // The cookie holds the pending login: public fields and the sealed part, nothing else.
+      const kept = JSON.parse(Buffer.from(cookie.split("=")[1]!, "base64url").toString())
+      assert.deepStrictEqual(Object.keys(kept).sort(), [
+        "authorizeUrl",
+        "expiresAt",
+        "id",
+        "redirectUri",
+        "sealed",
+        "v"
+      ])
+      assert.strictEqual(kept.authorizeUrl, authorize)
+
+      // The browser signs in (auto-approved) and is sent to the loopback address nobody serves: the user pastes it.
+      const redirected = (await fetch(authorize, { redirect: "manual" })).headers.get("location")!
+      assert.isTrue(redirected.startsWith("http://127.0.0.1:1455/auth/callback?"))
+      const finish = (address: string, pasted: string, withCookie = cookie) =>
+        fetch(new URL("/callback", address), {
+          method: "POST",
+          headers: { cookie: withCookie, "content-type": "application/x-www-form-urlencoded" },
+          body: new URLSearchParams({ url: pasted })
+        })
+      const wrong = new URL(redirected)
+      wrong.searchParams.set("state", "not-the-state")
+      const refused = await finish(second, wrong.href)
+      assert.strictEqual(refused.status, 400)
+      assert.include(await refused.text(), "InvalidCallbackUrl")
+      assert.isFalse(Fs.existsSync(Path.join(home, "auth.json")))
+
+      const done = await finish(second, redirected)
+      assert.strictEqual(done.status, 200)
+      assert.include(await done.text(), "Signed in as user@example.com")
+      const saved = Fs.readFileSync(Path.join(home, "auth.json"), "utf8")
+      assert.strictEqual(JSON.parse(saved).auth_mode, "chatgpt")
+      assert.include(await fetch(first).then((response) => response.text()), "Signed in as user@example.com")
+
+      const replay = await finish(first, redirected)
+      assert.strictEqual(replay.status, 400)
+      assert.include(await replay.text(), "PendingLoginConsumed")
+      assert.strictEqual(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), saved)
+    } finally {
+      for (const replica of replicas) replica.child.kill("SIGTERM")
+      for (const replica of replicas) assert.strictEqual(await replica.done, 0, replica.output.stderr)
+      await scoped.close()
+    }
+  })
+
   it("deno.ts: the same login read by the Deno runtime", async () => {
     const home = await signedInHome()
     const run = start(
