@@ -1,3 +1,4 @@
+/* global Buffer, URL, URLSearchParams */
 // A web app that signs its server in with ChatGPT in two requests (issue 21): `/login` begins a login and redirects
 // the browser to the sign-in page, keeping the pending login in a cookie; after signing in, the browser lands on
 // http://127.0.0.1:1455/auth/callback?code=… (the only redirect the issuer allows), which the user pastes into the
