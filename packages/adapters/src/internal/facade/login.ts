@@ -85,8 +85,13 @@ export const run = (
 ): Effect.Effect<LoginSummary, LoginRunError, Login.Requirements | RuntimeFacts | Session> =>
   Effect.gen(function*() {
     const session = yield* Session
-    const result = yield* Login.login(yield* withPolicy(options))
-    yield* session.saveLogin(toOutcome(result))
+    // Saved the moment the flow has it (the browser flow: before its redirect to /success), and only once.
+    let persisted: LoginFlow.LoginResult | undefined
+    const result = yield* Login.login({
+      ...(yield* withPolicy(options)),
+      persist: (done) => Effect.asVoid(Effect.tap(session.saveLogin(toOutcome(done)), () => (persisted = done)))
+    })
+    if (persisted !== result) yield* session.saveLogin(toOutcome(result))
     const claims = result.tokens.idTokenInfo
     return {
       method: result.method,
