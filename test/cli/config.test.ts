@@ -76,6 +76,21 @@ describe("codex-auth CLI and config.toml", () => {
     assert.strictEqual(token.stdout, `${accessToken}\n`)
   })
 
+  it("forced_login_method = api: login refuses before any device code is requested (as codex login)", async () => {
+    const directory = Fs.realpathSync(Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-cli-config-")))
+    Fs.writeFileSync(Path.join(directory, "config.toml"), `forced_login_method = "api"\n`)
+    // The issuer is a closed port: any request would fail differently.
+    const result = await run(["login", "--flow", "device", "--issuer", "http://127.0.0.1:9"], directory)
+    assert.strictEqual(result.code, 1)
+    assert.strictEqual(
+      result.stderr.trim(),
+      `✗ ChatGPT login is disabled (forced_login_method in ${
+        Path.join(directory, "config.toml")
+      }). Use API key login instead.`
+    )
+    assert.isFalse(Fs.existsSync(Path.join(directory, "auth.json")))
+  })
+
   it("a malformed config.toml: one line naming the file, line and column; auth.json untouched", async () => {
     const directory = home(`model = "o3"\nforced_chatgpt_workspace_id = 5\n`)
     for (const command of ["status", "token"]) {

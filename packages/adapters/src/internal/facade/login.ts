@@ -10,6 +10,7 @@ import type { LoopbackListener } from "@codex-auth/core/LoopbackListener"
 import type { LoginMethod, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
 import type * as SessionModule from "@codex-auth/core/Session"
 import { Session } from "@codex-auth/core/Session"
+import { LoginMethodRestricted } from "@codex-auth/core/SessionError"
 import type { SessionError } from "@codex-auth/core/SessionError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -85,6 +86,16 @@ export const run = (
 ): Effect.Effect<LoginSummary, LoginRunError, Login.Requirements | RuntimeFacts | Session> =>
   Effect.gen(function*() {
     const session = yield* Session
+    // forced_login_method = "api": refuse before any browser or device code is shown, as `codex login` does.
+    const policy = yield* Effect.serviceOption(ConfiguredPolicy)
+    if (Option.isSome(policy) && policy.value.forcedLoginMethod === "api") {
+      return yield* new LoginMethodRestricted({
+        required: "api",
+        removed: false,
+        during: "login",
+        source: policy.value.source
+      })
+    }
     // Saved the moment the flow has it (the browser flow: before its redirect to /success), and only once.
     let persisted: LoginFlow.LoginResult | undefined
     const result = yield* Login.login({
