@@ -178,6 +178,19 @@ export const verbose: Options.Options<boolean> = Options.boolean("verbose").pipe
 )
 
 /**
+ * `-c key=value` (repeatable): a Codex `config.toml` override, as `codex -c` takes it (e.g.
+ * `-c forced_login_method=chatgpt`); it replaces the file's value.
+ *
+ * @since 0.1.0
+ * @category options
+ */
+export const configOverride: Options.Options<Array<string>> = Options.text("config").pipe(
+  Options.withAlias("c"),
+  Options.withDescription("Override a value of CODEX_HOME/config.toml, as codex -c does (key=value; repeatable)."),
+  Options.repeated
+)
+
+/**
  * `--pool FILE`: the account pool's config (`login --account`, and a runtime's `accounts` command).
  *
  * @since 0.1.0
@@ -203,7 +216,8 @@ export const common: {
   readonly clientId: Options.Options<Option.Option<string>>
   readonly json: Options.Options<boolean>
   readonly verbose: Options.Options<boolean>
-} = { codexHome, store, issuer, clientId, json: jsonOption, verbose }
+  readonly config: Options.Options<Array<string>>
+} = { codexHome, store, issuer, clientId, json: jsonOption, verbose, config: configOverride }
 
 /**
  * The parsed values of {@link common}.
@@ -218,6 +232,7 @@ export interface CommonArgs {
   readonly clientId: Option.Option<string>
   readonly json: boolean
   readonly verbose: boolean
+  readonly config: Array<string>
 }
 
 /**
@@ -230,7 +245,8 @@ export const toCommon = (args: CommonArgs): Common => ({
   issuer: args.issuer,
   clientId: args.clientId,
   json: args.json,
-  verbose: args.verbose
+  verbose: args.verbose,
+  config: args.config
 })
 
 const loadSession = Effect.promise(() => import("./internal/cli/session.ts"))

@@ -10,6 +10,7 @@
  */
 /// <reference lib="esnext.disposable" />
 import type { BrowserOpener } from "@codex-auth/core/BrowserOpener"
+import type { CodexConfigInvalid, PolicyConflict } from "@codex-auth/core/CodexConfig"
 import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import * as CustomLoginHandler from "@codex-auth/core/CustomLoginHandler"
 import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
@@ -245,7 +246,12 @@ export const environmentLayer = (
   options: Environment.EnvironmentOptions = {}
 ): Layer.Layer<
   Environment.Services,
-  SecretFileError | ConfigError.ConfigError | CodexHomeNotFound | CaCertificateInvalid
+  | SecretFileError
+  | ConfigError.ConfigError
+  | CodexHomeNotFound
+  | CaCertificateInvalid
+  | CodexConfigInvalid
+  | PolicyConflict
 > => Environment.layer(platform, options)
 
 /**
@@ -317,7 +323,11 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
   // The session's on-demand login runs in this same runtime, once it is built.
   const built_: { runtime?: ManagedRuntime.ManagedRuntime<any, any> } = {}
   const loginOnDemand = Effect.suspend(() =>
-    Effect.map(Login.login(loginOptions), FacadeLogin.toOutcome).pipe(Effect.provide(built_.runtime!))
+    FacadeLogin.withPolicy(loginOptions).pipe(
+      Effect.flatMap(Login.login),
+      Effect.map(FacadeLogin.toOutcome),
+      Effect.provide(built_.runtime!)
+    )
   )
   const loginLayers = Layer.mergeAll(
     FacadeLogin.portsLayer(platform, {

@@ -8,6 +8,7 @@
 export { ApiKeyMissing } from "@codex-auth/core/ApiKeyAuth"
 export { AuthFileInvalid } from "@codex-auth/core/AuthJson"
 export { BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
+export { CodexConfigInvalid, PolicyConflict } from "@codex-auth/core/CodexConfig"
 export { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 export { CredentialStoreError } from "@codex-auth/core/CredentialStore"
 export { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"

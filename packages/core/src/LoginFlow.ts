@@ -4,12 +4,14 @@
  * @since 0.1.0
  */
 import type * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { JwtMalformed } from "./Jwt.ts"
 import type { WorkspaceRestricted } from "./LoginError.ts"
 import type { ExchangeError } from "./OAuthClient.ts"
 import type { LoginMethod } from "./RuntimeFacts.ts"
+import type { SessionError } from "./SessionError.ts"
 import type { TokenSet } from "./TokenSet.ts"
 
 /**
@@ -32,6 +34,14 @@ export interface Options {
   readonly allowedWorkspaceIds?: ReadonlyArray<string> | undefined
   /** Overall timeout of the flow (upstream waits forever). Default 15 minutes. */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * Saves a result the moment the exchange and the workspace check succeeded. The browser flow calls it before it
+   * redirects the browser to `/success`, so issued tokens are stored even when the browser never follows the
+   * redirect or some page fires `/cancel` afterwards; a failure here fails the login. The result the flow returns
+   * was then already persisted (the caller must not save it again). Only the browser flow (`Login`, `BrowserFlow`)
+   * calls it; the other flows return right after their exchange, and `TwoStepLogin`'s host saves what it awaits.
+   */
+  readonly persist?: ((result: LoginResult) => Effect.Effect<void, SessionError>) | undefined
 }
 
 /**

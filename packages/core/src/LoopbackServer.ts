@@ -58,15 +58,20 @@ export interface LoopbackServer<A, E> {
   readonly port: number
   /** `http://127.0.0.1:{port}{callbackPath}`. */
   readonly redirectUri: string
-  /** Completes once `/success` was served, or fails with the callback's error or a `/cancel`. */
+  /**
+   * Completes as soon as the code handler succeeded (before the browser follows the redirect to `/success`), or
+   * fails with the callback's error or a `/cancel` that came before the callback.
+   */
   readonly result: Effect.Effect<A, E | AuthorizationFailed | MissingAuthorizationCode | LoginCancelled>
+  /** Completes once `/success` was served (wait for it, bounded, before closing so the browser sees the page). */
+  readonly successServed: Effect.Effect<void>
 }
 
 type Phase<A> =
   | { readonly _tag: "Waiting" }
   | { readonly _tag: "Exchanging" }
   | { readonly _tag: "Accepted"; readonly value: A }
-  | { readonly _tag: "Done" }
+  | { readonly _tag: "Done"; readonly completed: boolean }
 
 const plain = (status: number, body: string, close = false): HttpServerResponse.HttpServerResponse =>
   HttpServerResponse.text(body, {
@@ -100,11 +105,13 @@ export const makeApp = <A, E>(options: {
   readonly onCode: (code: Redacted.Redacted<string>) => Effect.Effect<CodeAccepted<A>, E>
   readonly outcome: Deferred.Deferred<A, E | AuthorizationFailed | MissingAuthorizationCode | LoginCancelled>
   readonly scope: Scope.Scope
+  /** Completed when `/success` is served. */
+  readonly successServed?: Deferred.Deferred<void> | undefined
 }): Effect.Effect<HttpApp.Default<never, never>> =>
   Effect.map(Ref.make<Phase<A>>({ _tag: "Waiting" }), (phase) => {
     const allowedHosts = new Set([`127.0.0.1:${options.port}`, `localhost:${options.port}`])
     const fail = (error: E | AuthorizationFailed | MissingAuthorizationCode | LoginCancelled) =>
-      Ref.set(phase, { _tag: "Done" }).pipe(Effect.zipRight(Deferred.fail(options.outcome, error)))
+      Ref.set(phase, { _tag: "Done", completed: false }).pipe(Effect.zipRight(Deferred.fail(options.outcome, error)))
 
     const callback = (params: URLSearchParams) =>
       Effect.gen(function*() {
@@ -138,11 +145,17 @@ export const makeApp = <A, E>(options: {
             if (exit._tag === "Failure") {
               const failure = exit.cause._tag === "Fail" ? exit.cause.error : undefined
               yield* failure === undefined
-                ? Effect.zipRight(Ref.set(phase, { _tag: "Done" }), Deferred.failCause(options.outcome, exit.cause))
+                ? Effect.zipRight(
+                  Ref.set(phase, { _tag: "Done", completed: false }),
+                  Deferred.failCause(options.outcome, exit.cause)
+                )
                 : fail(failure)
               return htmlPage(errorPage({ message: describe(failure) }), true)
             }
+            // The login is complete now (the handler persisted it): the redirect only shows the success page, and
+            // nothing that comes later (a /cancel, a browser that never follows) can undo it.
             yield* Ref.set(phase, { _tag: "Accepted", value: exit.value.value })
+            yield* Deferred.succeed(options.outcome, exit.value.value)
             return HttpServerResponse.redirect(
               `/success?${new URLSearchParams(exit.value.successQuery.map(([key, value]) => [key, value]))}`,
               {
@@ -156,11 +169,23 @@ export const makeApp = <A, E>(options: {
     const success = Effect.gen(function*() {
       const current = yield* Ref.getAndUpdate(
         phase,
-        (current): Phase<A> => current._tag === "Accepted" ? { _tag: "Done" } : current
+        (current): Phase<A> => current._tag === "Accepted" ? { _tag: "Done", completed: true } : current
       )
       if (current._tag !== "Accepted") return plain(404, "Not Found")
-      yield* Deferred.succeed(options.outcome, current.value)
+      if (options.successServed !== undefined) yield* Deferred.succeed(options.successServed, undefined)
       return htmlPage(successPage(), true)
+    })
+
+    // Any web page can fire `/cancel`: once the callback is being exchanged or the login completed, it changes nothing.
+    const cancel = Effect.gen(function*() {
+      const current = yield* Ref.get(phase)
+      if (
+        current._tag === "Exchanging" || current._tag === "Accepted" || (current._tag === "Done" && current.completed)
+      ) {
+        return plain(200, "This login already received its callback; it was not cancelled.", true)
+      }
+      yield* fail(new LoginCancelled({ reason: `another login took over 127.0.0.1:${options.port}` }))
+      return plain(200, "Login cancelled", true)
     })
 
     const app: HttpApp.Default<never, never> = Effect.flatMap(
@@ -191,10 +216,7 @@ export const makeApp = <A, E>(options: {
           case "/success":
             return success
           case "/cancel":
-            return Effect.as(
-              fail(new LoginCancelled({ reason: `another login took over 127.0.0.1:${options.port}` })),
-              plain(200, "Login cancelled", true)
-            )
+            return cancel
           default:
             return Effect.succeed(plain(404, "Not Found"))
         }
@@ -220,6 +242,7 @@ export const start: <A, E, R>(
   const context = yield* Effect.context<R>()
   const scope = yield* Effect.scope
   const outcome = yield* Deferred.make<A, E | AuthorizationFailed | MissingAuthorizationCode | LoginCancelled>()
+  const successServed = yield* Deferred.make<void>()
   const retryDelay = options.bindRetryDelay ?? Duration.millis(200)
   const retries = Math.max(1, options.bindRetries ?? 10)
 
@@ -232,7 +255,8 @@ export const start: <A, E, R>(
         state: options.state,
         onCode: (code) => Effect.provide(options.onCode(code, redirectUri), context),
         outcome,
-        scope
+        scope,
+        successServed
       })
       const serve = listener.serve({ port, app })
       const binding = yield* serve.pipe(
@@ -255,7 +279,8 @@ export const start: <A, E, R>(
       return {
         port: bound.right.port,
         redirectUri: bound.right.redirectUri,
-        result: Deferred.await(outcome)
+        result: Deferred.await(outcome),
+        successServed: Deferred.await(successServed)
       } satisfies LoopbackServer<A, E>
     }
     if (bound.left._tag !== "LoopbackPortInUse") return yield* bound.left

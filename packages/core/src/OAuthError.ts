@@ -7,6 +7,7 @@
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import * as Redact from "./Redact.ts"
 
 /**
  * The protocol operation an error belongs to.
@@ -268,17 +269,16 @@ const looksLikeSecret = (run: string): boolean => {
 }
 
 /**
- * Removes anything that looks like a token (JWTs, long random-looking runs, the given known secrets)
+ * Removes anything that looks like a token (JWTs, long random-looking runs, any run of 12 or more characters of the
+ * given known secrets — see `Redact.secrets`)
  * and truncates, so upstream text can go into an error message.
  *
  * @since 0.1.0
  * @category utils
  */
 export const scrub = (text: string, secrets: ReadonlyArray<string> = []): string => {
-  let out = text
-  for (const secret of secrets) {
-    if (secret.length > 0) out = out.split(secret).join("[redacted]")
-  }
+  // Any ≥ 12-character slice of a secret we sent (the whole token, the token minus a few characters, …).
+  let out = Redact.secrets(text, secrets)
   out = out.replace(jwtLike, "[redacted]").replace(longRun, (run) => looksLikeSecret(run) ? "[redacted]" : run)
   out = out.replace(/\s+/g, " ").trim()
   return out.length > maxDetailLength ? `${out.slice(0, maxDetailLength)}…` : out

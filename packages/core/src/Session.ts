@@ -17,6 +17,7 @@ import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { AuthFileInvalid, AuthMode } from "./AuthJson.ts"
+import * as CodexConfig from "./CodexConfig.ts"
 import type { CredentialStore, CredentialStoreError, StoreKind } from "./CredentialStore.ts"
 import * as internal from "./internal/session/session.ts"
 import * as MemoryCredentialStore from "./MemoryCredentialStore.ts"
@@ -24,7 +25,7 @@ import { layer as oauthClientLayer } from "./OAuthClient.ts"
 import type { OAuthClient } from "./OAuthClient.ts"
 import * as ProviderProfileModule from "./ProviderProfile.ts"
 import type { ProviderProfile } from "./ProviderProfile.ts"
-import type { SessionError } from "./SessionError.ts"
+import type { LoginMethodRestricted, SessionError, WorkspaceRestricted } from "./SessionError.ts"
 import type { TokenSet } from "./TokenSet.ts"
 
 /**
@@ -107,6 +108,11 @@ export interface Options {
   readonly forcedWorkspaceIds?: ReadonlyArray<string> | undefined
   /** `forced_login_method`. */
   readonly forcedLoginMethod?: "chatgpt" | "api" | undefined
+  /**
+   * Where the restrictions above are configured (`CodexConfig.Policy.source`, e.g. `~/.codex/config.toml`), named by
+   * the restriction errors. Unset: the program's own.
+   */
+  readonly policySource?: string | undefined
   /** Retries of a transient refresh failure (5xx, network, timeout). Default 3. */
   readonly refreshRetries?: number | undefined
   /** First back-off between retries, doubled each time. Default 250 ms. */
@@ -142,7 +148,14 @@ export declare namespace Session {
     readonly refresh: Effect.Effect<Credentials, SessionError>
     /** For a 401 from the backend: re-read the store; if nothing newer is there, refresh once. */
     readonly recoverUnauthorized: Effect.Effect<Redacted.Redacted<string>, SessionError>
-    readonly status: Effect.Effect<Status, CredentialStoreError | AuthFileInvalid>
+    /**
+     * What the store holds. Credentials the §10 restrictions refuse fail with `WorkspaceRestricted` /
+     * `LoginMethodRestricted` (`removed: false`: as `codex login status`, status never removes them).
+     */
+    readonly status: Effect.Effect<
+      Status,
+      CredentialStoreError | AuthFileInvalid | WorkspaceRestricted | LoginMethodRestricted
+    >
     /** Revokes (best effort, PROTOCOL.md §7) and removes the credentials. */
     readonly logout: Effect.Effect<LogoutResult, CredentialStoreError>
     /** {@link logout} with options: `revoke: false` removes the credentials without calling the issuer. */
@@ -192,6 +205,8 @@ export interface ConfiguredOptions<E = never> extends Options {
   readonly profile?: ProviderProfileModule.Overrides | undefined
   /** `file` (default, `CODEX_HOME/auth.json`), `memory`, or any store layer (e.g. the keyring adapter). */
   readonly store?: "file" | "memory" | Layer.Layer<CredentialStore, E> | undefined
+  /** Codex's `-c key=value` overrides of `config.toml` (e.g. `forced_login_method=chatgpt`). */
+  readonly configOverrides?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -207,6 +222,29 @@ export interface RuntimePorts<E> {
   readonly httpClient: Layer.Layer<HttpClient.HttpClient, E>
   /** The Codex `User-Agent` for this machine. */
   readonly userAgent: (originator: string, version: string) => string
+  /**
+   * `CODEX_HOME/config.toml`'s §10 policy with the overrides applied (`CodexConfig.load`); not read for the memory
+   * store. Absent: no config is read.
+   */
+  readonly codexConfig?:
+    | ((overrides: ReadonlyArray<string>) => Effect.Effect<CodexConfig.Policy, E | CodexConfig.CodexConfigInvalid>)
+    | undefined
+}
+
+/** The program's §10 options joined with `config.toml`'s (both must hold). */
+const configuredPolicy = <E>(
+  options: ConfiguredOptions<E>,
+  ports: RuntimePorts<E>
+): Effect.Effect<CodexConfig.Policy, E | CodexConfig.CodexConfigInvalid | CodexConfig.PolicyConflict> => {
+  const read = ports.codexConfig === undefined || options.store === "memory"
+    ? Effect.succeed(CodexConfig.empty)
+    : ports.codexConfig(options.configOverrides ?? [])
+  return Effect.flatMap(read, (policy) => {
+    const joined = CodexConfig.combine(options, policy)
+    return joined.ok
+      ? Effect.succeed(joined.value)
+      : Effect.fail(new CodexConfig.PolicyConflict({ ...joined.error, source: policy.source ?? "config.toml" }))
+  })
 }
 
 /**
@@ -219,7 +257,10 @@ export interface RuntimePorts<E> {
 export const layerConfigured = <E>(
   options: ConfiguredOptions<E>,
   ports: RuntimePorts<E>
-): Layer.Layer<Session, E | ConfigError.ConfigError> => {
+): Layer.Layer<
+  Session,
+  E | ConfigError.ConfigError | CodexConfig.CodexConfigInvalid | CodexConfig.PolicyConflict
+> => {
   const store: Layer.Layer<CredentialStore, E> = options.store === undefined || options.store === "file"
     ? ports.fileStore
     : options.store === "memory"
@@ -228,8 +269,12 @@ export const layerConfigured = <E>(
   return Layer.unwrapEffect(Effect.gen(function*() {
     const override = yield* Config.option(Config.string("CODEX_REFRESH_TOKEN_URL_OVERRIDE"))
     const resolvedProfile = yield* ProviderProfileModule.config(options.profile)
+    const policy = yield* configuredPolicy(options, ports)
     return layer({
       ...options,
+      forcedWorkspaceIds: policy.forcedWorkspaceIds,
+      forcedLoginMethod: policy.forcedLoginMethod,
+      policySource: options.policySource ?? policy.source,
       refreshTokenUrlOverride: options.refreshTokenUrlOverride ?? Option.getOrUndefined(override),
       userAgent: options.userAgent ?? ports.userAgent(resolvedProfile.originator, ProviderProfileModule.codexVersion)
     })

@@ -62,12 +62,16 @@ export class WorkspaceRestricted extends Schema.TaggedError<WorkspaceRestricted>
   /** The workspace the credentials were for (none when they named none). */
   found: Schema.optional(Schema.String),
   /** Whether the stored credentials were removed. */
-  removed: Schema.Boolean
+  removed: Schema.Boolean,
+  /** Where the restriction is configured (`…/config.toml`), when it is not only the program's own. */
+  source: Schema.optional(Schema.String)
 }) {
   override get message(): string {
     const removed = this.removed ? " The stored credentials were removed." : ""
-    return `Login is restricted to workspace id(s) ${this.allowed.join(", ")}, but the credentials are for ` +
-      `${this.found ?? "no workspace"}.${removed} Sign in again and choose an allowed workspace.`
+    const where = this.source === undefined ? "" : ` (forced_chatgpt_workspace_id in ${this.source})`
+    const change = this.source === undefined ? "" : `, or change forced_chatgpt_workspace_id in ${this.source}`
+    return `Login is restricted to workspace id(s) ${this.allowed.join(", ")}${where}, but the credentials are for ` +
+      `${this.found ?? "no workspace"}.${removed} Sign in again and choose an allowed workspace${change}.`
   }
 }
 
@@ -85,13 +89,16 @@ export class LoginMethodRestricted extends Schema.TaggedError<LoginMethodRestric
   required: Schema.Literal("chatgpt", "api"),
   removed: Schema.Boolean,
   /** When the restriction struck: a login being saved, or credentials being loaded. Absent means `load`. */
-  during: Schema.optional(Schema.Literal("login", "load"))
+  during: Schema.optional(Schema.Literal("login", "load")),
+  /** Where the restriction is configured (`…/config.toml`), when it is not only the program's own. */
+  source: Schema.optional(Schema.String)
 }) {
   override get message(): string {
+    const where = this.source === undefined ? "" : ` (forced_login_method in ${this.source})`
     if (this.during === "login") {
       return this.required === "chatgpt"
-        ? "API key login is disabled. Use ChatGPT login instead."
-        : "ChatGPT login is disabled. Use API key login instead."
+        ? `API key login is disabled${where}. Use ChatGPT login instead.`
+        : `ChatGPT login is disabled${where}. Use API key login instead.`
     }
     const upstream = this.required === "chatgpt"
       ? "ChatGPT login is required, but an API key is currently being used."
@@ -99,7 +106,8 @@ export class LoginMethodRestricted extends Schema.TaggedError<LoginMethodRestric
     const next = this.required === "chatgpt"
       ? "Sign in with ChatGPT (`codex-auth login`)."
       : "Sign in with an API key (`codex-auth login --with-api-key`)."
-    return `${upstream}${this.removed ? " Logging out." : ""} ${next}`
+    const requiredBy = this.source === undefined ? "" : ` Required by forced_login_method in ${this.source}.`
+    return `${upstream}${this.removed ? " Logging out." : ""}${requiredBy} ${next}`
   }
 }
 

@@ -13,6 +13,7 @@ import type { UnknownFields } from "./AuthJson.ts"
 import * as agentIdentityPlain from "./internal/agentIdentityPlain.ts"
 import * as read from "./internal/authJsonRead.ts"
 import * as timestamp from "./internal/authJsonTimestamp.ts"
+import * as codexConfig from "./internal/codexConfigPlain.ts"
 import * as jwt from "./internal/jwt.ts"
 import * as rules from "./internal/plainRules.ts"
 
@@ -263,3 +264,15 @@ export const agentIdentityStatus = (document: Document): AgentIdentityStatus | u
 export const isFresh = (credentials: Credentials, nowMillis: number): boolean =>
   credentials._tag === "ApiKey" ||
   !needsRefresh(credentials.accessTokenExpiresAt, credentials.lastRefresh, nowMillis)
+
+/**
+ * Whether `CODEX_HOME/config.toml`'s text (`undefined`: no file) lets a fast path answer: it parses and forces
+ * neither a workspace nor a login method. Otherwise the engine must read it (and refuse, or apply §10).
+ *
+ * @since 0.1.0
+ */
+export const configAllowsFastPath = (text: string | undefined, path: string): boolean => {
+  if (text === undefined) return true
+  const parsed = codexConfig.parsePolicy(text, path)
+  return parsed.ok && parsed.value.forcedWorkspaceIds === undefined && parsed.value.forcedLoginMethod === undefined
+}

@@ -5,6 +5,7 @@
  *
  * @since 0.1.0
  */
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
@@ -84,9 +85,13 @@ export const beginLogin: (
     codeVerifier: pending.codeVerifier,
     allowedWorkspaceIds: options.allowedWorkspaceIds,
     timeout: options.timeout,
-    loopback: Option.fromNullable(server?.result)
+    loopback: Option.fromNullable(server).pipe(Option.map((server) => lingerForSuccess(server)))
   }
 })
+
+/** The login is complete once the callback was exchanged; serve a moment longer so the browser gets /success. */
+const lingerForSuccess = <A, E>(server: LoopbackServer.LoopbackServer<A, E>) =>
+  Effect.tap(server.result, () => Effect.ignore(Effect.timeout(server.successServed, Duration.seconds(10))))
 
 /**
  * Wait for the loopback callback of a login begun with a loopback.
@@ -214,5 +219,5 @@ export const listen = <A, E, R>(
           return { value, successQuery: result === undefined ? [] : successQuery(result, profile) }
         })
     })
-    return withTimeout(server.result, "browser", pending.timeout ?? LoginFlow.defaultTimeout)
+    return withTimeout(lingerForSuccess(server), "browser", pending.timeout ?? LoginFlow.defaultTimeout)
   }).pipe(Effect.withSpan("TwoStepLogin.listen"))

@@ -154,16 +154,19 @@ const expectStatus = (model: Model, request: Fuzzed, state: string): number => {
         complete(model, "failed")
         return 200
       }
+      // The login completes with the exchange; the redirect only shows the success page.
       model.phase = "Accepted"
+      complete(model, "succeeded")
       return 302
     }
     case "/success": {
       if (model.phase !== "Accepted") return 404
       model.phase = "Done"
-      complete(model, "succeeded")
       return 200
     }
     case "/cancel": {
+      // After the exchange a /cancel (any page can send one) changes nothing.
+      if (model.outcome === "succeeded") return 200
       model.phase = "Done"
       complete(model, "failed")
       return 200

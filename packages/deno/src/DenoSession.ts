@@ -5,7 +5,8 @@
  *
  * @since 0.1.0
  */
-import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
+import * as CodexConfig from "@codex-auth/core/CodexConfig"
+import * as CodexHome from "@codex-auth/core/CodexHome"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import * as Headers from "@codex-auth/core/Headers"
@@ -13,6 +14,7 @@ import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
 import type { SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
 import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as DenoCodexHome from "./DenoCodexHome.ts"
 import * as DenoHttpClient from "./DenoHttpClient.ts"
@@ -30,7 +32,13 @@ export interface Options extends Session.ConfiguredOptions<SessionLayerError> {}
  * @since 0.1.0
  * @category errors
  */
-export type SessionLayerError = CodexHomeNotFound | SecretFileError | CaCertificateInvalid | ConfigError.ConfigError
+export type SessionLayerError =
+  | CodexHome.CodexHomeNotFound
+  | SecretFileError
+  | CaCertificateInvalid
+  | ConfigError.ConfigError
+  | CodexConfig.CodexConfigInvalid
+  | CodexConfig.PolicyConflict
 
 const osName = (): string => {
   switch (Deno.build.os) {
@@ -63,6 +71,13 @@ export const userAgent = (originator: string, version: string): string =>
     terminal: Deno.env.get("TERM_PROGRAM") ?? Deno.env.get("TERM") ?? ""
   })
 
+/** `CODEX_HOME/config.toml`'s §10 policy, for the session. */
+const codexConfig = (overrides: ReadonlyArray<string>) =>
+  Effect.flatMap(CodexHome.CodexHome, (home) => CodexConfig.load(home.path, overrides)).pipe(
+    Effect.provide(DenoCodexHome.layer),
+    Effect.provide(DenoSecretFile.layer)
+  )
+
 /**
  * The file store in `CODEX_HOME`.
  *
@@ -79,4 +94,9 @@ export const fileStoreLayer: Layer.Layer<CredentialStore, SessionLayerError> = F
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Session.Session, SessionLayerError> =>
-  Session.layerConfigured(options, { fileStore: fileStoreLayer, httpClient: DenoHttpClient.layer, userAgent })
+  Session.layerConfigured(options, {
+    fileStore: fileStoreLayer,
+    httpClient: DenoHttpClient.layer,
+    userAgent,
+    codexConfig
+  })

@@ -5,13 +5,15 @@
  *
  * @since 0.1.0
  */
-import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
+import * as CodexConfig from "@codex-auth/core/CodexConfig"
+import * as CodexHome from "@codex-auth/core/CodexHome"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
 import type { SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
 import type * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Platform from "./internal/fast/platform.ts"
 import * as NodeCodexHome from "./NodeCodexHome.ts"
@@ -30,7 +32,13 @@ export interface Options extends Session.ConfiguredOptions<SessionLayerError> {}
  * @since 0.1.0
  * @category errors
  */
-export type SessionLayerError = CodexHomeNotFound | SecretFileError | CaCertificateInvalid | ConfigError.ConfigError
+export type SessionLayerError =
+  | CodexHome.CodexHomeNotFound
+  | SecretFileError
+  | CaCertificateInvalid
+  | ConfigError.ConfigError
+  | CodexConfig.CodexConfigInvalid
+  | CodexConfig.PolicyConflict
 
 /**
  * The Codex `User-Agent` for this machine.
@@ -39,6 +47,13 @@ export type SessionLayerError = CodexHomeNotFound | SecretFileError | CaCertific
  * @category constructors
  */
 export const userAgent = (originator: string, version: string): string => Platform.userAgent(originator, version)
+
+/** `CODEX_HOME/config.toml`'s §10 policy, for the session. */
+const codexConfig = (overrides: ReadonlyArray<string>) =>
+  Effect.flatMap(CodexHome.CodexHome, (home) => CodexConfig.load(home.path, overrides)).pipe(
+    Effect.provide(NodeCodexHome.layer),
+    Effect.provide(NodeSecretFile.layer)
+  )
 
 /**
  * The file store in `CODEX_HOME`.
@@ -56,4 +71,9 @@ export const fileStoreLayer: Layer.Layer<CredentialStore, SessionLayerError> = F
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Session.Session, SessionLayerError> =>
-  Session.layerConfigured(options, { fileStore: fileStoreLayer, httpClient: NodeHttpClient.layer, userAgent })
+  Session.layerConfigured(options, {
+    fileStore: fileStoreLayer,
+    httpClient: NodeHttpClient.layer,
+    userAgent,
+    codexConfig
+  })

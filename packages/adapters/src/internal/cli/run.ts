@@ -20,6 +20,8 @@ export interface Common {
   readonly clientId: Option.Option<string>
   readonly json: boolean
   readonly verbose: boolean
+  /** `-c key=value` overrides of config.toml. */
+  readonly config?: ReadonlyArray<string> | undefined
 }
 
 const oneLine = (text: string): string => text.replace(/\s*\n\s*/g, " ").trim()
@@ -90,7 +92,8 @@ export const environmentOptions = (common: Common): Environment.EnvironmentOptio
   codexHome: Option.getOrUndefined(common.codexHome),
   store: common.store,
   issuer: Option.getOrUndefined(common.issuer),
-  clientId: Option.getOrUndefined(common.clientId)
+  clientId: Option.getOrUndefined(common.clientId),
+  configOverrides: common.config
 })
 
 /** The session environment for a command, with this runtime's ports. */

@@ -4,6 +4,7 @@
  * client over the runtime's §12 HTTP client and the session itself. The keyring store (a native module) is loaded
  * only when asked for.
  */
+import * as CodexConfig from "@codex-auth/core/CodexConfig"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
@@ -16,6 +17,7 @@ import * as Session from "@codex-auth/core/Session"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -36,9 +38,21 @@ export interface EnvironmentOptions {
   /** Loopback ports of the browser flow (the issuer must allow-list them). */
   readonly loopbackPorts?: ReadonlyArray<number> | undefined
   readonly session?: Session.Options | undefined
+  /** Codex's `-c key=value` overrides of `config.toml`. */
+  readonly configOverrides?: ReadonlyArray<string> | undefined
 }
 
+/**
+ * The §10 policy in force: `CODEX_HOME/config.toml` (with `-c` overrides) joined with the program's own; read once
+ * when the environment is built, used by the session (at load) and by every login (authorize URL, check, save).
+ */
+export class ConfiguredPolicy extends Context.Tag("@codex-auth/adapters/internal/ConfiguredPolicy")<
+  ConfiguredPolicy,
+  CodexConfig.Policy
+>() {}
+
 export type Services =
+  | ConfiguredPolicy
   | Session.Session
   | Ledger.PendingLedger
   | CredentialStore
@@ -92,17 +106,41 @@ export const profileConfig = (options: EnvironmentOptions) =>
     })
   })
 
+/** config.toml is Codex's: read from `CODEX_HOME` whatever the store, except the in-memory one (no CODEX_HOME). */
+const policyLayer = (platform: Platform, options: EnvironmentOptions) =>
+  Layer.effect(
+    ConfiguredPolicy,
+    Effect.gen(function*() {
+      const requested = options.session ?? {}
+      if (options.store === "memory") {
+        const joined = CodexConfig.combine(requested, CodexConfig.empty)
+        return joined.ok ? joined.value : CodexConfig.empty
+      }
+      const home = yield* CodexHome.CodexHome
+      return yield* CodexConfig.loadCombined(home.path, requested, options.configOverrides ?? [])
+    })
+  ).pipe(Layer.provide(Layer.merge(codexHomeLayer(platform, options.codexHome), platform.secretFile)))
+
 /** Everything a command or the facade needs, built once. */
 export const layer = (platform: Platform, options: EnvironmentOptions = {}) => {
   const profile = Layer.effect(ProviderProfile.ProviderProfile, profileConfig(options))
-  const base = Layer.mergeAll(storeLayer(platform, options), profile, platform.httpClient)
+  const base = Layer.mergeAll(
+    storeLayer(platform, options),
+    profile,
+    platform.httpClient,
+    policyLayer(platform, options)
+  )
   const oauth = Layer.provideMerge(OAuthClient.layer, base)
   const session = Layer.unwrapEffect(Effect.gen(function*() {
     const override = nonEmpty(yield* Config.option(Config.string("CODEX_REFRESH_TOKEN_URL_OVERRIDE")))
     const resolved = yield* ProviderProfile.ProviderProfile
+    const policy = yield* ConfiguredPolicy
     const sessionOptions = options.session ?? {}
     return Session.layer({
       ...sessionOptions,
+      forcedWorkspaceIds: policy.forcedWorkspaceIds,
+      forcedLoginMethod: policy.forcedLoginMethod,
+      policySource: sessionOptions.policySource ?? policy.source,
       refreshTokenUrlOverride: sessionOptions.refreshTokenUrlOverride ?? Option.getOrUndefined(override),
       userAgent: sessionOptions.userAgent ?? platform.userAgent(resolved.originator, ProviderProfile.codexVersion)
     })

@@ -3,17 +3,20 @@
  * there), run the flow(s), persist through the session (workspace check, lock, superseded token revoked).
  */
 import { BrowserOpener, BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
+import * as CodexConfig from "@codex-auth/core/CodexConfig"
 import * as Login from "@codex-auth/core/Login"
 import type * as LoginFlow from "@codex-auth/core/LoginFlow"
 import type { LoopbackListener } from "@codex-auth/core/LoopbackListener"
 import type { LoginMethod, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
 import type * as SessionModule from "@codex-auth/core/Session"
 import { Session } from "@codex-auth/core/Session"
+import { LoginMethodRestricted } from "@codex-auth/core/SessionError"
 import type { SessionError } from "@codex-auth/core/SessionError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type { Platform } from "../../Facade.ts"
+import { ConfiguredPolicy } from "./environment.ts"
 
 export type Flow = "auto" | "browser" | "device" | "paste" | "custom"
 
@@ -60,7 +63,22 @@ export interface LoginSummary {
   readonly plan: string | undefined
 }
 
-export type LoginRunError = Login.LoginFailure | SessionError
+export type LoginRunError = Login.LoginFailure | SessionError | CodexConfig.PolicyConflict
+
+/**
+ * The login's options with the §10 policy in force (config.toml and the program's): the allowed workspaces are
+ * those both allow, so they go into the authorize URL and the post-exchange check.
+ */
+export const withPolicy = (options: Login.Options): Effect.Effect<Login.Options, CodexConfig.PolicyConflict> =>
+  Effect.flatMap(Effect.serviceOption(ConfiguredPolicy), (policy) => {
+    if (Option.isNone(policy)) return Effect.succeed(options)
+    const joined = CodexConfig.combine({ forcedWorkspaceIds: options.allowedWorkspaceIds }, policy.value)
+    return joined.ok
+      ? Effect.succeed({ ...options, allowedWorkspaceIds: joined.value.forcedWorkspaceIds })
+      : Effect.fail(
+        new CodexConfig.PolicyConflict({ ...joined.error, source: policy.value.source ?? "config.toml" })
+      )
+  })
 
 /** Plan, run, persist. */
 export const run = (
@@ -68,8 +86,23 @@ export const run = (
 ): Effect.Effect<LoginSummary, LoginRunError, Login.Requirements | RuntimeFacts | Session> =>
   Effect.gen(function*() {
     const session = yield* Session
-    const result = yield* Login.login(options)
-    yield* session.saveLogin(toOutcome(result))
+    // forced_login_method = "api": refuse before any browser or device code is shown, as `codex login` does.
+    const policy = yield* Effect.serviceOption(ConfiguredPolicy)
+    if (Option.isSome(policy) && policy.value.forcedLoginMethod === "api") {
+      return yield* new LoginMethodRestricted({
+        required: "api",
+        removed: false,
+        during: "login",
+        source: policy.value.source
+      })
+    }
+    // Saved the moment the flow has it (the browser flow: before its redirect to /success), and only once.
+    let persisted: LoginFlow.LoginResult | undefined
+    const result = yield* Login.login({
+      ...(yield* withPolicy(options)),
+      persist: (done) => Effect.asVoid(Effect.tap(session.saveLogin(toOutcome(done)), () => (persisted = done)))
+    })
+    if (persisted !== result) yield* session.saveLogin(toOutcome(result))
     const claims = result.tokens.idTokenInfo
     return {
       method: result.method,

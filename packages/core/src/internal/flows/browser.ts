@@ -1,4 +1,5 @@
 /** The browser login: loopback server, browser opener, optional paste race (PROTOCOL.md §3-5). */
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { BrowserOpener } from "../../BrowserOpener.ts"
@@ -17,6 +18,7 @@ import type { LoopbackListener, LoopbackListenFailed } from "../../LoopbackListe
 import * as LoopbackServer from "../../LoopbackServer.ts"
 import type { OAuthClient } from "../../OAuthClient.ts"
 import { ProviderProfile } from "../../ProviderProfile.ts"
+import type { SessionError } from "../../SessionError.ts"
 import { authorizeUrl, exchangeAndComplete, secrets, successQuery, withTimeout } from "./authorizationCode.ts"
 import { promptForCode } from "./paste.ts"
 
@@ -25,7 +27,11 @@ export interface BrowserOptions extends LoginFlow.Options {
   readonly openBrowser?: boolean | undefined
   /** Race a paste prompt against the loopback when the presenter can ask (default false). */
   readonly paste?: boolean | undefined
+  /** How long the server keeps serving after the exchange, for the browser's `/success`. Default 10 s. */
+  readonly successLinger?: Duration.DurationInput | undefined
 }
+
+const successLinger: Duration.DurationInput = "10 seconds"
 
 export interface BrowserHooks {
   readonly onOpenFailed?: ((error: BrowserOpenFailed) => Effect.Effect<void>) | undefined
@@ -41,6 +47,7 @@ export type BrowserError =
   | LoginCancelled
   | LoginTimedOut
   | LoginFlow.CompletionError
+  | SessionError
 
 export type BrowserRequirements = OAuthClient | ProviderProfile | LoginPresenter | LoopbackListener | BrowserOpener
 
@@ -62,6 +69,8 @@ export const run = (
           yield* presenter.present(LoginEvent.CallbackReceived({ method: "browser" }))
           if (hooks.onCallback !== undefined) yield* hooks.onCallback
           const result = yield* exchangeAndComplete(code, pending, redirectUri, "browser", options.allowedWorkspaceIds)
+          // Persisted before the redirect: from here on nothing (no /cancel, no unfollowed 302) loses these tokens.
+          if (options.persist !== undefined) yield* options.persist(result)
           return { value: result, successQuery: successQuery(result, profile) }
         })
     })
@@ -88,7 +97,11 @@ export const run = (
         )
       )
     }
-    const viaLoopback = server.result
+    // The login is done when the callback was exchanged; keep serving a moment so the browser gets /success.
+    const viaLoopback = Effect.tap(
+      server.result,
+      () => Effect.ignore(Effect.timeout(server.successServed, options.successLinger ?? successLinger))
+    )
     const answer = Option.match(options.paste === true ? presenter.promptCallbackUrl : Option.none(), {
       onNone: () => viaLoopback,
       onSome: (prompt) =>

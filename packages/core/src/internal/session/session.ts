@@ -112,26 +112,29 @@ export const make = (
     let inflight: Deferred.Deferred<Loaded, SessionError> | undefined
     const mutex = yield* Effect.makeSemaphore(1)
 
-    // §10: credentials of a forbidden method or workspace are removed when loaded.
-    const enforceRestrictions = (loaded: Loaded): Effect.Effect<Loaded, SessionError> =>
+    const source = options.policySource
+    // §10: credentials of a forbidden method or workspace are removed when loaded to be used (as `codex exec` does);
+    // `status` only refuses them (as `codex login status` does: it leaves auth.json alone).
+    const removeForPolicy = (remove: boolean): Effect.Effect<boolean, CredentialStoreError> =>
+      remove ? Effect.zipLeft(store.remove, Effect.sync(() => (current = undefined))) : Effect.succeed(false)
+    const enforceRestrictions = (loaded: Loaded, remove = true): Effect.Effect<Loaded, SessionError> =>
       Effect.gen(function*() {
         const method = options.forcedLoginMethod
         if (
           (method === "chatgpt" && loaded._tag === "ApiKey") || (method === "api" && loaded._tag === "ChatGpt")
         ) {
-          const removed = yield* store.remove
-          current = undefined
-          return yield* new LoginMethodRestricted({ required: method, removed, during: "load" })
+          const removed = yield* removeForPolicy(remove)
+          return yield* new LoginMethodRestricted({ required: method, removed, during: "load", source })
         }
         if (loaded._tag === "ChatGpt" && forcedWorkspaceIds.length > 0) {
           const found = workspaceOf(loaded.tokenSet)
           if (Option.isNone(found) || !forcedWorkspaceIds.includes(found.value)) {
-            const removed = yield* store.remove
-            current = undefined
+            const removed = yield* removeForPolicy(remove)
             return yield* new WorkspaceRestricted({
               allowed: forcedWorkspaceIds,
               found: Option.getOrUndefined(found),
-              removed
+              removed,
+              source
             })
           }
         }
@@ -142,23 +145,33 @@ export const make = (
      * An access-token (Agent Identity) login: §10 as Codex applies it at load (it counts as a ChatGPT login for
      * `forced_login_method`, and its `account_id` claim is its workspace), then no bearer to serve.
      */
-    const refuseAgentIdentity = (
-      claims: agentIdentity.PlainAgentIdentityStatus
-    ): Effect.Effect<never, SessionError> =>
+    const agentIdentityRestrictions = (
+      claims: agentIdentity.PlainAgentIdentityStatus,
+      remove: boolean
+    ): Effect.Effect<void, SessionError> =>
       Effect.gen(function*() {
         if (options.forcedLoginMethod === "api") {
-          const removed = yield* store.remove
-          current = undefined
-          return yield* new LoginMethodRestricted({ required: "api", removed, during: "load" })
+          const removed = yield* removeForPolicy(remove)
+          return yield* new LoginMethodRestricted({ required: "api", removed, during: "load", source })
         }
         if (
           forcedWorkspaceIds.length > 0 &&
           (claims.accountId === undefined || !forcedWorkspaceIds.includes(claims.accountId))
         ) {
-          const removed = yield* store.remove
-          current = undefined
-          return yield* new WorkspaceRestricted({ allowed: forcedWorkspaceIds, found: claims.accountId, removed })
+          const removed = yield* removeForPolicy(remove)
+          return yield* new WorkspaceRestricted({
+            allowed: forcedWorkspaceIds,
+            found: claims.accountId,
+            removed,
+            source
+          })
         }
+      })
+    const refuseAgentIdentity = (
+      claims: agentIdentity.PlainAgentIdentityStatus
+    ): Effect.Effect<never, SessionError> =>
+      Effect.gen(function*() {
+        yield* agentIdentityRestrictions(claims, true)
         current = undefined
         return yield* new BearerTokenUnavailable({ mode: "agentIdentity", location: store.location })
       })
@@ -475,7 +488,22 @@ export const make = (
       }
     }
 
-    const status: Effect.Effect<Session.Status, CredentialStoreError | AuthJson.AuthFileInvalid> = store.load.pipe(
+    /** §10 for `status`: refuse what `getToken` would remove, leaving the store alone. */
+    const statusRestrictions = (document: Option.Option<AuthJson.AuthDocument>) =>
+      Option.match(Option.flatMap(document, agentIdentityOf), {
+        onSome: (claims) => agentIdentityRestrictions(claims, false),
+        onNone: () =>
+          Option.match(Option.flatMap(document, fromDocument), {
+            onNone: () => Effect.void,
+            onSome: (loaded) => Effect.asVoid(enforceRestrictions(loaded, false))
+          })
+      }) as Effect.Effect<void, WorkspaceRestricted | LoginMethodRestricted>
+
+    const status: Effect.Effect<
+      Session.Status,
+      CredentialStoreError | AuthJson.AuthFileInvalid | WorkspaceRestricted | LoginMethodRestricted
+    > = store.load.pipe(
+      Effect.tap(statusRestrictions),
       Effect.map(statusOf),
       Effect.withSpan("Session.status")
     )

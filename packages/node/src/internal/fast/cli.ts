@@ -153,6 +153,9 @@ export const run = (
   if (parsed === undefined || !httpClientWouldBuild(env)) return undefined
   const directory = resolveCodexHome(parsed.codexHome, env)
   if (directory === undefined) return undefined
+  // config.toml's §10 policy (or a file Codex refuses) is the engine's to apply.
+  const configPath = Path.join(directory, "config.toml")
+  if (!StoredAuth.configAllowsFastPath(readText(configPath), configPath)) return undefined
   const location = Path.join(directory, "auth.json")
   const text = readText(location)
   if (text === undefined) return undefined

@@ -68,6 +68,12 @@ export type AuthFileInvalid = Errors.AuthFileInvalid
 export const BrowserOpenFailed: ErrorClass<typeof Errors.BrowserOpenFailed> = errorClass("BrowserOpenFailed")
 export type BrowserOpenFailed = Errors.BrowserOpenFailed
 
+export const CodexConfigInvalid: ErrorClass<typeof Errors.CodexConfigInvalid> = errorClass("CodexConfigInvalid")
+export type CodexConfigInvalid = Errors.CodexConfigInvalid
+
+export const PolicyConflict: ErrorClass<typeof Errors.PolicyConflict> = errorClass("PolicyConflict")
+export type PolicyConflict = Errors.PolicyConflict
+
 export const CodexHomeNotFound: ErrorClass<typeof Errors.CodexHomeNotFound> = errorClass("CodexHomeNotFound")
 export type CodexHomeNotFound = Errors.CodexHomeNotFound
 

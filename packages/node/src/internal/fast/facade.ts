@@ -5,6 +5,7 @@
  * `refresh`, `recoverUnauthorized`, `events`, the two-step login — the full facade is opened (once) and every call from then on is its.
  */
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
+import * as SyncFs from "node:fs"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import type { CodexAuth, LoginEvent, OpenOptions, Status } from "../../CodexAuth.ts"
@@ -22,7 +23,20 @@ export const fastLocation = (options: OpenOptions): string | undefined => {
   if (options.signal?.aborted === true) return undefined
   if (!httpClientWouldBuild(process.env)) return undefined
   const directory = resolveCodexHome(options.codexHome, process.env)
-  return directory === undefined ? undefined : Path.join(directory, "auth.json")
+  if (directory === undefined) return undefined
+  // config.toml's §10 policy (or a file Codex refuses) is the engine's to apply, from the start.
+  const configPath = Path.join(directory, "config.toml")
+  return StoredAuth.configAllowsFastPath(readConfig(configPath), configPath)
+    ? Path.join(directory, "auth.json")
+    : undefined
+}
+
+const readConfig = (path: string): string | undefined => {
+  try {
+    return SyncFs.readFileSync(path, "utf8")
+  } catch {
+    return undefined
+  }
 }
 
 const toDate = (millis: number | undefined): Date | null => millis === undefined ? null : new Date(millis)
