@@ -5,9 +5,16 @@
  * @since 0.1.0
  */
 
+// The last instant a Date can hold: a token's `exp` beyond it (`1e300`) is as far in the future as `token` treats it,
+// and is shown as that instant rather than crashing `toISOString`.
+const MAX_DATE_MILLIS = 8.64e15
+
+const toIso = (millis: number): string =>
+  new Date(Math.max(-MAX_DATE_MILLIS, Math.min(MAX_DATE_MILLIS, millis))).toISOString()
+
 export const formatTime = (millis: number, now: number): string => {
-  const minutes = Math.round((millis - now) / 60_000)
-  const when = new Date(millis).toISOString()
+  const minutes = Math.round((Math.max(-MAX_DATE_MILLIS, Math.min(MAX_DATE_MILLIS, millis)) - now) / 60_000)
+  const when = toIso(millis)
   if (minutes === 0) return `${when} (now)`
   if (Math.abs(minutes) < 120) return minutes > 0 ? `${when} (in ${minutes} min)` : `${when} (${-minutes} min ago)`
   const hours = Math.round(minutes / 60)
@@ -16,8 +23,7 @@ export const formatTime = (millis: number, now: number): string => {
   return days > 0 ? `${when} (in ${days} days)` : `${when} (${-days} days ago)`
 }
 
-export const iso = (millis: number | undefined): string | null =>
-  millis === undefined ? null : new Date(millis).toISOString()
+export const iso = (millis: number | undefined): string | null => millis === undefined ? null : toIso(millis)
 
 /** A session status with plain values (`undefined` = none). */
 export interface PlainStatus {
