@@ -9,6 +9,7 @@ import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as BoundedRead from "../boundedRead.ts"
 import * as Format from "./format.ts"
 import * as Platform from "./platform.ts"
 
@@ -80,9 +81,14 @@ export const resolveCodexHome = (
   return isDirectory(home) ? home : undefined
 }
 
-const readText = (path: string): string | undefined => {
+// The bounds of the full CLI (SecretFile.defaultMaxReadBytes, HttpClientConfig.maxCaBundleBytes), not imported: this
+// path loads no Effect. Anything refused here (too large, not a regular file, not UTF-8) is the full CLI's to report.
+const maxAuthFileBytes = 1024 * 1024
+const maxCaBundleBytes = 16 * 1024 * 1024
+
+const readText = (path: string, maxBytes: number): string | undefined => {
   try {
-    return Fs.readFileSync(path, "utf8")
+    return BoundedRead.readTextSync(path, maxBytes)
   } catch {
     return undefined
   }
@@ -99,7 +105,7 @@ export const httpClientWouldBuild = (env: Readonly<Record<string, string | undef
   if (trimmed(env["HTTPS_PROXY"]) !== undefined || trimmed(env["https_proxy"]) !== undefined) return false
   const bundle = trimmed(env["CODEX_CA_CERTIFICATE"]) ?? trimmed(env["SSL_CERT_FILE"])
   if (bundle === undefined) return true
-  const text = readText(bundle)
+  const text = readText(bundle, maxCaBundleBytes)
   return text !== undefined && StoredAuth.parsePemBundle(text).ok
 }
 
@@ -154,7 +160,7 @@ export const run = (
   const directory = resolveCodexHome(parsed.codexHome, env)
   if (directory === undefined) return undefined
   const location = Path.join(directory, "auth.json")
-  const text = readText(location)
+  const text = readText(location, maxAuthFileBytes)
   if (text === undefined) return undefined
   const document = StoredAuth.parse(text)
   if (!document.ok) return undefined
