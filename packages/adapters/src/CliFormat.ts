@@ -138,3 +138,29 @@ export const headersText = (entries: ReadonlyArray<readonly [string, string]>): 
 export const line = (text: string): string => text.endsWith("\n") ? text : `${text}\n`
 
 export const jsonText = (value: unknown): string => line(JSON.stringify(value, null, 2))
+
+/**
+ * The one warning line `status`, `token` and `headers` print on stderr when the credentials are exposed: `auth.json`
+ * readable or writable by others than its owner, or `CODEX_HOME` writable by others (who could replace the file).
+ * Codex itself neither warns nor refuses, so the command still runs. `undefined` when the modes are fine or unknown.
+ */
+export const insecureModeWarning = (
+  authFile: { readonly path: string; readonly mode: number | undefined },
+  codexHome: { readonly path: string; readonly mode: number | undefined }
+): string | undefined => {
+  const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, "0")}`
+  const problems: Array<string> = []
+  const fixes: Array<string> = []
+  if (authFile.mode !== undefined && (authFile.mode & 0o077) !== 0) {
+    problems.push(`${authFile.path} is open to other users (mode ${octal(authFile.mode)}), who can use this login`)
+    fixes.push(`chmod 600 '${authFile.path}'`)
+  }
+  if (codexHome.mode !== undefined && (codexHome.mode & 0o022) !== 0) {
+    problems.push(
+      `${codexHome.path} is writable by other users (mode ${octal(codexHome.mode)}), who can replace auth.json`
+    )
+    fixes.push(`chmod 700 '${codexHome.path}'`)
+  }
+  if (problems.length === 0) return undefined
+  return `Warning: ${problems.join("; ")}. Run: ${fixes.join(" && ")}\n`
+}

@@ -149,6 +149,23 @@ const plainStatus = (
   }
 }
 
+const modeOf = (path: string): number | undefined => {
+  try {
+    return Fs.statSync(path).mode
+  } catch {
+    return undefined
+  }
+}
+
+/** The full CLI's warning line for an exposed auth.json or CODEX_HOME (none on Windows), to prefix stderr with. */
+const insecureModeWarning = (directory: string, location: string): string =>
+  process.platform === "win32"
+    ? ""
+    : Format.insecureModeWarning(
+      { path: location, mode: modeOf(location) },
+      { path: directory, mode: modeOf(directory) }
+    ) ?? ""
+
 /** The answer of the fast path, or `undefined` when the full CLI must answer. */
 export const run = (
   args: ReadonlyArray<string>,
@@ -160,6 +177,18 @@ export const run = (
   const directory = resolveCodexHome(parsed.codexHome, env)
   if (directory === undefined) return undefined
   const location = Path.join(directory, "auth.json")
+  const answer = answerFrom(parsed, env, now, location)
+  return answer === undefined
+    ? undefined
+    : { ...answer, stderr: insecureModeWarning(directory, location) + answer.stderr }
+}
+
+const answerFrom = (
+  parsed: Parsed,
+  env: Readonly<Record<string, string | undefined>>,
+  now: number,
+  location: string
+): Answer | undefined => {
   const text = readText(location, maxAuthFileBytes)
   if (text === undefined) return undefined
   const document = StoredAuth.parse(text)
