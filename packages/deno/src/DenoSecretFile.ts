@@ -129,10 +129,8 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
   }
 }
 
-/** Removes the leftovers of interrupted writes of `path` (regular files with our temporary names only). */
-const removeTemporaries = async (path: string): Promise<number> => {
-  const directory = Path.dirname(path, separator)
-  const fileName = Path.basename(path, separator)
+/** Removes our temporaries for `fileName` in `directory` (regular files with our temporary names only). */
+const removeTemporariesIn = async (directory: string, fileName: string): Promise<number> => {
   let removed = 0
   for await (const entry of Deno.readDir(directory)) {
     if (!entry.isFile || !isTemporaryOf(fileName, entry.name)) continue
@@ -144,6 +142,15 @@ const removeTemporaries = async (path: string): Promise<number> => {
     }
   }
   return removed
+}
+
+/** Removes the leftovers of interrupted writes of `path`: beside it, and beside its target when it is a link. */
+const removeTemporaries = async (path: string): Promise<number> => {
+  const target = await writeTarget(path).catch(() => path)
+  const removed = await removeTemporariesIn(Path.dirname(path, separator), Path.basename(path, separator))
+  if (target === path) return removed
+  return removed +
+    await removeTemporariesIn(Path.dirname(target, separator), Path.basename(target, separator)).catch(() => 0)
 }
 
 /**

@@ -119,10 +119,8 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
   if (dir !== undefined) await dir.sync().catch(() => undefined).finally(() => dir.close())
 }
 
-/** Unlinks the leftovers of interrupted writes of `path` (regular files with our temporary names only). */
-const removeTemporaries = async (path: string): Promise<number> => {
-  const directory = Path.dirname(path)
-  const fileName = Path.basename(path)
+/** Unlinks our temporaries for `fileName` in `directory` (regular files with our temporary names only). */
+const removeTemporariesIn = async (directory: string, fileName: string): Promise<number> => {
   let removed = 0
   for (const entry of await Fs.readdir(directory, { withFileTypes: true })) {
     if (!entry.isFile() || !isTemporaryOf(fileName, entry.name)) continue
@@ -134,6 +132,17 @@ const removeTemporaries = async (path: string): Promise<number> => {
     }
   }
   return removed
+}
+
+/**
+ * Unlinks the leftovers of interrupted writes of `path`: beside it, and beside the file it links to when it is a
+ * symbolic link (where `writeAtomic` puts its temporaries then).
+ */
+const removeTemporaries = async (path: string): Promise<number> => {
+  const target = await writeTarget(path).catch(() => path)
+  const removed = await removeTemporariesIn(Path.dirname(path), Path.basename(path))
+  return target === path ? removed : removed + await removeTemporariesIn(Path.dirname(target), Path.basename(target))
+    .catch(() => 0)
 }
 
 interface HeldLockFile {

@@ -170,6 +170,21 @@ describe("a symlinked auth.json is written through, the link stays a link", () =
       assert.deepStrictEqual(yield* NodeSecretFile.make.read(Path.join(home, "auth.json")), Option.some("new"))
     }))
 
+  it.effect("the sweep of a killed writer's leftovers also looks beside the link's target, where they are", () =>
+    Effect.gen(function*() {
+      const home = tempDir()
+      const elsewhere = tempDir()
+      Fs.writeFileSync(Path.join(elsewhere, "real.json"), "{}", { mode: 0o600 })
+      Fs.symlinkSync(Path.join(elsewhere, "real.json"), Path.join(home, "auth.json"))
+      for (const leftover of [Path.join(elsewhere, ".real.json.0a1b2c"), Path.join(home, ".auth.json.3d4e5f")]) {
+        Fs.writeFileSync(leftover, "half", { mode: 0o600 })
+      }
+      Fs.writeFileSync(Path.join(elsewhere, ".auth-Zq81xW"), "codex's", { mode: 0o600 })
+      assert.strictEqual(yield* NodeSecretFile.make.removeTemporaries(Path.join(home, "auth.json")), 2)
+      assert.deepStrictEqual(Fs.readdirSync(home), ["auth.json"])
+      assert.sameMembers(Fs.readdirSync(elsewhere), ["real.json", ".auth-Zq81xW"])
+    }))
+
   it.effect("a dangling link gets its target created (the link is kept)", () =>
     Effect.gen(function*() {
       const home = tempDir()
