@@ -70,15 +70,13 @@ const renameOver = async (temporary: string, path: string): Promise<void> => {
 const writeTarget = async (path: string): Promise<string> => {
   let current = path
   for (let hops = 0; hops < 40; hops++) {
-    let link: string
-    try {
-      link = await Fs.readlink(current)
-    } catch (error) {
-      // EINVAL: not a link; ENOENT: nothing there yet. Either way this is the file to replace.
-      if (isCode(error, "EINVAL") || isCode(error, "ENOENT")) return current
+    const stats = await Fs.lstat(current).catch((error) => {
+      // Nothing there yet (or a dangling link's missing target): this is the file to create.
+      if (isCode(error, "ENOENT")) return undefined
       throw error
-    }
-    current = Path.resolve(Path.dirname(current), link)
+    })
+    if (stats === undefined || !stats.isSymbolicLink()) return current
+    current = Path.resolve(Path.dirname(current), await Fs.readlink(current))
   }
   throw Object.assign(new Error("ELOOP"), { code: "ELOOP" })
 }
