@@ -161,7 +161,7 @@ describe("crash safety", () => {
           }
           const ours = (name: string) => SecretFile.isTemporaryOf("auth.json", name)
           const left = Fs.readdirSync(dir).filter(ours)
-          assert.strictEqual(left.length, Fs.readdirSync(dir).filter((name) => name.endsWith(".tmp")).length)
+          assert.strictEqual(left.length, Fs.readdirSync(dir).filter((name) => name.startsWith(".auth.json.")).length)
           stats.leftoverTemporaryFiles += left.length
           const codexTemporary = Path.join(dir, ".auth-Zq81xW")
           Fs.writeFileSync(codexTemporary, previous, { mode: 0o600 })

@@ -5,9 +5,16 @@
  * @since 0.1.0
  */
 
+// The last instant a Date can hold: a token's `exp` beyond it (`1e300`) is as far in the future as `token` treats it,
+// and is shown as that instant rather than crashing `toISOString`.
+const MAX_DATE_MILLIS = 8.64e15
+
+const toIso = (millis: number): string =>
+  new Date(Math.max(-MAX_DATE_MILLIS, Math.min(MAX_DATE_MILLIS, millis))).toISOString()
+
 export const formatTime = (millis: number, now: number): string => {
-  const minutes = Math.round((millis - now) / 60_000)
-  const when = new Date(millis).toISOString()
+  const minutes = Math.round((Math.max(-MAX_DATE_MILLIS, Math.min(MAX_DATE_MILLIS, millis)) - now) / 60_000)
+  const when = toIso(millis)
   if (minutes === 0) return `${when} (now)`
   if (Math.abs(minutes) < 120) return minutes > 0 ? `${when} (in ${minutes} min)` : `${when} (${-minutes} min ago)`
   const hours = Math.round(minutes / 60)
@@ -16,8 +23,7 @@ export const formatTime = (millis: number, now: number): string => {
   return days > 0 ? `${when} (in ${days} days)` : `${when} (${-days} days ago)`
 }
 
-export const iso = (millis: number | undefined): string | null =>
-  millis === undefined ? null : new Date(millis).toISOString()
+export const iso = (millis: number | undefined): string | null => millis === undefined ? null : toIso(millis)
 
 /** A session status with plain values (`undefined` = none). */
 export interface PlainStatus {
@@ -132,3 +138,29 @@ export const headersText = (entries: ReadonlyArray<readonly [string, string]>): 
 export const line = (text: string): string => text.endsWith("\n") ? text : `${text}\n`
 
 export const jsonText = (value: unknown): string => line(JSON.stringify(value, null, 2))
+
+/**
+ * The one warning line `status`, `token` and `headers` print on stderr when the credentials are exposed: `auth.json`
+ * readable or writable by others than its owner, or `CODEX_HOME` writable by others (who could replace the file).
+ * Codex itself neither warns nor refuses, so the command still runs. `undefined` when the modes are fine or unknown.
+ */
+export const insecureModeWarning = (
+  authFile: { readonly path: string; readonly mode: number | undefined },
+  codexHome: { readonly path: string; readonly mode: number | undefined }
+): string | undefined => {
+  const octal = (mode: number) => `0${(mode & 0o777).toString(8).padStart(3, "0")}`
+  const problems: Array<string> = []
+  const fixes: Array<string> = []
+  if (authFile.mode !== undefined && (authFile.mode & 0o077) !== 0) {
+    problems.push(`${authFile.path} is open to other users (mode ${octal(authFile.mode)}), who can use this login`)
+    fixes.push(`chmod 600 '${authFile.path}'`)
+  }
+  if (codexHome.mode !== undefined && (codexHome.mode & 0o022) !== 0) {
+    problems.push(
+      `${codexHome.path} is writable by other users (mode ${octal(codexHome.mode)}), who can replace auth.json`
+    )
+    fixes.push(`chmod 700 '${codexHome.path}'`)
+  }
+  if (problems.length === 0) return undefined
+  return `Warning: ${problems.join("; ")}. Run: ${fixes.join(" && ")}\n`
+}

@@ -76,8 +76,8 @@ export type UnknownFields = ReadonlyArray<readonly [string, Json]>
 
 /**
  * `auth_mode`. `chatgptAuthTokens` is Codex's mode for tokens supplied by a host app; `agentIdentity` is an
- * access-token login (`codex login --with-access-token`, see `AccessTokenAuth`); any other string is kept as
- * written (Codex itself would refuse it; this project reads the rest of the file and leaves the value alone).
+ * access-token login (`codex login --with-access-token`, see `AccessTokenAuth`). A file with any other value is
+ * refused (`AuthFileInvalid`), as Codex refuses it.
  *
  * @since 0.1.0
  */

@@ -9,6 +9,7 @@ import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { AuthDocument, AuthFileInvalid } from "./AuthJson.ts"
+import * as fileHints from "./internal/store/fileErrorHints.ts"
 
 /**
  * The kinds of store Codex knows (`cli_auth_credentials_store`), with `ephemeral` called memory here.
@@ -34,7 +35,11 @@ export class CredentialStoreError extends Schema.TaggedError<CredentialStoreErro
   reason: Schema.String
 }) {
   override get message(): string {
-    const next = this.operation === "lock"
+    // The file store's reasons are the system's error codes: the next step depends on which (a full disk is not a
+    // permissions problem, a refused lock file is not a stuck process).
+    const next = this.store === "file"
+      ? fileHints.hintFor(this.operation, this.reason)
+      : this.operation === "lock"
       ? "Another codex-auth or Codex CLI process may be stuck holding it; end it and try again."
       : this.store === "keyring"
       ? "Check that the OS keyring is unlocked and reachable, or use the file store (cli_auth_credentials_store=file)."

@@ -13,7 +13,7 @@ import * as AuthJson from "./AuthJson.ts"
 import { CodexHome } from "./CodexHome.ts"
 import { CredentialStore, CredentialStoreError } from "./CredentialStore.ts"
 import type { SecretFileError } from "./SecretFile.ts"
-import { SecretFile } from "./SecretFile.ts"
+import { notUtf8Reason, SecretFile } from "./SecretFile.ts"
 
 /**
  * The mode of `auth.json`.
@@ -46,7 +46,12 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
     kind: "file",
     location: path,
     load: files.read(path).pipe(
-      Effect.mapError(toStoreError("load")),
+      // Bytes that are not UTF-8 are a bad file, not a file system failure: refused as Codex refuses them.
+      Effect.mapError((error) =>
+        error.reason === notUtf8Reason
+          ? new AuthJson.AuthFileInvalid({ path, reason: `${notUtf8Reason} (Codex refuses it too)` })
+          : toStoreError("load")(error)
+      ),
       Effect.flatMap(Option.match({
         onNone: () => Effect.succeedNone,
         onSome: (text) => Effect.asSome(AuthJson.parse(text, { path }))

@@ -23,6 +23,15 @@ export const caVariables: ReadonlyArray<"CODEX_CA_CERTIFICATE" | "SSL_CERT_FILE"
 ]
 
 /**
+ * The size bound of a CA bundle read: 16 MiB, several times the largest system bundles, so `/dev/zero` or a huge
+ * file named by mistake fails at once instead of filling memory.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const maxCaBundleBytes: number = 16 * 1024 * 1024
+
+/**
  * The CA bundle cannot be used: unreadable, empty, or not PEM certificates. Names both variables, as Codex does.
  *
  * @since 0.1.0

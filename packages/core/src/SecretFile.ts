@@ -15,6 +15,7 @@ import type * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
+import * as hints from "./internal/store/fileErrorHints.ts"
 import * as internal from "./internal/store/memorySecretFile.ts"
 
 /**
@@ -33,6 +34,47 @@ export const Operation: Schema.Literal<["read", "write", "remove", "stat", "mkdi
 export type Operation = typeof Operation.Type
 
 /**
+ * The reason `read` fails with for a file that is not UTF-8 text.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const notUtf8Reason: string = hints.notUtf8
+
+/**
+ * The reason `read` and `lock` fail with when a pipe, device or socket is at the path.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const notRegularFileReason: string = hints.notRegularFile
+
+/**
+ * The reason `read` fails with for a file larger than its bound.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const tooLargeReason = (maxBytes: number): string => `${hints.tooLargePrefix} ${maxBytes} bytes`
+
+/**
+ * The size bound of `read` when none is given: 1 MiB, far above any `auth.json`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultMaxReadBytes: number = 1024 * 1024
+
+/**
+ * What to do next after a file operation failed with `reason` (a system error code such as `ENOSPC`, or one of this
+ * module's reasons): the hint every file error message ends with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const hintFor: (operation: string, reason: string) => string = hints.hintFor
+
+/**
  * A file operation failed. `reason` is the system's error code or a short description — never file contents.
  *
  * @since 0.1.0
@@ -43,10 +85,7 @@ export class SecretFileError extends Schema.TaggedError<SecretFileError>("@codex
   { operation: Operation, path: Schema.String, reason: Schema.String }
 ) {
   override get message(): string {
-    const hint = this.operation === "lock"
-      ? "Another process (a Codex CLI or codex-auth) may be holding the lock; try again, or end that process."
-      : "Check that the path exists and that this user may read and write it."
-    return `Could not ${this.operation} ${this.path}: ${this.reason}. ${hint}`
+    return `Could not ${this.operation} ${this.path}: ${this.reason}. ${hints.hintFor(this.operation, this.reason)}`
   }
 }
 
@@ -81,11 +120,20 @@ export declare namespace SecretFile {
    * @category models
    */
   export interface Service {
-    /** The file's text; none when it does not exist. */
-    readonly read: (path: string) => Effect.Effect<Option.Option<string>, SecretFileError>
+    /**
+     * The file's text; none when it does not exist. Follows a symbolic link. Bounded: a file larger than `maxBytes`
+     * (default {@link defaultMaxReadBytes}) fails at once ({@link tooLargeReason}), as do a pipe, device or socket
+     * ({@link notRegularFileReason}, never blocking on a FIFO) and bytes that are not UTF-8 ({@link notUtf8Reason}).
+     */
+    readonly read: (
+      path: string,
+      options?: { readonly maxBytes?: number | undefined }
+    ) => Effect.Effect<Option.Option<string>, SecretFileError>
     /**
      * Replaces the file atomically: a temporary file created exclusively (`O_EXCL`) with `mode` in the same
-     * directory, written, flushed to disk, then renamed over `path`. A crash leaves the old or the new file.
+     * directory, written, flushed to disk, then renamed over `path`. A crash leaves the old or the new file. When
+     * `path` is a symbolic link, the file it points to is replaced (in that file's directory), as Codex does, and the
+     * link stays a link.
      */
     readonly writeAtomic: (
       path: string,
@@ -110,30 +158,36 @@ export declare namespace SecretFile {
     readonly join: (...segments: ReadonlyArray<string>) => string
     /**
      * Holds an exclusive lock on `path` (created when missing) until the scope closes. Across processes it is a
-     * `flock(LOCK_EX)`, the lock the Codex CLI takes; it never blocks the event loop (polled with back-off).
+     * `flock(LOCK_EX)`, the lock the Codex CLI takes; it never blocks the event loop (polled with back-off). A
+     * symbolic link at `path` is refused (`ELOOP`), never followed, and so is anything but a regular file (a FIFO
+     * there never blocks the open).
      */
     readonly lock: (path: string, options?: LockOptions) => Effect.Effect<void, SecretFileError, Scope.Scope>
   }
 }
 
 /**
- * The name `writeAtomic` gives the temporary file it writes `fileName` through: `.{fileName}.{12 hex digits}.tmp`.
+ * The name `writeAtomic` gives the temporary file it writes `fileName` through: `.{fileName}.{6 hex digits}`
+ * (`.auth.json.3fa09c`, 17 characters), so a `CODEX_HOME` whose path leaves room for `auth.json` and 8 more
+ * characters never fails with `ENAMETOOLONG` on the temporary. `randomHex` is 6 lower-case hex digits.
  *
  * @since 0.1.0
  * @category models
  */
-export const temporaryName = (fileName: string, randomHex: string): string => `.${fileName}.${randomHex}.tmp`
+export const temporaryName = (fileName: string, randomHex: string): string => `.${fileName}.${randomHex}`
 
 /**
- * Whether `candidate` (a name in the same directory) is a temporary `writeAtomic` made for `fileName`.
+ * Whether `candidate` (a name in the same directory) is a temporary `writeAtomic` made for `fileName`: the current
+ * `.{fileName}.{6 hex}` or the `.{fileName}.{12 hex}.tmp` of earlier releases (a killed writer's leftover).
  *
  * @since 0.1.0
  * @category models
  */
 export const isTemporaryOf = (fileName: string, candidate: string): boolean => {
   const prefix = `.${fileName}.`
-  return candidate.length === prefix.length + 16 && candidate.startsWith(prefix) && candidate.endsWith(".tmp") &&
-    /^[0-9a-f]{12}$/.test(candidate.slice(prefix.length, prefix.length + 12))
+  if (!candidate.startsWith(prefix)) return false
+  const rest = candidate.slice(prefix.length)
+  return /^[0-9a-f]{6}$/.test(rest) || /^[0-9a-f]{12}\.tmp$/.test(rest)
 }
 
 /**

@@ -169,8 +169,16 @@ describe("AuthJson", () => {
     })
   })
 
-  it("keeps chatgptAuthTokens and unknown auth_mode strings as written", () => {
-    for (const mode of ["chatgptAuthTokens", "some-future-mode"]) {
+  it("refuses an auth_mode Codex does not know, naming the file, as Codex refuses it", () => {
+    for (const mode of ["banana", "ChatGPT", "api_key"]) {
+      const error = rejected(files.current.replace(`"auth_mode": "chatgpt"`, `"auth_mode": "${mode}"`))
+      assert.include(error.reason, `"auth_mode" is "${mode}"`)
+      assert.include(error.message, "Run `codex-auth login` again")
+    }
+  })
+
+  it("keeps chatgptAuthTokens as written", () => {
+    for (const mode of ["chatgptAuthTokens"]) {
       const text = files.current.replace(`"auth_mode": "chatgpt"`, `"auth_mode": "${mode}"`)
       const document = parse(text)
       assert.deepStrictEqual(document.authMode, Option.some(mode))
@@ -206,7 +214,22 @@ describe("AuthJson", () => {
     assert.include(rejected(`{"OPENAI_API_KEY": "a\tb"}`).reason, "control character")
     assert.include(rejected(`{"OPENAI_API_KEY": "\\x"}`).reason, "bad escape")
     assert.include(rejected(`{"n": 01}`).reason, "',' or '}' was expected at line 1 column 8")
-    assert.include(rejected(`${"[".repeat(200)}${"]".repeat(200)}`).reason, "nested too deeply")
+    assert.include(rejected(`\ufeff${files.apiKeyOnly}`).reason, "byte order mark")
+  })
+
+  it("reads and writes back 100,000-deep nesting in an unknown field, as Codex accepts it", () => {
+    const depth = 100_000
+    for (const [open, close] of [["[", "]"], [`{"a": `, "}"]] as const) {
+      const inner = open === "[" ? "" : "1"
+      const text = files.apiKeyOnly.replace(/\}$/, `, "deep": ${open.repeat(depth)}${inner}${close.repeat(depth)}}`)
+      const document = parse(text)
+      assert.deepStrictEqual(document.unknownFields.map(([key]) => key), ["deep"])
+      const written = AuthJson.stringify(document)
+      // Written back whole (compactly below depth 64), and a fixed point from then on.
+      assert.isBelow(written.length, text.length * 2)
+      assert.strictEqual(written.split(open[0]!).length - 1, depth + (open === "[" ? 0 : 1))
+      assert.strictEqual(AuthJson.stringify(parse(written)), written)
+    }
   })
 
   it("rejects an empty file", () => {

@@ -14,6 +14,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as BoundedRead from "./internal/boundedRead.ts"
 import { reasonOf } from "./internal/errors.ts"
 import { bypassesProxy } from "./internal/noProxy.ts"
 
@@ -27,9 +28,16 @@ export const readCaBundle = (
   bundle: { readonly variable: "CODEX_CA_CERTIFICATE" | "SSL_CERT_FILE"; readonly path: string }
 ): Effect.Effect<ReadonlyArray<string>, HttpClientConfig.CaCertificateInvalid> =>
   Effect.tryPromise({
-    try: () => Deno.readTextFile(bundle.path),
+    // Bounded, and never opened unless a regular file: a FIFO, /dev/zero or a huge file named by mistake fails at once.
+    try: () =>
+      BoundedRead.readBytes(bundle.path, HttpClientConfig.maxCaBundleBytes).then((bytes) =>
+        new TextDecoder("utf-8").decode(bytes)
+      ),
     catch: (cause) =>
-      new HttpClientConfig.CaCertificateInvalid({ ...bundle, reason: `it cannot be read (${reasonOf(cause)})` })
+      new HttpClientConfig.CaCertificateInvalid({
+        ...bundle,
+        reason: `it cannot be read (${cause instanceof BoundedRead.ReadRefused ? cause.reason : reasonOf(cause)})`
+      })
   }).pipe(
     Effect.flatMap((text) =>
       Either.mapLeft(

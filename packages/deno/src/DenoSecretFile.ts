@@ -5,12 +5,21 @@
  *
  * @since 0.1.0
  */
-import { isTemporaryOf, pollLock, SecretFile, SecretFileError, temporaryName } from "@codex-auth/core/SecretFile"
+import {
+  defaultMaxReadBytes,
+  isTemporaryOf,
+  notRegularFileReason,
+  pollLock,
+  SecretFile,
+  SecretFileError,
+  temporaryName
+} from "@codex-auth/core/SecretFile"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import { isNotFound, reasonOf } from "./internal/errors.ts"
+import * as BoundedRead from "./internal/boundedRead.ts"
+import { isNotFound, reasonOf as baseReasonOf } from "./internal/errors.ts"
 import * as Path from "./internal/path.ts"
 
 const separator: "/" | "\\" = Deno.build.os === "windows" ? "\\" : "/"
@@ -22,6 +31,9 @@ const separator: "/" | "\\" = Deno.build.os === "windows" ? "\\" : "/"
  */
 export const join = (...segments: ReadonlyArray<string>): string =>
   separator === "\\" ? Path.joinWindows(...segments) : Path.joinPosix(...segments)
+
+const reasonOf = (cause: unknown): string =>
+  cause instanceof BoundedRead.ReadRefused ? cause.reason : baseReasonOf(cause)
 
 const attempt = <A>(
   operation: SecretFileError["operation"],
@@ -46,7 +58,7 @@ const attemptOrMissing = <A, B>(
   )
 
 const randomSuffix = (): string => {
-  const bytes = crypto.getRandomValues(new Uint8Array(6))
+  const bytes = crypto.getRandomValues(new Uint8Array(3))
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
 }
 
@@ -55,11 +67,47 @@ const writeAll = async (file: Deno.FsFile, bytes: Uint8Array): Promise<void> => 
   while (written < bytes.length) written += await file.write(bytes.subarray(written))
 }
 
+const isAbsolute = (path: string): boolean =>
+  separator === "\\" ? /^([a-zA-Z]:)?[\\/]/.test(path) : path.startsWith("/")
+
+/**
+ * The file a write of `path` replaces: `path`, or the end of its chain of symbolic links (which need not exist yet),
+ * so the link stays a link and its target is replaced in the target's directory, as Codex does.
+ */
+const writeTarget = async (path: string): Promise<string> => {
+  let current = path
+  for (let hops = 0; hops < 40; hops++) {
+    let info: Deno.FileInfo
+    try {
+      info = await Deno.lstat(current)
+    } catch (error) {
+      if (isNotFound(error)) return current
+      throw error
+    }
+    if (!info.isSymlink) return current
+    const link = await Deno.readLink(current)
+    current = isAbsolute(link) ? link : join(Path.dirname(current, separator), link)
+  }
+  throw Object.assign(new Error("ELOOP"), { code: "ELOOP" })
+}
+
+const openTemporary = async (target: string, mode: number) => {
+  const directory = Path.dirname(target, separator)
+  for (let attempt = 0;; attempt++) {
+    const temporary = join(directory, temporaryName(Path.basename(target, separator), randomSuffix()))
+    try {
+      // createNew = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
+      return { temporary, file: await Deno.open(temporary, { write: true, createNew: true, mode }) }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AlreadyExists) || attempt >= 8) throw error
+    }
+  }
+}
+
 const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
-  const directory = Path.dirname(path, separator)
-  const temporary = join(directory, temporaryName(Path.basename(path, separator), randomSuffix()))
-  // createNew = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
-  const file = await Deno.open(temporary, { write: true, createNew: true, mode })
+  const target = await writeTarget(path)
+  const directory = Path.dirname(target, separator)
+  const { file, temporary } = await openTemporary(target, mode)
   try {
     try {
       if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode) // the umask may have narrowed the mode
@@ -68,7 +116,7 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
     } finally {
       file.close()
     }
-    await Deno.rename(temporary, path)
+    await Deno.rename(temporary, target)
   } catch (error) {
     await Deno.remove(temporary).catch(() => undefined)
     throw error
@@ -81,10 +129,8 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
   }
 }
 
-/** Removes the leftovers of interrupted writes of `path` (regular files with our temporary names only). */
-const removeTemporaries = async (path: string): Promise<number> => {
-  const directory = Path.dirname(path, separator)
-  const fileName = Path.basename(path, separator)
+/** Removes our temporaries for `fileName` in `directory` (regular files with our temporary names only). */
+const removeTemporariesIn = async (directory: string, fileName: string): Promise<number> => {
   let removed = 0
   for await (const entry of Deno.readDir(directory)) {
     if (!entry.isFile || !isTemporaryOf(fileName, entry.name)) continue
@@ -98,11 +144,42 @@ const removeTemporaries = async (path: string): Promise<number> => {
   return removed
 }
 
+/** Removes the leftovers of interrupted writes of `path`: beside it, and beside its target when it is a link. */
+const removeTemporaries = async (path: string): Promise<number> => {
+  const target = await writeTarget(path).catch(() => path)
+  const removed = await removeTemporariesIn(Path.dirname(path, separator), Path.basename(path, separator))
+  if (target === path) return removed
+  return removed +
+    await removeTemporariesIn(Path.dirname(target, separator), Path.basename(target, separator)).catch(() => 0)
+}
+
+/**
+ * auth.lock, refused unless a regular file: a symbolic link is never followed (ELOOP), and a FIFO, device or
+ * directory is refused before the open could block on it. Deno has no O_NOFOLLOW, so it is an lstat before the open
+ * and a check of what was opened after it.
+ */
+const openLockFile = async (path: string): Promise<Deno.FsFile> => {
+  const before = await Deno.lstat(path).catch((error) => {
+    if (isNotFound(error)) return undefined
+    throw error
+  })
+  if (before?.isSymlink) throw Object.assign(new Error("ELOOP"), { code: "ELOOP" })
+  if (before?.isDirectory) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" })
+  if (before !== undefined && !before.isFile) throw new BoundedRead.ReadRefused(notRegularFileReason)
+  const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 })
+  const opened = await file.stat().catch(() => undefined)
+  if (opened?.isFile !== true) {
+    file.close()
+    throw new BoundedRead.ReadRefused(notRegularFileReason)
+  }
+  return file
+}
+
 const lock = (path: string, options?: { readonly timeoutMillis?: number | undefined }) => {
   const timeoutMillis = options?.timeoutMillis ?? 30_000
   return Effect.gen(function*() {
     const file = yield* Effect.acquireRelease(
-      attempt("lock", path, () => Deno.open(path, { read: true, write: true, create: true, mode: 0o600 })),
+      attempt("lock", path, () => openLockFile(path)),
       (file) =>
         Effect.promise(async () => {
           // Closing the descriptor drops the flock too; unlock first so a waiter gets it without delay.
@@ -119,7 +196,13 @@ const lock = (path: string, options?: { readonly timeoutMillis?: number | undefi
  * @category constructors
  */
 export const make: SecretFile.Service = {
-  read: (path) => attemptOrMissing("read", path, () => Deno.readTextFile(path).then(Option.some), Option.none),
+  read: (path, options) =>
+    attemptOrMissing(
+      "read",
+      path,
+      () => BoundedRead.readText(path, options?.maxBytes ?? defaultMaxReadBytes).then(Option.some),
+      Option.none
+    ),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
   removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) => attemptOrMissing("remove", path, () => Deno.remove(path).then(() => true), () => false),

@@ -14,9 +14,12 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Fs from "node:fs/promises"
 import * as Tls from "node:tls"
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici"
+import * as BoundedRead from "./internal/boundedRead.ts"
+
+// PEM is ASCII; stray bytes in a comment are left to the PEM parser rather than refused here.
+const lenientUtf8 = new TextDecoder("utf-8")
 
 /**
  * Reads and checks a CA bundle; the certificates, each as PEM.
@@ -28,12 +31,18 @@ export const readCaBundle = (
   bundle: { readonly variable: "CODEX_CA_CERTIFICATE" | "SSL_CERT_FILE"; readonly path: string }
 ): Effect.Effect<ReadonlyArray<string>, HttpClientConfig.CaCertificateInvalid> =>
   Effect.tryPromise({
-    try: () => Fs.readFile(bundle.path, "utf8"),
+    // Bounded and non-blocking: a FIFO, /dev/zero or a huge file named by mistake fails at once.
+    try: () =>
+      BoundedRead.readBytes(bundle.path, HttpClientConfig.maxCaBundleBytes).then((bytes) => lenientUtf8.decode(bytes)),
     catch: (cause) =>
       new HttpClientConfig.CaCertificateInvalid({
         ...bundle,
         reason: `it cannot be read (${
-          typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : "error"
+          cause instanceof BoundedRead.ReadRefused
+            ? cause.reason
+            : typeof cause === "object" && cause !== null && "code" in cause
+            ? String(cause.code)
+            : "error"
         })`
       })
   }).pipe(

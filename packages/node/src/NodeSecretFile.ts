@@ -5,17 +5,28 @@
  *
  * @since 0.1.0
  */
-import { isTemporaryOf, pollLock, SecretFile, SecretFileError, temporaryName } from "@codex-auth/core/SecretFile"
+import {
+  defaultMaxReadBytes,
+  isTemporaryOf,
+  notRegularFileReason,
+  pollLock,
+  SecretFile,
+  SecretFileError,
+  temporaryName
+} from "@codex-auth/core/SecretFile"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
+import * as FsSync from "node:fs"
 import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
+import * as BoundedRead from "./internal/boundedRead.ts"
 import * as Flock from "./internal/lock/flock.ts"
 import * as LockFileEx from "./internal/lock/lockFileEx.ts"
 
 const reasonOf = (cause: unknown): string => {
+  if (cause instanceof BoundedRead.ReadRefused) return cause.reason
   if (typeof cause === "object" && cause !== null && "code" in cause && typeof cause.code === "string") {
     return cause.code
   }
@@ -29,7 +40,7 @@ const attempt = <A>(operation: SecretFileError["operation"], path: string, run: 
   Effect.tryPromise({ try: run, catch: (cause) => new SecretFileError({ operation, path, reason: reasonOf(cause) }) })
 
 const randomSuffix = (): string => {
-  const bytes = crypto.getRandomValues(new Uint8Array(6))
+  const bytes = crypto.getRandomValues(new Uint8Array(3))
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
 }
 
@@ -51,11 +62,43 @@ const renameOver = async (temporary: string, path: string): Promise<void> => {
   }
 }
 
+/**
+ * The file a write of `path` replaces: `path` itself, or, when it is a symbolic link, the file at the end of its
+ * links (which need not exist yet), so the link stays a link and its target is replaced in the target's directory,
+ * as Codex does.
+ */
+const writeTarget = async (path: string): Promise<string> => {
+  let current = path
+  for (let hops = 0; hops < 40; hops++) {
+    const stats = await Fs.lstat(current).catch((error) => {
+      // Nothing there yet (or a dangling link's missing target): this is the file to create.
+      if (isCode(error, "ENOENT")) return undefined
+      throw error
+    })
+    if (stats === undefined || !stats.isSymbolicLink()) return current
+    current = Path.resolve(Path.dirname(current), await Fs.readlink(current))
+  }
+  throw Object.assign(new Error("ELOOP"), { code: "ELOOP" })
+}
+
+/** The temporary, created exclusively with `mode` beside `target`; a (rare) name collision draws another name. */
+const openTemporary = async (target: string, mode: number) => {
+  const directory = Path.dirname(target)
+  for (let attempt = 0;; attempt++) {
+    const temporary = Path.join(directory, temporaryName(Path.basename(target), randomSuffix()))
+    try {
+      // "wx" = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
+      return { temporary, handle: await Fs.open(temporary, "wx", mode) }
+    } catch (error) {
+      if (!isCode(error, "EEXIST") || attempt >= 8) throw error
+    }
+  }
+}
+
 const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
-  const directory = Path.dirname(path)
-  const temporary = Path.join(directory, temporaryName(Path.basename(path), randomSuffix()))
-  // "wx" = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
-  const handle = await Fs.open(temporary, "wx", mode)
+  const target = await writeTarget(path)
+  const directory = Path.dirname(target)
+  const { handle, temporary } = await openTemporary(target, mode)
   try {
     try {
       await handle.chmod(mode) // the umask may have narrowed or the mode; set it exactly
@@ -64,7 +107,7 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
     } finally {
       await handle.close()
     }
-    await renameOver(temporary, path)
+    await renameOver(temporary, target)
   } catch (error) {
     await Fs.unlink(temporary).catch(() => undefined)
     throw error
@@ -74,10 +117,8 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
   if (dir !== undefined) await dir.sync().catch(() => undefined).finally(() => dir.close())
 }
 
-/** Unlinks the leftovers of interrupted writes of `path` (regular files with our temporary names only). */
-const removeTemporaries = async (path: string): Promise<number> => {
-  const directory = Path.dirname(path)
-  const fileName = Path.basename(path)
+/** Unlinks our temporaries for `fileName` in `directory` (regular files with our temporary names only). */
+const removeTemporariesIn = async (directory: string, fileName: string): Promise<number> => {
   let removed = 0
   for (const entry of await Fs.readdir(directory, { withFileTypes: true })) {
     if (!entry.isFile() || !isTemporaryOf(fileName, entry.name)) continue
@@ -89,6 +130,17 @@ const removeTemporaries = async (path: string): Promise<number> => {
     }
   }
   return removed
+}
+
+/**
+ * Unlinks the leftovers of interrupted writes of `path`: beside it, and beside the file it links to when it is a
+ * symbolic link (where `writeAtomic` puts its temporaries then).
+ */
+const removeTemporaries = async (path: string): Promise<number> => {
+  const target = await writeTarget(path).catch(() => path)
+  const removed = await removeTemporariesIn(Path.dirname(path), Path.basename(path))
+  return target === path ? removed : removed + await removeTemporariesIn(Path.dirname(target), Path.basename(target))
+    .catch(() => 0)
 }
 
 interface HeldLockFile {
@@ -116,7 +168,15 @@ const openLock = async (path: string): Promise<HeldLockFile> => {
       }
     }
   }
-  const handle = await Fs.open(path, "a", 0o600)
+  // O_NOFOLLOW: a symbolic link planted at auth.lock is refused (ELOOP), never followed to lock (or create) some
+  // other file; O_NONBLOCK: a FIFO there does not block the open; and anything but a regular file is refused.
+  const { O_CREAT, O_NOFOLLOW, O_NONBLOCK, O_RDWR } = FsSync.constants
+  const handle = await Fs.open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK, 0o600)
+  const regular = await handle.stat().then((stats) => stats.isFile(), () => false)
+  if (!regular) {
+    await handle.close()
+    throw new BoundedRead.ReadRefused(notRegularFileReason)
+  }
   return {
     call: "flock",
     tryLock: () => Flock.tryLockExclusive(handle.fd),
@@ -137,9 +197,9 @@ const openLock = async (path: string): Promise<HeldLockFile> => {
  * @category constructors
  */
 export const make: SecretFile.Service = {
-  read: (path) =>
+  read: (path, options) =>
     Effect.tryPromise({
-      try: () => Fs.readFile(path, "utf8").then(Option.some),
+      try: () => BoundedRead.readText(path, options?.maxBytes ?? defaultMaxReadBytes).then(Option.some),
       catch: (cause) => cause
     }).pipe(
       Effect.catchAll((cause) =>

@@ -55,7 +55,12 @@ const nodeStore = (home: string): Layer.Layer<CredentialStore> =>
 
 describe("SecretFile.isTemporaryOf", () => {
   it("recognises exactly the names writeAtomic gives its temporaries", () => {
-    assert.isTrue(SecretFile.isTemporaryOf("auth.json", SecretFile.temporaryName("auth.json", "0123456789ab")))
+    assert.isTrue(SecretFile.isTemporaryOf("auth.json", SecretFile.temporaryName("auth.json", "01a9ef")))
+    // At most 8 characters longer than the file's own name, so a long CODEX_HOME fits it wherever auth.json nearly fits.
+    assert.strictEqual(SecretFile.temporaryName("auth.json", "01a9ef"), ".auth.json.01a9ef")
+    for (const name of [".auth.json.01a9e", ".auth.json.01A9EF", ".auth.json.01a9efa", ".auth.json.01a9ef.tmp"]) {
+      assert.isFalse(SecretFile.isTemporaryOf("auth.json", name), name)
+    }
     for (const name of leftovers) assert.isTrue(SecretFile.isTemporaryOf("auth.json", name), name)
     for (const name of unrelated) assert.isFalse(SecretFile.isTemporaryOf("auth.json", name), name)
   })

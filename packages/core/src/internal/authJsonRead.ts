@@ -128,10 +128,20 @@ const readTokens = (object: JsonObject): PlainTokens => {
   }
 }
 
+/** The `auth_mode` values Codex 0.169 reads (its `AuthMode` enum); any other string makes it refuse the file. */
+export const AUTH_MODES: ReadonlyArray<string> = ["chatgpt", "apikey", "chatgptAuthTokens", "agentIdentity"]
+
 const readDocument = (root: Json): PlainDocument => {
   if (!isObject(root)) throw new Invalid(`the top level must be a JSON object, but it is ${describe(root)}`)
   const { known, unknown } = fields(root, DOCUMENT_KEYS, "")
   const authMode = optionalString(known, "auth_mode", "")
+  if (authMode !== undefined && !AUTH_MODES.includes(authMode)) {
+    throw new Invalid(
+      `"auth_mode" is ${JSON.stringify(authMode.slice(0, 40))}, which Codex does not know (it reads ${
+        AUTH_MODES.map((mode) => `"${mode}"`).join(", ")
+      })`
+    )
+  }
   const openaiApiKey = optionalString(known, "OPENAI_API_KEY", "")
   const agentIdentity = optionalString(known, "agent_identity", "")
   const tokensObject = optionalObject(known, "tokens", "")

@@ -4,9 +4,6 @@
 // Plain TypeScript (no `effect`): the startup fast paths parse auth.json with this code too.
 import type { Json, JsonObject } from "../AuthJson.ts"
 
-/** serde_json's default recursion limit: deeper documents are rejected by Codex too. */
-const MAX_DEPTH = 128
-
 class SyntaxProblem {
   constructor(readonly reason: string) {}
 }
@@ -16,7 +13,14 @@ const NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y
 export const parse = (
   text: string
 ): { readonly ok: true; readonly value: Json } | { readonly ok: false; readonly error: string } => {
-  let index = text.charCodeAt(0) === 0xfeff ? 1 : 0
+  // A byte order mark is refused, as Codex (serde_json) refuses it: "expected value at line 1 column 1".
+  if (text.charCodeAt(0) === 0xfeff) {
+    return {
+      ok: false,
+      error: "the file starts with a byte order mark (BOM), which Codex refuses; save it as UTF-8 without a BOM"
+    }
+  }
+  let index = 0
 
   const position = (at: number): string => {
     let line = 1
@@ -103,63 +107,9 @@ export const parse = (
       chunkStart = index
     }
   }
-  const parseValue = (depth: number): Json => {
-    skipWhitespace()
-    if (index >= text.length) fail("invalid JSON: a value was expected")
-    const char = text[index]
-    switch (char) {
-      case "{": {
-        if (depth >= MAX_DEPTH) fail("invalid JSON: nested too deeply")
-        index++
-        const entries: Array<readonly [string, Json]> = []
-        skipWhitespace()
-        if (text[index] === "}") {
-          index++
-          return { _tag: "JsonObject", entries }
-        }
-        while (true) {
-          skipWhitespace()
-          if (text[index] !== "\"") fail("invalid JSON: an object key was expected")
-          const key = parseString()
-          skipWhitespace()
-          if (text[index] !== ":") fail("invalid JSON: ':' was expected")
-          index++
-          entries.push([key, parseValue(depth + 1)])
-          skipWhitespace()
-          if (text[index] === ",") {
-            index++
-            continue
-          }
-          if (text[index] === "}") {
-            index++
-            return { _tag: "JsonObject", entries }
-          }
-          fail("invalid JSON: ',' or '}' was expected")
-        }
-      }
-      case "[": {
-        if (depth >= MAX_DEPTH) fail("invalid JSON: nested too deeply")
-        index++
-        const items: Array<Json> = []
-        skipWhitespace()
-        if (text[index] === "]") {
-          index++
-          return { _tag: "JsonArray", items }
-        }
-        while (true) {
-          items.push(parseValue(depth + 1))
-          skipWhitespace()
-          if (text[index] === ",") {
-            index++
-            continue
-          }
-          if (text[index] === "]") {
-            index++
-            return { _tag: "JsonArray", items }
-          }
-          fail("invalid JSON: ',' or ']' was expected")
-        }
-      }
+  // A scalar at `index` (the caller has skipped whitespace and checked that a value starts here).
+  const parseScalar = (): Json => {
+    switch (text[index]) {
       case "\"":
         return parseString()
       case "t":
@@ -180,11 +130,90 @@ export const parse = (
       }
     }
   }
+  interface OpenObject {
+    readonly entries: Array<readonly [string, Json]>
+    key: string
+  }
+  interface OpenArray {
+    readonly items: Array<Json>
+  }
+  // Iterative, with an explicit stack: Codex accepts any depth (100,000 nested arrays in an unknown field), and a
+  // recursive reader would overflow the call stack long before the 1 MiB size bound.
+  const readKey = (): string => {
+    skipWhitespace()
+    if (text[index] !== "\"") fail("invalid JSON: an object key was expected")
+    const key = parseString()
+    skipWhitespace()
+    if (text[index] !== ":") fail("invalid JSON: ':' was expected")
+    index++
+    return key
+  }
+  const parseValue = (): Json => {
+    const stack: Array<OpenObject | OpenArray> = []
+    while (true) {
+      // Read one value: a scalar, an empty container, or the opening of a container (pushed, then its first member).
+      skipWhitespace()
+      if (index >= text.length) fail("invalid JSON: a value was expected")
+      let value: Json | undefined
+      const char = text[index]
+      if (char === "{") {
+        index++
+        skipWhitespace()
+        if (text[index] === "}") {
+          index++
+          value = { _tag: "JsonObject", entries: [] }
+        } else {
+          stack.push({ entries: [], key: readKey() })
+          continue
+        }
+      } else if (char === "[") {
+        index++
+        skipWhitespace()
+        if (text[index] === "]") {
+          index++
+          value = { _tag: "JsonArray", items: [] }
+        } else {
+          stack.push({ items: [] })
+          continue
+        }
+      } else {
+        value = parseScalar()
+      }
+      // Hand the value to the enclosing containers, closing each one that ends here.
+      while (true) {
+        const top = stack[stack.length - 1]
+        if (top === undefined) return value
+        skipWhitespace()
+        if ("entries" in top) {
+          top.entries.push([top.key, value])
+          if (text[index] === ",") {
+            index++
+            top.key = readKey()
+            break
+          }
+          if (text[index] !== "}") fail("invalid JSON: ',' or '}' was expected")
+          index++
+          stack.pop()
+          value = { _tag: "JsonObject", entries: top.entries }
+        } else {
+          top.items.push(value)
+          if (text[index] === ",") {
+            index++
+            break
+          }
+          if (text[index] !== "]") fail("invalid JSON: ',' or ']' was expected")
+          index++
+          stack.pop()
+          value = { _tag: "JsonArray", items: top.items }
+        }
+      }
+    }
+  }
 
   try {
     skipWhitespace()
     if (index >= text.length) return { ok: false, error: "the file is empty" }
-    const value = parseValue(0)
+    const value = parseValue()
     skipWhitespace()
     if (index < text.length) fail("invalid JSON: unexpected text after the document")
     return { ok: true, value }
@@ -201,24 +230,56 @@ const isObject = (value: Json): value is JsonObject =>
 // lower-case \u00XX otherwise), everything else verbatim — so the bytes match what Codex writes.
 const writeString = (value: string): string => JSON.stringify(value)
 
-/** Writes like serde_json: `to_string_pretty` (two-space indent, `": "`) or `to_string` (compact). */
+// Deeper than this, members are written compactly: the indentation of a pretty document grows with the square of its
+// depth (100,000 nested arrays would be gigabytes), and Codex never writes anything nearly this deep.
+const PRETTY_DEPTH = 64
+
+/**
+ * Writes like serde_json: `to_string_pretty` (two-space indent, `": "`) or `to_string` (compact). Iterative, like the
+ * reader, so any document the reader accepted can be written back.
+ */
 export const stringify = (value: Json, pretty: boolean): string => {
-  const write = (node: Json, indent: string): string => {
-    if (node === null) return "null"
-    if (typeof node === "boolean") return node ? "true" : "false"
-    if (typeof node === "string") return writeString(node)
-    if (node._tag === "JsonNumber") return node.text
-    const inner = indent + "  "
-    if (isObject(node)) {
-      if (node.entries.length === 0) return "{}"
-      const members = node.entries.map(([key, item]) =>
-        pretty ? `${inner}${writeString(key)}: ${write(item, inner)}` : `${writeString(key)}:${write(item, inner)}`
-      )
-      return pretty ? `{\n${members.join(",\n")}\n${indent}}` : `{${members.join(",")}}`
+  const out: Array<string> = []
+  // Work items, last first: text to emit as is, or a value to write at a depth.
+  const work: Array<string | { readonly node: Json; readonly depth: number }> = [{ node: value, depth: 0 }]
+  while (work.length > 0) {
+    const item = work.pop()!
+    if (typeof item === "string") {
+      out.push(item)
+      continue
     }
-    if (node.items.length === 0) return "[]"
-    const items = node.items.map((item) => pretty ? `${inner}${write(item, inner)}` : write(item, inner))
-    return pretty ? `[\n${items.join(",\n")}\n${indent}]` : `[${items.join(",")}]`
+    const { depth, node } = item
+    if (node === null) out.push("null")
+    else if (typeof node === "boolean") out.push(node ? "true" : "false")
+    else if (typeof node === "string") out.push(writeString(node))
+    else if (node._tag === "JsonNumber") out.push(node.text)
+    else {
+      const object = isObject(node)
+      const count = object ? node.entries.length : node.items.length
+      if (count === 0) {
+        out.push(object ? "{}" : "[]")
+        continue
+      }
+      const indented = pretty && depth < PRETTY_DEPTH
+      const indent = indented ? "  ".repeat(depth) : ""
+      const inner = indented ? indent + "  " : ""
+      const separator = indented ? ",\n" : ","
+      const colon = pretty ? ": " : ":"
+      out.push(object ? "{" : "[")
+      if (indented) out.push("\n")
+      // Pushed in reverse, so they pop in order.
+      work.push(indented ? `\n${indent}${object ? "}" : "]"}` : object ? "}" : "]")
+      for (let i = count - 1; i >= 0; i--) {
+        if (object) {
+          const [key, member] = node.entries[i]!
+          work.push({ node: member, depth: depth + 1 })
+          work.push(`${i > 0 ? separator : ""}${inner}${writeString(key)}${colon}`)
+        } else {
+          work.push({ node: node.items[i]!, depth: depth + 1 })
+          work.push(`${i > 0 ? separator : ""}${inner}`)
+        }
+      }
+    }
   }
-  return write(value, "")
+  return out.join("")
 }

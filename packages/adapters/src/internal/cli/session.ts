@@ -1,6 +1,7 @@
 /** `status`, `token`, `headers`, `refresh` and `logout`: the session's operations, printed. */
 import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import { SecretFile } from "@codex-auth/core/SecretFile"
 import { Session } from "@codex-auth/core/Session"
 import type * as SessionModule from "@codex-auth/core/Session"
 import * as Clock from "effect/Clock"
@@ -9,11 +10,37 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Format from "../../CliFormat.ts"
 import type * as Environment from "../facade/environment.ts"
-import type { CliRuntime, Common } from "./run.ts"
-import { environment, environmentOptions, formatTime, human, json, runCommand, stdout } from "./run.ts"
+import type { Common } from "./run.ts"
+import { CliRuntime, environment, environmentOptions, formatTime, human, json, runCommand, stdout } from "./run.ts"
 
 const withSession = <E>(common: Common, body: Effect.Effect<number, E, Environment.Services | CliRuntime>) =>
   Effect.flatMap(environment(environmentOptions(common)), (layer) => runCommand(common, body, layer))
+
+/**
+ * The file store's warning line when auth.json or CODEX_HOME is open to other users (not on Windows, where the mode
+ * bits mean nothing). Never fails: a stat that fails just prints no warning.
+ */
+const warnInsecureModes = Effect.gen(function*() {
+  const store = yield* CredentialStore
+  if (store.kind !== "file") return
+  const runtime = yield* CliRuntime
+  const warning = yield* Effect.gen(function*() {
+    const files = yield* SecretFile
+    if (files.join("a", "b").includes("\\")) return undefined
+    const cut = store.location.lastIndexOf("/")
+    const home = cut <= 0 ? "/" : store.location.slice(0, cut)
+    const modeOf = (path: string) =>
+      files.stat(path).pipe(
+        Effect.map((info) => Option.getOrUndefined(Option.map(info, (found) => found.mode))),
+        Effect.orElseSucceed(() => undefined)
+      )
+    return Format.insecureModeWarning(
+      { path: store.location, mode: yield* modeOf(store.location) },
+      { path: home, mode: yield* modeOf(home) }
+    )
+  }).pipe(Effect.provide(runtime.platform.secretFile))
+  if (warning !== undefined) runtime.process.writeStderr(warning)
+})
 
 const plainStatus = (status: SessionModule.Status): Format.PlainStatus => ({
   loggedIn: status.loggedIn,
@@ -36,6 +63,7 @@ export const status = (common: Common) =>
   withSession(
     common,
     Effect.gen(function*() {
+      yield* warnInsecureModes
       const session = yield* Session
       const current = yield* session.status
       // API-key mode: Codex's line and mask (`API key configured - sk-proj-***ABCDE`), never the key.
@@ -66,6 +94,7 @@ export const token = (common: Common) =>
   withSession(
     common,
     Effect.gen(function*() {
+      yield* warnInsecureModes
       const session = yield* Session
       const bearer = yield* session.getToken
       if (!common.json) {
@@ -90,6 +119,7 @@ export const headers = (common: Common) =>
   withSession(
     common,
     Effect.gen(function*() {
+      yield* warnInsecureModes
       const session = yield* Session
       const headers = yield* session.getHeaders
       const entries = Format.headerEntries(headers)

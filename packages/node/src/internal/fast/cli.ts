@@ -9,6 +9,7 @@ import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import * as BoundedRead from "../boundedRead.ts"
 import * as Format from "./format.ts"
 import * as Platform from "./platform.ts"
 
@@ -80,9 +81,14 @@ export const resolveCodexHome = (
   return isDirectory(home) ? home : undefined
 }
 
-const readText = (path: string): string | undefined => {
+// The bounds of the full CLI (SecretFile.defaultMaxReadBytes, HttpClientConfig.maxCaBundleBytes), not imported: this
+// path loads no Effect. Anything refused here (too large, not a regular file, not UTF-8) is the full CLI's to report.
+const maxAuthFileBytes = 1024 * 1024
+const maxCaBundleBytes = 16 * 1024 * 1024
+
+const readText = (path: string, maxBytes: number): string | undefined => {
   try {
-    return Fs.readFileSync(path, "utf8")
+    return BoundedRead.readTextSync(path, maxBytes)
   } catch {
     return undefined
   }
@@ -99,7 +105,7 @@ export const httpClientWouldBuild = (env: Readonly<Record<string, string | undef
   if (trimmed(env["HTTPS_PROXY"]) !== undefined || trimmed(env["https_proxy"]) !== undefined) return false
   const bundle = trimmed(env["CODEX_CA_CERTIFICATE"]) ?? trimmed(env["SSL_CERT_FILE"])
   if (bundle === undefined) return true
-  const text = readText(bundle)
+  const text = readText(bundle, maxCaBundleBytes)
   return text !== undefined && StoredAuth.parsePemBundle(text).ok
 }
 
@@ -143,6 +149,23 @@ const plainStatus = (
   }
 }
 
+const modeOf = (path: string): number | undefined => {
+  try {
+    return Fs.statSync(path).mode
+  } catch {
+    return undefined
+  }
+}
+
+/** The full CLI's warning line for an exposed auth.json or CODEX_HOME (none on Windows), to prefix stderr with. */
+const insecureModeWarning = (directory: string, location: string): string =>
+  process.platform === "win32"
+    ? ""
+    : Format.insecureModeWarning(
+      { path: location, mode: modeOf(location) },
+      { path: directory, mode: modeOf(directory) }
+    ) ?? ""
+
 /** The answer of the fast path, or `undefined` when the full CLI must answer. */
 export const run = (
   args: ReadonlyArray<string>,
@@ -155,9 +178,21 @@ export const run = (
   if (directory === undefined) return undefined
   // config.toml's §10 policy (or a file Codex refuses) is the engine's to apply.
   const configPath = Path.join(directory, "config.toml")
-  if (!StoredAuth.configAllowsFastPath(readText(configPath), configPath)) return undefined
+  if (!StoredAuth.configAllowsFastPath(readText(configPath, maxAuthFileBytes), configPath)) return undefined
   const location = Path.join(directory, "auth.json")
-  const text = readText(location)
+  const answer = answerFrom(parsed, env, now, location)
+  return answer === undefined
+    ? undefined
+    : { ...answer, stderr: insecureModeWarning(directory, location) + answer.stderr }
+}
+
+const answerFrom = (
+  parsed: Parsed,
+  env: Readonly<Record<string, string | undefined>>,
+  now: number,
+  location: string
+): Answer | undefined => {
+  const text = readText(location, maxAuthFileBytes)
   if (text === undefined) return undefined
   const document = StoredAuth.parse(text)
   if (!document.ok) return undefined

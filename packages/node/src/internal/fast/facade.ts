@@ -5,10 +5,9 @@
  * `refresh`, `recoverUnauthorized`, `events`, the two-step login — the full facade is opened (once) and every call from then on is its.
  */
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
-import * as SyncFs from "node:fs"
-import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import type { CodexAuth, LoginEvent, OpenOptions, Status } from "../../CodexAuth.ts"
+import * as BoundedRead from "../boundedRead.ts"
 import { httpClientWouldBuild, resolveCodexHome } from "./cli.ts"
 import * as Platform from "./platform.ts"
 
@@ -33,7 +32,8 @@ export const fastLocation = (options: OpenOptions): string | undefined => {
 
 const readConfig = (path: string): string | undefined => {
   try {
-    return SyncFs.readFileSync(path, "utf8")
+    // Bounded like every read of ours: a config.toml that is a FIFO or /dev/zero must not hang the startup path.
+    return BoundedRead.readTextSync(path, 1024 * 1024)
   } catch {
     return undefined
   }
@@ -105,7 +105,8 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
   const readDocument = async (): Promise<StoredAuth.Document | undefined> => {
     let text: string
     try {
-      text = await Fs.readFile(location, "utf8")
+      // Bounded and strict as the full facade reads it (1 MiB, UTF-8): anything refused is the full facade's to report.
+      text = await BoundedRead.readText(location, 1024 * 1024)
     } catch {
       return undefined
     }
