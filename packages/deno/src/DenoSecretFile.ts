@@ -81,6 +81,21 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
   }
 }
 
+/** Rewrites an existing regular file in place, truncated to `text`, flushed to disk. */
+const overwrite = async (path: string, text: string): Promise<void> => {
+  const info = await Deno.lstat(path)
+  if (!info.isFile) throw new Error(`${path} is not a regular file`)
+  const bytes = new TextEncoder().encode(text)
+  const file = await Deno.open(path, { write: true })
+  try {
+    await writeAll(file, bytes)
+    await file.truncate(bytes.length)
+    await file.sync()
+  } finally {
+    file.close()
+  }
+}
+
 /** Removes the leftovers of interrupted writes of `path` (regular files with our temporary names only). */
 const removeTemporaries = async (path: string): Promise<number> => {
   const directory = Path.dirname(path, separator)
@@ -121,6 +136,7 @@ const lock = (path: string, options?: { readonly timeoutMillis?: number | undefi
 export const make: SecretFile.Service = {
   read: (path) => attemptOrMissing("read", path, () => Deno.readTextFile(path).then(Option.some), Option.none),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
+  overwrite: (path, text) => attempt("write", path, () => overwrite(path, text)),
   removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) => attemptOrMissing("remove", path, () => Deno.remove(path).then(() => true), () => false),
   stat: (path) =>
