@@ -228,9 +228,10 @@ export const Fault: Schema.Union<[
   Schema.Struct({ ...faultTarget, kind: Schema.Literal("html_body"), status: Schema.optional(Schema.Number) }),
   Schema.Struct({ ...faultTarget, kind: Schema.Literal("truncated_body") }),
   /**
-   * The endpoint runs (a refresh grant rotates the token) and then the answer is lost: after `delayMillis` the
-   * client gets `status` (default 502) with `body` (default a server error) instead — a reply lost in a proxy, a
-   * 5xx after the grant, a 200 without tokens. A delay past the client's timeout is a reply that never comes.
+   * The endpoint runs (a refresh grant rotates the token) and is logged, then its answer is delayed by
+   * `delayMillis` and, when `status` or `body` is given, replaced by `status` (default 502) with `body` (default a
+   * server error) — a reply lost in a proxy, a 5xx after the grant, a 200 without tokens. A delay past the client's
+   * timeout is a reply that never comes; a delay alone is a slow answer in transit.
    */
   Schema.Struct({
     ...faultTarget,

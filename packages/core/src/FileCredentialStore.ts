@@ -89,7 +89,24 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
    * refresh token auth.json still holds (a refresh whose save did not happen), otherwise nothing (a stale or reserved
    * journal, swept under the lock).
    */
-  const recover = (stored: Option.Option<AuthJson.AuthDocument>) =>
+  const withLock = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.scoped(Effect.zipRight(acquireLock, Effect.locally(effect, holdsLock, true)))
+
+  const load: Effect.Effect<Option.Option<AuthJson.AuthDocument>, CredentialStoreError | AuthJson.AuthFileInvalid> =
+    Effect.suspend(() =>
+      files.read(path).pipe(
+        Effect.mapError(toStoreError("load")),
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.succeedNone,
+          onSome: (text) => Effect.asSome(parse(text))
+        })),
+        Effect.flatMap(recover)
+      )
+    )
+
+  const recover = (
+    stored: Option.Option<AuthJson.AuthDocument>
+  ): Effect.Effect<Option.Option<AuthJson.AuthDocument>, CredentialStoreError | AuthJson.AuthFileInvalid> =>
     Effect.gen(function*() {
       const text = yield* files.read(journal).pipe(Effect.orElseSucceed(() => Option.none<string>()))
       if (Option.isNone(text)) return stored
@@ -103,8 +120,10 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
       }
       const recovered = yield* Effect.option(parse(entry.auth))
       if (Option.isNone(recovered)) return stored
+      // Outside the lock: take it and read again, so the restore is saved (by us or by whoever got there first).
+      if (!held) return yield* withLock(load)
       // Under the lock, finish the save the interrupted refresh could not; the journal goes only once it has.
-      if (held) yield* write(entry.auth).pipe(Effect.zipRight(Effect.ignore(files.remove(journal))), Effect.ignore)
+      yield* write(entry.auth).pipe(Effect.zipRight(Effect.ignore(files.remove(journal))), Effect.ignore)
       return recovered
     })
 
@@ -152,20 +171,13 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
   const service: CredentialStore.Service = {
     kind: "file",
     location: path,
-    load: files.read(path).pipe(
-      Effect.mapError(toStoreError("load")),
-      Effect.flatMap(Option.match({
-        onNone: () => Effect.succeedNone,
-        onSome: (text) => Effect.asSome(parse(text))
-      })),
-      Effect.flatMap(recover)
-    ),
+    load,
     save: (document) => write(AuthJson.stringify(document)),
     remove: files.remove(path).pipe(
       Effect.mapError(toStoreError("remove")),
       Effect.tap(() => Effect.ignore(files.remove(journal)))
     ),
-    withLock: (effect) => Effect.scoped(Effect.zipRight(acquireLock, Effect.locally(effect, holdsLock, true))),
+    withLock,
     prepareSave
   }
   return service

@@ -986,7 +986,7 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
         if (fault?.kind === "latency") yield* Effect.sleep(Duration.millis(fault.millis))
         const injected = fault === undefined ? undefined : faultReply(fault)
         const handled = injected ?? (yield* handler(incoming))
-        const reply: Reply = fault?.kind === "after_grant"
+        const reply: Reply = fault?.kind === "after_grant" && (fault.status !== undefined || fault.body !== undefined)
           ? {
             status: fault.status ?? 502,
             body: {
