@@ -95,7 +95,7 @@ describe("Session on Node against the emulator", () => {
       assert.strictEqual(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), stale, "stored auth untouched")
     }))
 
-  it.scopedLive("a 500 from the token endpoint is transient: retried, then the stored auth is kept", () =>
+  it.scopedLive("a 500 from the token endpoint may have spent the token: sent once, never retried, auth kept", () =>
     Effect.gen(function*() {
       const emulator = yield* startEmulator()
       const home = yield* tempCodexHome
@@ -106,8 +106,23 @@ describe("Session on Node against the emulator", () => {
       const session = yield* sessionIn(home, emulator.url, { refreshRetries: 2 })
       const error = yield* Effect.flip(session.getToken)
       assert.strictEqual(error._tag, "RefreshTransientError")
-      assert.strictEqual(refreshGrants(yield* emulator.admin.requests).length, 3)
+      assert.strictEqual(refreshGrants(yield* emulator.admin.requests).length, 1)
       assert.strictEqual(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), text)
+    }))
+
+  it.scopedLive("a 429 spent nothing: retried with back-off, then the rotated tokens are saved", () =>
+    Effect.gen(function*() {
+      const emulator = yield* startEmulator()
+      const home = yield* tempCodexHome
+      const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+      writeAuthJson(home, authJsonText(minted, emulator.url))
+      yield* emulator.admin.addFault({ path: "/oauth/token", kind: "rate_limit", count: 2 })
+      const session = yield* sessionIn(home, emulator.url, { refreshRetries: 2 })
+      const token = yield* session.getToken
+      assert.strictEqual(refreshGrants(yield* emulator.admin.requests).length, 3)
+      const saved = JSON.parse(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"))
+      assert.strictEqual(saved.tokens.access_token, Redacted.value(token))
+      assert.notStrictEqual(saved.tokens.refresh_token, minted.refresh_token)
     }))
 
   it.scopedLive("logout revokes the refresh token (§7 body) and removes auth.json; status follows", () =>

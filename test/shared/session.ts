@@ -165,15 +165,28 @@ export const sessionSuite = (h: Harness): void => {
       })
   )
 
-  h.live("session: a 500 is transient — retried, then an error; the stored auth is kept", () =>
+  h.live(
+    "session: a 500 may have spent the token — sent once, never retried; the stored auth is kept",
+    () =>
+      Effect.gen(function*() {
+        const { authFile, emulator, fs, home, text } = yield* seeded({ accessTokenTtlSeconds: -60 })
+        yield* emulator.admin.addFault({ path: "/oauth/token", kind: "status", status: 500, count: 10 })
+        const session = yield* sessionIn(home, emulator.url, { refreshRetries: 2 })
+        const error = yield* Effect.flip(session.getToken)
+        assert.equal(error._tag, "RefreshTransientError")
+        assert.equal((yield* grants(emulator)).length, 1)
+        assert.equal(Option.getOrThrow(yield* fs.read(authFile)), text)
+      })
+  )
+
+  h.live("session: a 429 spent nothing — retried with back-off, then saved", () =>
     Effect.gen(function*() {
       const { authFile, emulator, fs, home, text } = yield* seeded({ accessTokenTtlSeconds: -60 })
-      yield* emulator.admin.addFault({ path: "/oauth/token", kind: "status", status: 500, count: 10 })
+      yield* emulator.admin.addFault({ path: "/oauth/token", kind: "rate_limit", count: 2 })
       const session = yield* sessionIn(home, emulator.url, { refreshRetries: 2 })
-      const error = yield* Effect.flip(session.getToken)
-      assert.equal(error._tag, "RefreshTransientError")
+      yield* session.getToken
       assert.equal((yield* grants(emulator)).length, 3)
-      assert.equal(Option.getOrThrow(yield* fs.read(authFile)), text)
+      assert.notEqual(Option.getOrThrow(yield* fs.read(authFile)), text)
     }))
 
   h.live(

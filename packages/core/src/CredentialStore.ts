@@ -71,6 +71,16 @@ export declare namespace CredentialStore {
      * and writes of every codex-auth process and of the Codex CLI happen one at a time.
      */
     readonly withLock: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CredentialStoreError, R>
+    /**
+     * Called under `withLock` before a refresh grant spends `current`'s refresh token: proves that a save can happen
+     * (a journal beside the credentials, created with room reserved and flushed), so a rotated token never arrives
+     * with nowhere to keep it. `commit` journals the new document durably, then saves it; if the save fails the
+     * journal keeps it and the next `load` recovers it instead of the spent token. Stores without such a place leave
+     * it out (the session then saves directly).
+     */
+    readonly prepareSave?:
+      | ((current: AuthDocument) => Effect.Effect<PreparedSave, CredentialStoreError>)
+      | undefined
   }
 }
 
@@ -78,6 +88,18 @@ export declare namespace CredentialStore {
  * @since 0.1.0
  * @category tags
  */
+/**
+ * A save made ready before a refresh grant; see `CredentialStore.Service.prepareSave`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface PreparedSave {
+  readonly commit: (document: AuthDocument) => Effect.Effect<void, CredentialStoreError>
+  /** Gives the reservation back when no grant was made (or it failed): nothing new to keep. */
+  readonly release: Effect.Effect<void>
+}
+
 export class CredentialStore
   extends Context.Tag("@codex-auth/core/CredentialStore")<CredentialStore, CredentialStore.Service>()
 {}

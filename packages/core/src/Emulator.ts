@@ -182,7 +182,8 @@ const faultTarget = {
 
 /**
  * A fault for the next `count` requests of an endpoint. `latency` delays and then answers normally;
- * `truncated_body` runs the endpoint (its effects happen) and cuts the response body in half.
+ * `truncated_body` runs the endpoint (its effects happen) and cuts the response body in half; `after_grant` runs it
+ * and replaces its answer.
  */
 export const Fault: Schema.Union<[
   Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["status"]>; status: typeof Schema.Number }>,
@@ -198,6 +199,14 @@ export const Fault: Schema.Union<[
     typeof faultTarget & { kind: Schema.Literal<["html_body"]>; status: Schema.optional<typeof Schema.Number> }
   >,
   Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["truncated_body"]> }>,
+  Schema.Struct<
+    typeof faultTarget & {
+      kind: Schema.Literal<["after_grant"]>
+      status: Schema.optional<typeof Schema.Number>
+      body: Schema.optional<typeof Schema.String>
+      delayMillis: Schema.optional<typeof Schema.Number>
+    }
+  >,
   Schema.Struct<
     typeof faultTarget & {
       kind: Schema.Literal<["error_code"]>
@@ -218,6 +227,19 @@ export const Fault: Schema.Union<[
   Schema.Struct({ ...faultTarget, kind: Schema.Literal("malformed_json") }),
   Schema.Struct({ ...faultTarget, kind: Schema.Literal("html_body"), status: Schema.optional(Schema.Number) }),
   Schema.Struct({ ...faultTarget, kind: Schema.Literal("truncated_body") }),
+  /**
+   * The endpoint runs (a refresh grant rotates the token) and is logged, then its answer is delayed by
+   * `delayMillis` and, when `status` or `body` is given, replaced by `status` (default 502) with `body` (default a
+   * server error) — a reply lost in a proxy, a 5xx after the grant, a 200 without tokens. A delay past the client's
+   * timeout is a reply that never comes; a delay alone is a slow answer in transit.
+   */
+  Schema.Struct({
+    ...faultTarget,
+    kind: Schema.Literal("after_grant"),
+    status: Schema.optional(Schema.Number),
+    body: Schema.optional(Schema.String),
+    delayMillis: Schema.optional(Schema.Number)
+  }),
   Schema.Struct({
     ...faultTarget,
     kind: Schema.Literal("error_code"),

@@ -9,9 +9,10 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as AuthJson from "./AuthJson.ts"
 import { CodexHome } from "./CodexHome.ts"
-import { CredentialStore, CredentialStoreError } from "./CredentialStore.ts"
+import { CredentialStore, CredentialStoreError, type PreparedSave } from "./CredentialStore.ts"
 import type { SecretFileError } from "./SecretFile.ts"
 import { notUtf8Reason, SecretFile } from "./SecretFile.ts"
 
@@ -27,6 +28,40 @@ const toStoreError = (operation: CredentialStoreError["operation"]) => (error: S
   new CredentialStoreError({ store: "file", operation, location: error.path, reason: error.reason })
 
 /**
+ * The journal of a refresh: `auth.next` beside `auth.json` (a name no longer than `auth.json`'s, so it fits wherever
+ * that does), mode 0600. Created with room reserved before a grant; holds the new `auth.json` text, and the refresh
+ * token it replaces (spent by then), from the moment the issuer's answer arrives until that text is saved.
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const journalName: string = "auth.next"
+
+const JournalMagic = "codex_auth_journal"
+
+interface JournalEntry {
+  readonly replaces: string
+  readonly auth: string
+}
+
+const parseJournal = (text: string): JournalEntry | undefined => {
+  try {
+    const json: unknown = JSON.parse(text)
+    if (typeof json !== "object" || json === null) return undefined
+    const entry = json as Record<string, unknown>
+    if (entry[JournalMagic] !== 1 || typeof entry["replaces"] !== "string" || typeof entry["auth"] !== "string") {
+      return undefined
+    }
+    return { replaces: entry["replaces"], auth: entry["auth"] }
+  } catch {
+    return undefined
+  }
+}
+
+const refreshTokenOf = (document: AuthJson.AuthDocument): string | undefined =>
+  Option.getOrUndefined(Option.map(document.tokens, (tokens) => Redacted.value(tokens.refreshToken)))
+
+/**
  * @since 0.1.0
  * @category constructors
  */
@@ -34,6 +69,7 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
   const files = yield* SecretFile
   const home = yield* CodexHome
   const path = home.authFile
+  const journal = files.join(home.path, journalName)
   const acquireLock = files.lock(home.lockFile).pipe(Effect.mapError(toStoreError("lock")))
   // Whether this fiber holds `auth.lock` (through `withLock`): only then is no writer of ours (Node or Deno) mid-write,
   // so the temporaries a killed writer left behind (0600, holding secrets) can be swept before a save.
@@ -42,30 +78,112 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
     FiberRef.get(holdsLock),
     (held) => held ? Effect.ignore(files.removeTemporaries(path)) : Effect.void
   )
+  const write = (text: string) =>
+    Effect.zipRight(sweep, files.writeAtomic(path, text, { mode: fileMode })).pipe(
+      Effect.mapError(toStoreError("save"))
+    )
+  const parse = (text: string) => AuthJson.parse(text, { path })
+
+  /**
+   * What the journal says about `stored` (the parsed auth.json, if any): the newer text when it replaces exactly the
+   * refresh token auth.json still holds (a refresh whose save did not happen), otherwise nothing (a stale or reserved
+   * journal, swept under the lock).
+   */
+  const withLock = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+    Effect.scoped(Effect.zipRight(acquireLock, Effect.locally(effect, holdsLock, true)))
+
+  const load: Effect.Effect<Option.Option<AuthJson.AuthDocument>, CredentialStoreError | AuthJson.AuthFileInvalid> =
+    Effect.suspend(() =>
+      files.read(path).pipe(
+        // Bytes that are not UTF-8 are a bad file, not a file system failure: refused as Codex refuses them.
+        Effect.mapError((error) =>
+          error.reason === notUtf8Reason
+            ? new AuthJson.AuthFileInvalid({ path, reason: `${notUtf8Reason} (Codex refuses it too)` })
+            : toStoreError("load")(error)
+        ),
+        Effect.flatMap(Option.match({
+          onNone: () => Effect.succeedNone,
+          onSome: (text) => Effect.asSome(parse(text))
+        })),
+        Effect.flatMap(recover)
+      )
+    )
+
+  const recover = (
+    stored: Option.Option<AuthJson.AuthDocument>
+  ): Effect.Effect<Option.Option<AuthJson.AuthDocument>, CredentialStoreError | AuthJson.AuthFileInvalid> =>
+    Effect.gen(function*() {
+      const text = yield* files.read(journal).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+      if (Option.isNone(text)) return stored
+      const held = yield* FiberRef.get(holdsLock)
+      const entry = parseJournal(text.value)
+      const spent = Option.getOrUndefined(Option.map(stored, refreshTokenOf))
+      const applies = entry !== undefined && spent !== undefined && spent === entry.replaces
+      if (!applies) {
+        if (held) yield* Effect.ignore(files.remove(journal))
+        return stored
+      }
+      const recovered = yield* Effect.option(parse(entry.auth))
+      if (Option.isNone(recovered)) return stored
+      // Outside the lock: take it and read again, so the restore is saved (by us or by whoever got there first).
+      if (!held) return yield* withLock(load)
+      // Under the lock, finish the save the interrupted refresh could not; the journal goes only once it has.
+      yield* write(entry.auth).pipe(Effect.zipRight(Effect.ignore(files.remove(journal))), Effect.ignore)
+      return recovered
+    })
+
+  const prepareSave = (current: AuthJson.AuthDocument) =>
+    Effect.gen(function*() {
+      const replaces = refreshTokenOf(current) ?? ""
+      // Room for the journal and, once it is truncated to its text, for the temporary of auth.json.
+      const size = 2 * AuthJson.stringify(current).length + 8192
+      const header = JSON.stringify({ [JournalMagic]: 0, reserved: true })
+      yield* files.writeAtomic(journal, header + " ".repeat(Math.max(0, size - header.length)), { mode: fileMode })
+        .pipe(Effect.mapError((error) =>
+          new CredentialStoreError({
+            store: "file",
+            operation: "save",
+            location: error.path,
+            reason: `${error.reason}; nothing was sent to the issuer and the stored sign-in is intact, but a refresh ` +
+              "needs CODEX_HOME to be writable with a little free space"
+          })
+        ))
+      const prepared: PreparedSave = {
+        commit: (document) =>
+          Effect.gen(function*() {
+            const text = AuthJson.stringify(document)
+            const journaled = yield* files.overwrite(
+              journal,
+              JSON.stringify({ [JournalMagic]: 1, replaces, auth: text })
+            )
+              .pipe(Effect.as(true), Effect.orElseSucceed(() => false))
+            yield* write(text).pipe(Effect.mapError((error) =>
+              journaled
+                ? new CredentialStoreError({
+                  ...error,
+                  reason: `${error.reason}; the new tokens were kept in ${journal} and the next codex-auth run ` +
+                    "restores them — run codex-auth again (not the Codex CLI) once the cause is fixed"
+                })
+                : error
+            ))
+            yield* Effect.ignore(files.remove(journal))
+          }),
+        release: Effect.ignore(files.remove(journal))
+      }
+      return prepared
+    })
+
   const service: CredentialStore.Service = {
     kind: "file",
     location: path,
-    load: files.read(path).pipe(
-      // Bytes that are not UTF-8 are a bad file, not a file system failure: refused as Codex refuses them.
-      Effect.mapError((error) =>
-        error.reason === notUtf8Reason
-          ? new AuthJson.AuthFileInvalid({ path, reason: `${notUtf8Reason} (Codex refuses it too)` })
-          : toStoreError("load")(error)
-      ),
-      Effect.flatMap(Option.match({
-        onNone: () => Effect.succeedNone,
-        onSome: (text) => Effect.asSome(AuthJson.parse(text, { path }))
-      }))
+    load,
+    save: (document) => write(AuthJson.stringify(document)),
+    remove: files.remove(path).pipe(
+      Effect.mapError(toStoreError("remove")),
+      Effect.tap(() => Effect.ignore(files.remove(journal)))
     ),
-    save: (document) =>
-      Effect.zipRight(
-        sweep,
-        files.writeAtomic(path, AuthJson.stringify(document), { mode: fileMode }).pipe(
-          Effect.mapError(toStoreError("save"))
-        )
-      ),
-    remove: files.remove(path).pipe(Effect.mapError(toStoreError("remove"))),
-    withLock: (effect) => Effect.scoped(Effect.zipRight(acquireLock, Effect.locally(effect, holdsLock, true)))
+    withLock,
+    prepareSave
   }
   return service
 })

@@ -77,8 +77,12 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("
   reason: Schema.String
 }) {
   override get message(): string {
-    return `The issuer's response to the ${operationLabel[this.operation]} was malformed (${this.reason}). ` +
-      "Try again; if it persists, the issuer is not compatible with the Codex sign-in protocol."
+    const next = this.operation === "refresh"
+      ? "Nothing was stored from it and the stored sign-in was kept, but the issuer may already have replaced the " +
+        "refresh token: try once more, and if that reports the token as already used, sign in again with " +
+        "`codex-auth login`."
+      : "Try again; if it persists, the issuer is not compatible with the Codex sign-in protocol."
+    return `The issuer's response to the ${operationLabel[this.operation]} was malformed (${this.reason}). ${next}`
   }
 }
 
@@ -148,20 +152,61 @@ export class RefreshTokenRejected extends Schema.TaggedError<RefreshTokenRejecte
 }
 
 /**
- * Transient: a 5xx, an unexpected status, a network failure or a timeout. Keep the stored auth and
- * retry with backoff.
+ * What is known about the refresh token after a failed grant:
+ * - `unsent`: the request provably never reached the issuer (connection refused, DNS, TLS before sending): the token
+ *   is unspent and the grant is retried.
+ * - `busy`: the issuer answered that it did not process the grant (429): unspent, retried after the delay.
+ * - `refused`: the issuer answered with an error it does not document as permanent (an unknown 4xx): not retried —
+ *   the same request would get the same answer.
+ * - `ambiguous`: the request was sent and no usable answer came back (a 5xx, a reset, a timeout): the issuer may have
+ *   rotated the token already. Never retried with the same token.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export const RefreshFailureKind: Schema.Literal<["unsent", "busy", "refused", "ambiguous"]> = Schema.Literal(
+  "unsent",
+  "busy",
+  "refused",
+  "ambiguous"
+)
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type RefreshFailureKind = typeof RefreshFailureKind.Type
+
+const transientNext: Readonly<Record<RefreshFailureKind, string>> = {
+  unsent: "The request never reached the issuer, so the stored sign-in is intact; check the network connection " +
+    "and proxy (HTTPS_PROXY) or CA settings (CODEX_CA_CERTIFICATE), then try again.",
+  busy: "The issuer asked to slow down and did not use the refresh token; the stored sign-in is intact. Try again " +
+    "in a moment.",
+  refused: "The stored sign-in was kept. If this keeps happening, sign in again with `codex-auth login`.",
+  ambiguous: "The request reached the issuer but no usable answer came back, so the issuer may already have " +
+    "replaced the refresh token; the stored sign-in was kept and nothing was retried. Try once more: if that " +
+    "reports the refresh token as already used, sign in again with `codex-auth login`."
+}
+
+/**
+ * A refresh that did not complete, for a reason that need not end the session; `kind` says whether the refresh
+ * token may have been spent (and so whether retrying is safe).
  *
  * @since 0.1.0
  * @category errors
  */
 export class RefreshTransientError extends Schema.TaggedError<RefreshTransientError>()("RefreshTransientError", {
   status: Schema.optional(Schema.Number),
-  detail: Schema.String
+  detail: Schema.String,
+  kind: Schema.optionalWith(RefreshFailureKind, { default: () => "ambiguous" })
 }) {
   override get message(): string {
     const status = this.status === undefined ? "" : ` (status ${this.status})`
-    return `Failed to refresh the access token${status}${withDetail(this.detail)}. ` +
-      "The stored sign-in was kept; try again in a moment."
+    return `Failed to refresh the access token${status}${withDetail(this.detail)}. ${transientNext[this.kind]}`
+  }
+  /** Whether the refresh token is known to be unspent, so that the same grant may be sent again. */
+  get retryable(): boolean {
+    return this.kind === "unsent" || this.kind === "busy"
   }
 }
 
@@ -337,8 +382,8 @@ const reasonOfCode: ReadonlyMap<string, RefreshRejectionReason> = new Map([
 ])
 
 /**
- * Classifies a non-2xx refresh response: 401, or 400 with a known refresh-token code, is permanent;
- * anything else is transient.
+ * Classifies a non-2xx refresh response: 401, or 400 with a known refresh-token code, is permanent; a 429 left
+ * the token unspent (`busy`); another 4xx is `refused`; anything else (5xx, a 3xx, …) is `ambiguous`.
  *
  * @since 0.1.0
  * @category parsing
@@ -358,5 +403,6 @@ export const classifyRefreshFailure = (
   if (status === 400 && Option.isSome(reason)) {
     return new RefreshTokenRejected({ reason: reason.value, status, detail })
   }
-  return new RefreshTransientError({ status, detail })
+  const kind: RefreshFailureKind = status === 429 ? "busy" : status >= 400 && status < 500 ? "refused" : "ambiguous"
+  return new RefreshTransientError({ status, detail, kind })
 }

@@ -40,6 +40,11 @@ export interface ProviderProfile {
   readonly requestTimeout: Duration.Duration
   /** Revocation is best effort: a slow issuer must not hold up a logout (PROTOCOL.md §7). */
   readonly revokeTimeout: Duration.Duration
+  /**
+   * One refresh grant, held under `auth.lock`: bounded so that a hung issuer never keeps the Codex CLI from saving for
+   * long. Default the smaller of `requestTimeout` and 15 seconds.
+   */
+  readonly refreshTimeout: Duration.Duration
   readonly userAgent: string
 }
 
@@ -128,6 +133,8 @@ export const make = (overrides: Overrides = {}): ProviderProfile => {
     platformUrl: overrides.platformUrl ??
       (issuer === defaultIssuer ? "https://platform.openai.com" : "https://platform.api.openai.org"),
     requestTimeout: overrides.requestTimeout ?? Duration.seconds(30),
+    refreshTimeout: overrides.refreshTimeout ??
+      Duration.min(overrides.requestTimeout ?? Duration.seconds(30), Duration.seconds(15)),
     revokeTimeout: overrides.revokeTimeout ?? Duration.seconds(10),
     userAgent: overrides.userAgent ?? `${originator}/${codexVersion}`
   }

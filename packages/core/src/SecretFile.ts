@@ -146,6 +146,12 @@ export declare namespace SecretFile {
      * were removed. Call it only while holding the lock every writer of `path` takes, so none is mid-write.
      */
     readonly removeTemporaries: (path: string) => Effect.Effect<number, SecretFileError>
+    /**
+     * Rewrites an existing regular file in place (no new file, no rename: the blocks it already holds are reused, so a
+     * file reserved ahead can be written on a full disk), truncated to `text` and flushed to disk. Never follows a
+     * final symlink; fails when `path` does not exist.
+     */
+    readonly overwrite: (path: string, text: string) => Effect.Effect<void, SecretFileError>
     /** Removes the file; `false` when there was none. */
     readonly remove: (path: string) => Effect.Effect<boolean, SecretFileError>
     /** None when nothing exists at `path`. */

@@ -129,9 +129,23 @@ describe("OAuthError messages", () => {
       [new OAuthError.MalformedResponse({ operation: "exchangeCode", reason: "id_token is missing" }), [
         "authorization code exchange was malformed (id_token is missing)"
       ]],
-      [new OAuthError.RefreshTransientError({ detail: "could not reach the issuer" }), [
+      [new OAuthError.RefreshTransientError({ detail: "could not reach the issuer", kind: "unsent" }), [
         "Failed to refresh the access token: could not reach the issuer.",
+        "never reached the issuer",
         "try again"
+      ]],
+      [new OAuthError.RefreshTransientError({ detail: "no answer within 15s" }), [
+        "may already have replaced the refresh token",
+        "nothing was retried",
+        "sign in again with `codex-auth login`"
+      ]],
+      [new OAuthError.RefreshTransientError({ status: 400, detail: "invalid_request", kind: "refused" }), [
+        "(status 400): invalid_request.",
+        "sign in again with `codex-auth login`"
+      ]],
+      [new OAuthError.MalformedResponse({ operation: "refresh", reason: "access_token is missing" }), [
+        "Nothing was stored from it",
+        "sign in again with `codex-auth login`"
       ]],
       [new OAuthError.RevokeFailed({ status: 500, detail: "boom" }), ["with status 500: boom", "removed regardless"]]
     ]

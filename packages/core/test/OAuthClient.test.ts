@@ -2,6 +2,7 @@ import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
@@ -13,6 +14,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
 import * as Tracer from "effect/Tracer"
+import { Buffer } from "node:buffer"
 import * as OAuthClient from "../src/OAuthClient.ts"
 import * as ProviderProfile from "../src/ProviderProfile.ts"
 import * as Wire from "./utils/wire.ts"
@@ -223,21 +225,24 @@ describe("OAuthClient.refresh", () => {
       }))
   }
 
-  const transient: ReadonlyArray<readonly [string, number, unknown]> = [
-    ["500", 500, { error: { message: "internal error" } }],
-    ["503 plain text", 503, "upstream unavailable"],
-    ["400 without a known code", 400, { error: "invalid_request" }],
-    ["403 with a known code", 403, { error: "refresh_token_expired" }]
+  const transient: ReadonlyArray<readonly [string, number, unknown, string]> = [
+    ["500", 500, { error: { message: "internal error" } }, "ambiguous"],
+    ["503 plain text", 503, "upstream unavailable", "ambiguous"],
+    ["429", 429, { error: "slow_down" }, "busy"],
+    ["400 without a known code", 400, { error: "invalid_request" }, "refused"],
+    ["403 with a known code", 403, { error: "refresh_token_expired" }, "refused"]
   ]
-  for (const [name, status, body] of transient) {
-    it.scoped(`transient: ${name}`, () =>
+  for (const [name, status, body, kind] of transient) {
+    it.scoped(`transient: ${name} → ${kind}`, () =>
       Effect.gen(function*() {
         const { client } = yield* setup(() => Wire.json(status, body))
         const error = yield* Effect.flip(client.refresh(Redacted.make(refreshToken)))
         assert.strictEqual(error._tag, "RefreshTransientError")
         if (error._tag !== "RefreshTransientError") return
         assert.strictEqual(error.status, status)
-        assert.include(error.message, "The stored sign-in was kept")
+        assert.strictEqual(error.kind, kind)
+        assert.strictEqual(error.retryable, kind === "busy")
+        assert.match(error.message, /stored sign-in (was kept|is intact)/)
       }))
   }
 
@@ -256,22 +261,55 @@ describe("OAuthClient.refresh", () => {
       if (error._tag !== "RefreshTransientError") return
       assert.isUndefined(error.status)
       assert.include(error.detail, "ECONNREFUSED")
+      assert.strictEqual(error.kind, "unsent", "a refused connection never presented the token")
+      assert.isTrue(error.retryable)
     }))
 
-  it.scoped("transient: no answer within the profile's request timeout", () =>
+  // A 200 is a refresh only with a usable access token; anything else leaves the store alone.
+  const unusable: ReadonlyArray<readonly [string, unknown, string]> = [
+    ["an empty object", {}, "access_token is missing"],
+    ["an error with status 200", { error: "invalid_grant" }, "access_token is missing"],
+    ["an access token that is not a JWT", { access_token: "garbage" }, "access_token is not a JWT"],
+    ["an expired access token", { access_token: "EXPIRED" }, "access_token has already expired"],
+    ["an empty refresh token", { access_token: "FRESH", refresh_token: "" }, "refresh_token is empty"],
+    ["an id token that is not a JWT", { access_token: "FRESH", id_token: "nope" }, "id_token is not a JWT"]
+  ]
+  for (const [name, body, reason] of unusable) {
+    it.scoped(`a 200 with ${name} is MalformedResponse`, () =>
+      Effect.gen(function*() {
+        const now = yield* Clock.currentTimeMillis
+        const jwt = (exp: number) => `e30.${Buffer.from(JSON.stringify({ exp })).toString("base64url")}.c2ln`
+        const fill = (value: unknown) =>
+          value === "FRESH"
+            ? jwt(Math.floor(now / 1000) + 3600)
+            : value === "EXPIRED"
+            ? jwt(Math.floor(now / 1000) - 60)
+            : value
+        const wire = Object.fromEntries(Object.entries(body as Record<string, unknown>).map(([k, v]) => [k, fill(v)]))
+        const { client } = yield* setup(() => Wire.json(200, wire))
+        const error = yield* Effect.flip(client.refresh(Redacted.make(refreshToken)))
+        assert.strictEqual(error._tag, "MalformedResponse")
+        assert.include(error.message, reason)
+        assert.include(error.message, "codex-auth login")
+      }))
+  }
+
+  it.scoped("transient: no answer within the profile's refresh timeout is ambiguous", () =>
     Effect.gen(function*() {
       const { client, server } = yield* setup(() => ({ status: 200, hang: true }), {
         requestTimeout: Duration.seconds(20)
       })
       const fiber = yield* Effect.fork(client.refresh(Redacted.make(refreshToken)))
       yield* server.awaitRequests(1)
-      yield* awaitSleepUntil(20_000)
-      yield* TestClock.adjust(Duration.seconds(19))
+      // A grant is held under auth.lock: bounded by refreshTimeout, at most 15 s by default.
+      yield* awaitSleepUntil(15_000)
+      yield* TestClock.adjust(Duration.seconds(14))
       assert.isNull(fiber.unsafePoll())
       yield* TestClock.adjust(Duration.seconds(1))
       const error = yield* Effect.flip(Fiber.join(fiber))
       assert.strictEqual(error._tag, "RefreshTransientError")
-      assert.include(error.message, "no answer within 20s")
+      assert.include(error.message, "no answer within 15s")
+      if (error._tag === "RefreshTransientError") assert.strictEqual(error.kind, "ambiguous")
     }))
 
   it.scoped("a 200 with bad JSON is MalformedResponse", () =>

@@ -316,7 +316,7 @@ describe("Session: refresh (§13)", () => {
       assert.strictEqual(h.fake.refreshCalls.length, 1)
     }))
 
-  it.scoped("500 is transient: bounded retries with back-off, stored auth untouched", () =>
+  it.scoped("a failure that may have spent the token (500) is never retried: one grant, stored auth untouched", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(hour * 1000)
       const original = authText({ access: accessToken("old", expired), refresh: "rt-1" })
@@ -324,22 +324,47 @@ describe("Session: refresh (§13)", () => {
         fake.refresh = () => Effect.fail(new RefreshTransientError({ status: 500, detail: "server error" }))
       })
       const fiber = yield* Effect.fork(Effect.flip(h.session.getToken))
-      yield* TestClock.adjust("50 millis")
-      assert.strictEqual(h.fake.refreshCalls.length, 1)
       yield* TestClock.adjust("10 seconds")
       const error = yield* Fiber.join(fiber)
       assert.strictEqual(error._tag, "RefreshTransientError")
-      assert.strictEqual(h.fake.refreshCalls.length, 3)
+      assert.include(error.message, "sign in again with `codex-auth login`")
+      assert.notInclude(error.message, "try again in a moment")
+      assert.strictEqual(h.fake.refreshCalls.length, 1)
       assert.strictEqual(Option.getOrThrow(yield* h.files.read(authFile).pipe(Effect.orDie)), original)
     }))
 
-  it.scoped("a transient failure then success: the retry's tokens are saved", () =>
+  for (const kind of ["unsent", "busy"] as const) {
+    it.scoped(`a failure that spent nothing (${kind}) is retried with back-off, outside auth.lock`, () =>
+      Effect.gen(function*() {
+        yield* TestClock.setTime(hour * 1000)
+        const original = authText({ access: accessToken("old", expired), refresh: "rt-1" })
+        let lockedDuringRetryWait = false
+        const h = yield* harness(original, { refreshRetries: 2 }, (fake) => {
+          fake.refresh = () => Effect.fail(new RefreshTransientError({ detail: "connection refused", kind }))
+        })
+        const fiber = yield* Effect.fork(Effect.flip(h.session.getToken))
+        yield* TestClock.adjust("50 millis")
+        assert.strictEqual(h.fake.refreshCalls.length, 1)
+        // Between attempts, another process can take the lock at once.
+        yield* Effect.scoped(h.files.lock(`${home}/auth.lock`, { timeoutMillis: 1 })).pipe(
+          Effect.catchAll(() => Effect.sync(() => (lockedDuringRetryWait = true)))
+        )
+        assert.isFalse(lockedDuringRetryWait, "auth.lock was held while waiting to retry")
+        yield* TestClock.adjust("10 seconds")
+        const error = yield* Fiber.join(fiber)
+        assert.strictEqual(error._tag, "RefreshTransientError")
+        assert.strictEqual(h.fake.refreshCalls.length, 3)
+        assert.strictEqual(Option.getOrThrow(yield* h.files.read(authFile).pipe(Effect.orDie)), original)
+      }))
+  }
+
+  it.scoped("a failure that spent nothing then success: the retry's tokens are saved", () =>
     Effect.gen(function*() {
       yield* TestClock.setTime(hour * 1000)
       const h = yield* harness(authText({ access: accessToken("old", expired), refresh: "rt-1" }), {}, (fake) => {
         fake.refresh = (_t, call) =>
           call === 1
-            ? Effect.fail(new RefreshTransientError({ status: 503, detail: "" }))
+            ? Effect.fail(new RefreshTransientError({ status: 429, detail: "", kind: "busy" }))
             : Effect.succeed(rotated(call))
       })
       const fiber = yield* Effect.fork(h.session.getToken)

@@ -129,6 +129,21 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
   }
 }
 
+/** Rewrites an existing regular file in place, truncated to `text`, flushed to disk. */
+const overwrite = async (path: string, text: string): Promise<void> => {
+  const info = await Deno.lstat(path)
+  if (!info.isFile) throw new Error(`${path} is not a regular file`)
+  const bytes = new TextEncoder().encode(text)
+  const file = await Deno.open(path, { write: true })
+  try {
+    await writeAll(file, bytes)
+    await file.truncate(bytes.length)
+    await file.sync()
+  } finally {
+    file.close()
+  }
+}
+
 /** Removes our temporaries for `fileName` in `directory` (regular files with our temporary names only). */
 const removeTemporariesIn = async (directory: string, fileName: string): Promise<number> => {
   let removed = 0
@@ -204,6 +219,7 @@ export const make: SecretFile.Service = {
       Option.none
     ),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
+  overwrite: (path, text) => attempt("write", path, () => overwrite(path, text)),
   removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) => attemptOrMissing("remove", path, () => Deno.remove(path).then(() => true), () => false),
   stat: (path) =>

@@ -117,6 +117,22 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
   if (dir !== undefined) await dir.sync().catch(() => undefined).finally(() => dir.close())
 }
 
+/** Rewrites an existing regular file in place (O_NOFOLLOW), truncated to `text`, flushed to disk. */
+const overwrite = async (path: string, text: string): Promise<void> => {
+  const bytes = Buffer.from(text, "utf8")
+  const handle = await Fs.open(path, Fs.constants.O_WRONLY | (Fs.constants.O_NOFOLLOW ?? 0))
+  try {
+    let written = 0
+    while (written < bytes.length) {
+      written += (await handle.write(bytes, written, bytes.length - written, written)).bytesWritten
+    }
+    await handle.truncate(bytes.length)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
 /** Unlinks our temporaries for `fileName` in `directory` (regular files with our temporary names only). */
 const removeTemporariesIn = async (directory: string, fileName: string): Promise<number> => {
   let removed = 0
@@ -209,6 +225,7 @@ export const make: SecretFile.Service = {
       )
     ),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
+  overwrite: (path, text) => attempt("write", path, () => overwrite(path, text)),
   removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) =>
     Effect.tryPromise({ try: () => Fs.unlink(path).then(() => true), catch: (cause) => cause }).pipe(

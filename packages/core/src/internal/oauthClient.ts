@@ -11,6 +11,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as Jwt from "../Jwt.ts"
 import type * as OAuthClient from "../OAuthClient.ts"
 import {
   classifyRefreshFailure,
@@ -117,6 +118,73 @@ const describeHttpError = (error: HttpClientError.HttpClientError): string => {
   return scrub(cause === "" ? what : `${what} (${cause})`)
 }
 
+// Failures that happen before a byte of the request leaves: the refresh token was not presented, so it is unspent.
+const unsentCodes = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_NONAME",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "EADDRNOTAVAIL",
+  "ERR_INVALID_URL",
+  "ERR_TLS_CERT_ALTNAME_INVALID",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_SSL_WRONG_VERSION_NUMBER"
+])
+
+// Deno's fetch reports the same failures as text only.
+const unsentText =
+  /connection refused|os error 111|dns error|failed to lookup address|name or service not known|invalid peer certificate|unknownissuer|certificate verify failed/i
+
+const codesOf = (cause: unknown, depth = 0): ReadonlyArray<string> => {
+  if (depth > 4 || !Predicate.isObject(cause)) return []
+  const own = Predicate.hasProperty(cause, "code") && Predicate.isString(cause.code) ? [cause.code] : []
+  const message = Predicate.hasProperty(cause, "message") && Predicate.isString(cause.message) ? [cause.message] : []
+  const inner = Predicate.hasProperty(cause, "cause") ? codesOf(cause.cause, depth + 1) : []
+  const errors = Predicate.hasProperty(cause, "errors") && Array.isArray(cause.errors)
+    ? cause.errors.flatMap((e: unknown) => codesOf(e, depth + 1))
+    : []
+  return [...own, ...message, ...inner, ...errors]
+}
+
+/** Whether the request provably never reached the issuer. */
+const neverSent = (error: HttpClientError.HttpClientError): boolean => {
+  if (error._tag !== "RequestError") return false
+  if (error.reason === "InvalidUrl" || error.reason === "Encode") return true
+  return codesOf(error.cause).some((text) => unsentCodes.has(text) || unsentText.test(text))
+}
+
+const isPlausibleToken = (token: string): boolean => token.length >= 8 && !/\s/.test(token)
+
+/**
+ * A 200 is a refresh only when it carries a usable access token: a JWT that has not expired. Anything else (`{}`,
+ * `{"error":…}` with 200, an empty or garbage token) is a malformed answer and the stored tokens stay as they were.
+ */
+const checkRefreshed = (
+  body: { readonly [K in "id_token" | "access_token" | "refresh_token"]: Option.Option<Redacted.Redacted<string>> },
+  now: number
+): Effect.Effect<void, MalformedResponse> => {
+  const fail = (reason: string) => Effect.fail(new MalformedResponse({ operation: "refresh", reason }))
+  if (Option.isNone(body.access_token)) return fail("access_token is missing")
+  const claims = Jwt.decodeAccessTokenEither(body.access_token.value)
+  if (Either.isLeft(claims)) return fail("access_token is not a JWT")
+  const exp = Jwt.expiresAtMillis(claims.right)
+  if (Option.isSome(exp) && exp.value <= now) return fail("access_token has already expired")
+  if (Option.isSome(body.refresh_token) && !isPlausibleToken(Redacted.value(body.refresh_token.value))) {
+    return fail("refresh_token is empty or not a token")
+  }
+  if (Option.isSome(body.id_token) && Either.isLeft(Jwt.decodeIdTokenEither(body.id_token.value))) {
+    return fail("id_token is not a JWT")
+  }
+  return Effect.void
+}
+
 const makeDevicePoll = Data.taggedEnum<OAuthClient.DevicePoll>()
 
 /** @internal */
@@ -201,25 +269,33 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
 
     const refresh = Effect.fn("OAuthClient.refresh")(
       function*(refreshToken: Redacted.Redacted<string>, options?: OAuthClient.RefreshOptions) {
-        const response = yield* send(
-          "refresh",
-          post(options?.url ?? profile.refreshTokenUrl).pipe(HttpClientRequest.bodyUnsafeJson({
-            client_id: profile.clientId,
-            grant_type: "refresh_token",
-            refresh_reason: "proactive_expiry",
-            refresh_token: Redacted.value(refreshToken)
-          }))
-        ).pipe(
+        const timeout = profile.refreshTimeout
+        const request = post(options?.url ?? profile.refreshTokenUrl).pipe(HttpClientRequest.bodyUnsafeJson({
+          client_id: profile.clientId,
+          grant_type: "refresh_token",
+          refresh_reason: "proactive_expiry",
+          refresh_token: Redacted.value(refreshToken)
+        }))
+        const response = yield* client.execute(request).pipe(
+          Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
           Effect.mapError((error) =>
             new RefreshTransientError({
-              detail: error.kind === "timeout" ? error.detail : `could not reach the issuer, ${error.detail}`
+              detail: `could not reach the issuer, ${describeHttpError(error)}`,
+              kind: neverSent(error) ? "unsent" : "ambiguous"
             })
-          )
+          ),
+          Effect.timeoutFail({
+            duration: timeout,
+            onTimeout: () =>
+              new RefreshTransientError({ detail: `no answer within ${Duration.format(timeout)}`, kind: "ambiguous" })
+          })
         )
         if (!isOk(response.status)) {
           return yield* classifyRefreshFailure(response.status, response.body, [Redacted.value(refreshToken)])
         }
         const body = yield* decodeBody("refresh", RefreshBody, response.body)
+        const now = yield* Clock.currentTimeMillis
+        yield* checkRefreshed(body, now)
         return {
           idToken: body.id_token,
           accessToken: body.access_token,

@@ -261,6 +261,7 @@ const faultReply = (fault: Emulator.Fault): Reply | undefined => {
     }
     case "latency":
     case "truncated_body":
+    case "after_grant":
       return undefined
   }
 }
@@ -984,7 +985,19 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
         const fault = yield* takeFault(url.pathname, grantType)
         if (fault?.kind === "latency") yield* Effect.sleep(Duration.millis(fault.millis))
         const injected = fault === undefined ? undefined : faultReply(fault)
-        const reply = injected ?? (yield* handler(incoming))
+        const handled = injected ?? (yield* handler(incoming))
+        const reply: Reply = fault?.kind === "after_grant" && (fault.status !== undefined || fault.body !== undefined)
+          ? {
+            status: fault.status ?? 502,
+            body: {
+              _tag: "text",
+              text: fault.body ??
+                JSON.stringify({ error: { message: "The emulator lost the answer.", type: "server_error" } }),
+              contentType: "application/json"
+            },
+            ...(handled.log === undefined ? {} : { log: handled.log })
+          }
+          : handled
         const response = render(reply, fault?.kind === "truncated_body")
         const atMillis = yield* Clock.currentTimeMillis
         const optional = (value: string | undefined) => value === undefined || value === "" ? undefined : value
@@ -1009,6 +1022,10 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
           })
         }
         yield* Ref.update(state, (s) => ({ ...s, log: [...s.log, entry] }))
+        // The grant is done (and logged); its answer is still in transit.
+        if (fault?.kind === "after_grant" && fault.delayMillis !== undefined) {
+          yield* Effect.sleep(Duration.millis(fault.delayMillis))
+        }
         return response
       })
 

@@ -110,6 +110,8 @@ export const make = (
     let current: Loaded | undefined
     let permanentFailure: { readonly refreshToken: string; readonly error: RefreshTokenRejected } | undefined
     let inflight: Deferred.Deferred<Loaded, SessionError> | undefined
+    // The refresh token of the last grant that failed ambiguously (it may have been spent).
+    let ambiguousFor: string | undefined
     const mutex = yield* Effect.makeSemaphore(1)
 
     const source = options.policySource
@@ -238,16 +240,24 @@ export const make = (
         permanentFailure = { refreshToken: Redacted.value(refreshToken), error }
       })
 
-    /** Refresh `stored` (held under the store lock), save, and make it current. */
+    /**
+     * Refresh `stored` (held under the store lock), save, and make it current. Once the grant is on its way nothing
+     * interrupts this (a signal, `close()`, an abort): the issuer's answer is the only copy of the rotated refresh
+     * token, so it is saved — or journaled — before the interruption takes effect. The grant is bounded by the
+     * profile's `refreshTimeout` and sent once: retries (only of grants that provably spent nothing) happen outside
+     * the lock, in `retryUnspent`.
+     */
     const refreshAndSave = (stored: Extract<Loaded, { _tag: "ChatGpt" }>): Effect.Effect<Loaded, SessionError> =>
-      Effect.gen(function*() {
+      Effect.uninterruptible(Effect.gen(function*() {
         const refreshToken = stored.tokenSet.refreshToken
         if (permanentFailure !== undefined && permanentFailure.refreshToken === Redacted.value(refreshToken)) {
           return yield* permanentFailure.error
         }
+        // Prove the answer can be kept before spending the token it replaces.
+        const prepared = store.prepareSave === undefined ? undefined : yield* store.prepareSave(stored.document)
+        const release = prepared === undefined ? Effect.void : prepared.release
         const url = refreshUrl(stored.tokenSet)
         const refreshed = yield* oauth.refresh(refreshToken, url === undefined ? undefined : { url }).pipe(
-          Effect.retry({ schedule: retrySchedule, while: (error) => error._tag === "RefreshTransientError" }),
           Effect.map(Option.some),
           Effect.catchTag("RefreshTokenRejected", (error) =>
             error.reason !== "reused"
@@ -262,21 +272,41 @@ export const make = (
                   return Effect.succeed(Option.none())
                 }
                 return Effect.zipRight(rememberPermanent(refreshToken, error), Effect.fail(error))
-              }))
+              })),
+          Effect.tapError((error) =>
+            Effect.zipRight(
+              release,
+              Effect.sync(() => {
+                if (
+                  (error._tag === "RefreshTransientError" && !error.retryable) || error._tag === "MalformedResponse"
+                ) {
+                  ambiguousFor = Redacted.value(refreshToken)
+                }
+              })
+            )
+          )
         )
         if (Option.isNone(refreshed)) {
+          yield* release
           const again = yield* loadStored
           if (Option.isNone(again)) return yield* noCredentials()
           current = again.value
           return again.value
         }
         const now = yield* Clock.currentTimeMillis
-        const merged = yield* TokenSet.merge(stored.tokenSet, refreshed.value, now)
+        const merged = yield* TokenSet.merge(stored.tokenSet, refreshed.value, now).pipe(Effect.tapError(() => release))
         const document = TokenSet.toAuthDocument(merged, stored.document)
-        yield* store.save(document)
+        yield* prepared === undefined ? store.save(document) : prepared.commit(document)
         const next: Loaded = { _tag: "ChatGpt", tokenSet: merged, document, bearer: merged.accessToken }
         current = next
         return next
+      }))
+
+    /** Sends a grant again only when the failed one provably left the refresh token unspent; never under the lock. */
+    const retryUnspent = (effect: Effect.Effect<Loaded, SessionError>): Effect.Effect<Loaded, SessionError> =>
+      Effect.retry(effect, {
+        schedule: retrySchedule,
+        while: (error) => error._tag === "RefreshTransientError" && error.retryable
       })
 
     /**
@@ -312,7 +342,7 @@ export const make = (
           return stored.value
         }
       }
-      return yield* lockedEnsure(false)
+      return yield* retryUnspent(lockedEnsure(false))
     }))
 
     /** One refresh at a time in this process; every caller waiting on it gets its result. */
@@ -433,7 +463,7 @@ export const make = (
         if (current !== undefined && seen !== undefined && !secretEquals(current.bearer, seen)) {
           return Effect.succeed(current)
         }
-        return lockedEnsure(true)
+        return retryUnspent(lockedEnsure(true))
       }))
 
     const recoverUnauthorized = Effect.suspend(() => forced(current?.bearer)).pipe(
@@ -539,7 +569,15 @@ export const make = (
         })
         return Duration.millis(Math.max(1_000, due - now + 1_000))
       })
-      const tick = singleFlight.pipe(Effect.asVoid, Effect.catchAll(() => Effect.sleep(Duration.seconds(30))))
+      // After an ambiguous failure the token may be spent: the background fiber does not try it again on its own (a
+      // caller's next demand may); it waits for the session to hold another token.
+      const spentMaybe = () =>
+        current !== undefined && current._tag === "ChatGpt" &&
+        ambiguousFor === Redacted.value(current.tokenSet.refreshToken)
+      const tick = Effect.suspend(() => spentMaybe() ? Effect.sleep(Duration.minutes(1)) : singleFlight).pipe(
+        Effect.asVoid,
+        Effect.catchAll(() => Effect.sleep(Duration.seconds(30)))
+      )
       yield* nextDelay.pipe(
         Effect.flatMap(Effect.sleep),
         Effect.zipRight(tick),

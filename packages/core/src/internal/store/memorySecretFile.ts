@@ -72,6 +72,16 @@ export const make = (
           writes++
           return Effect.void
         }),
+      overwrite: (path, text) =>
+        Effect.suspend(() => {
+          const normalized = normalize(path)
+          const node = nodes.get(normalized)
+          if (node === undefined) return Effect.fail(fail("write", path, "ENOENT"))
+          if (node.kind !== "file") return Effect.fail(fail("write", path, "EISDIR"))
+          nodes.set(normalized, { ...node, text })
+          writes++
+          return Effect.void
+        }),
       removeTemporaries: (path) =>
         Effect.sync(() => {
           const normalized = normalize(path)
