@@ -4,8 +4,11 @@
 //   try <lockPath>                 one bounded attempt (1.5 s): "locked" or "failed" with the reason
 //   token <goFile>                 say "ready", wait for <goFile>, then the session's getToken (CODEX_HOME, ISSUER)
 //   facade <codexHome>             CodexAuth.open({ codexHome }) → getToken and status
+//   open <url>...                  the platform's BrowserOpener (win32: cmd /c start) opens each URL in turn
+import { BrowserOpener } from "@codex-auth/core/BrowserOpener"
 import * as Session from "@codex-auth/core/Session"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
+import * as NodeBrowserOpener from "@codex-auth/node/NodeBrowserOpener"
 import * as NodeSecretFile from "@codex-auth/node/NodeSecretFile"
 import * as NodeSession from "@codex-auth/node/NodeSession"
 import * as Effect from "effect/Effect"
@@ -52,6 +55,15 @@ switch (command) {
       say({ token, loggedIn: status.loggedIn })
     } finally {
       await auth.close()
+    }
+    break
+  }
+  case "open": {
+    for (const url of args) {
+      const exit = await Effect.runPromiseExit(
+        Effect.flatMap(BrowserOpener, (opener) => opener.open(url)).pipe(Effect.provide(NodeBrowserOpener.layer))
+      )
+      say(exit._tag === "Success" ? { opened: url } : { error: String(exit.cause) })
     }
     break
   }

@@ -200,6 +200,45 @@ describe.skipIf(typeof lane === "string")("Windows (node.exe under Wine)", () =>
     { timeout: 300_000 }
   )
 
+  it.scopedLive(
+    "the browser opener on win32: cmd /c start hands the URL, & and ^ and | included, to the browser",
+    () =>
+      Effect.gen(function*() {
+        // Wine's `start` goes through ShellExecute to winebrowser, which runs the Linux `xdg-open`: a recorder here.
+        const bin = yield* Effect.acquireRelease(
+          Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "win-opener-"))),
+          (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+        )
+        const received = Path.join(bin, "received")
+        Fs.writeFileSync(Path.join(bin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${received}'\n`, {
+          mode: 0o755
+        })
+        const authorize =
+          "http://127.0.0.1:1455/oauth/authorize?response_type=code&client_id=app_EMoamEEZ73f0CkXaXp7hrann" +
+          "&redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback&scope=openid+profile+email+offline_access" +
+          "&state=Ab_-9z&codex_cli_simplified_flow=true&originator=codex_cli_rs"
+        // cmd.exe metacharacters: unescaped, `&` ends the command, `|` pipes, `^` disappears, `(` `)` group.
+        const hostile = "http://127.0.0.1:1455/x?a=1&b=2^3&c=(4)|5"
+        const { BROWSER: _browser, ...env } = process.env
+        const child = yield* runWin([childScript, "open", authorize, hostile], {
+          ...env as Record<string, string>,
+          PATH: `${bin}:${process.env.PATH}`
+        })
+        yield* Effect.promise(() => child.exited)
+        assert.deepStrictEqual(child.lines(), [
+          { platform: "win32", opened: authorize },
+          { platform: "win32", opened: hostile }
+        ], stderrOf(child))
+        yield* until("both URLs at the browser", () =>
+          Fs.existsSync(received) && Fs.readFileSync(received, "utf8").split("\n").length > 2)
+        const urls = Fs.readFileSync(received, "utf8").trim().split("\n")
+        assert.strictEqual(urls[0], authorize, "an authorize URL arrives byte for byte")
+        // ShellExecute percent-encodes ^ and | (as a browser would): the same URL, nothing cut or eaten.
+        assert.strictEqual(decodeURI(urls[1]!), hostile)
+      }),
+    { timeout: 120_000 }
+  )
+
   it.scopedLive("the CLI's status and token, and the facade's getToken, on win32", () =>
     Effect.gen(function*() {
       const emulator = yield* startEmulator()
