@@ -55,7 +55,7 @@ const writeAll = async (file: Deno.FsFile, bytes: Uint8Array): Promise<void> => 
   while (written < bytes.length) written += await file.write(bytes.subarray(written))
 }
 
-const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
+const writeAtomic = async (path: string, data: string | Uint8Array, mode: number): Promise<void> => {
   const directory = Path.dirname(path, separator)
   const temporary = join(directory, temporaryName(Path.basename(path, separator), randomSuffix()))
   // createNew = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
@@ -63,7 +63,7 @@ const writeAtomic = async (path: string, text: string, mode: number): Promise<vo
   try {
     try {
       if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode) // the umask may have narrowed the mode
-      await writeAll(file, new TextEncoder().encode(text))
+      await writeAll(file, typeof data === "string" ? new TextEncoder().encode(data) : data)
       await file.sync()
     } finally {
       file.close()
@@ -121,6 +121,8 @@ const lock = (path: string, options?: { readonly timeoutMillis?: number | undefi
 export const make: SecretFile.Service = {
   read: (path) => attemptOrMissing("read", path, () => Deno.readTextFile(path).then(Option.some), Option.none),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
+  readBytes: (path) => attemptOrMissing("read", path, () => Deno.readFile(path).then(Option.some), Option.none),
+  writeAtomicBytes: (path, bytes, { mode }) => attempt("write", path, () => writeAtomic(path, bytes, mode)),
   removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) => attemptOrMissing("remove", path, () => Deno.remove(path).then(() => true), () => false),
   stat: (path) =>

@@ -64,7 +64,8 @@ const storeLayer = (platform: Platform, options: EnvironmentOptions) => {
     Effect.promise(() => import("../../KeyringCredentialStore.ts")).pipe(
       Effect.map((keyring) => choice === "keyring" ? keyring.layer : keyring.layerAuto)
     )
-  ).pipe(Layer.provide(files))
+    // The facts tell the keyring store which of Codex's layouts this OS uses (Windows: the encrypted file).
+  ).pipe(Layer.provide(Layer.merge(files, platform.runtimeFacts({}))))
 }
 
 /** The profile: explicit options, then `CODEX_AUTH_ISSUER`, then the defaults; Codex's env overrides on top. */
