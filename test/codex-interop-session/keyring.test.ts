@@ -248,6 +248,36 @@ describe.skipIf(!enabled)("the keyring store and the real Codex CLI", () => {
     expect(after.stdout + after.stderr).not.toContain("Logged in using ChatGPT")
   }, 180_000)
 
+  it(
+    "secrets layout: a damaged file or a lost key is a typed error saying what to do; nothing is removed",
+    async () => {
+      emulator = await startEmulatorPromise({ users: [user] })
+      home = await makeCodexHome(bin!)
+      await saveMintedLogin(home.codexHome, emulator, {}, secrets)
+      const file = Path.join(home.codexHome, "secrets", "codex_auth.age")
+      const original = Fs.readFileSync(file)
+      const damaged = Buffer.from(original)
+      damaged[damaged.length - 5] = damaged[damaged.length - 5]! ^ 0xff
+      Fs.writeFileSync(file, damaged)
+      const load = () =>
+        withKeyringSession(home!.codexHome, emulator!.url, (session) => Effect.flip(session.status), secrets)
+      const broken = await load()
+      expect(broken.message).toContain("cannot be decrypted with the keyring's key")
+      expect(broken.message).toContain(`remove ${file} and sign in again`)
+      expect(Fs.readFileSync(file).equals(damaged), "left as it was").toBe(true)
+
+      Fs.writeFileSync(file, original)
+      const account = "secrets|" +
+        createHash("sha256").update(Fs.realpathSync(home.codexHome)).digest("hex").slice(0, 16)
+      spawnSync("secret-tool", ["clear", "service", "codex", "username", account], { env: process.env })
+      expect(secretsKeysFor(home.codexHome)).toHaveLength(0)
+      const keyless = await load()
+      expect(keyless.message).toContain("its key is not in the keyring")
+      expect(Fs.readFileSync(file).equals(original)).toBe(true)
+    },
+    120_000
+  )
+
   it("CODEX_HOME through a symlink: both sides name the entry after the canonical path", async () => {
     emulator = await startEmulatorPromise({ users: [user] })
     home = await makeCodexHome(bin!)

@@ -239,6 +239,44 @@ describe.skipIf(typeof lane === "string")("Windows (node.exe under Wine)", () =>
     { timeout: 120_000 }
   )
 
+  it.scopedLive(
+    "the keyring store on win32: a login larger than a Credential Manager blob saved and loaded, read by the CLI",
+    (context) =>
+      Effect.gen(function*() {
+        const emulator = yield* startEmulator()
+        const home = yield* tempCodexHome
+        const minted = yield* emulator.admin.mintTokens({})
+        const authFile = Path.join(home, "input.json")
+        Fs.writeFileSync(authFile, authJsonText(minted, emulator.url))
+        // Stored as UTF-16, this is more than the 2,560-byte blob a Credential Manager entry holds.
+        assert.isAbove(Fs.readFileSync(authFile, "utf8").length * 2, 2560)
+        const child = yield* runWin([childScript, "keyring", winPath(home), winPath(authFile)])
+        yield* Effect.promise(() => child.exited)
+        const [answer] = child.lines()
+        assert.isDefined(answer, stderrOf(child))
+        if ("unavailable" in answer) {
+          const builtin = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/bcryptprimitives.dll"
+          console.log(
+            "windows lane: keyring skipped — @napi-rs/keyring's win32 build does not load under this Wine" +
+              (Fs.existsSync(builtin)
+                ? ""
+                : " (it imports bcryptprimitives.dll, which this Wine does not have)") +
+              `: ${answer.unavailable}`
+          )
+          return context.skip()
+        }
+        assert.isUndefined(answer.error, answer.error)
+        // Codex's Windows layout: the encrypted file, not one oversized keyring entry.
+        assert.include(answer.location, "codex_auth.age")
+        assert.isTrue(answer.same, "the document loaded is the one saved")
+        assert.isTrue(Fs.existsSync(Path.join(home, "secrets", "codex_auth.age")))
+        const status = yield* runWin([cli, "status", "--json", "--store", "keyring", "--codex-home", winPath(home)])
+        assert.strictEqual(yield* Effect.promise(() => status.exited), 0, stderrOf(status))
+        assert.strictEqual(JSON.parse(Fs.readFileSync(Path.join(status.dir, "stdout"), "utf8")).loggedIn, true)
+      }),
+    { timeout: 180_000 }
+  )
+
   it.scopedLive("the CLI's status and token, and the facade's getToken, on win32", () =>
     Effect.gen(function*() {
       const emulator = yield* startEmulator()

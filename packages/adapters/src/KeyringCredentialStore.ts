@@ -138,7 +138,7 @@ const makeSecrets = Effect.gen(function*() {
       if (passphrase === null || passphrase === undefined) {
         return yield* error(
           operation,
-          `${secretsFileName} exists but its key is not in the keyring; sign in again (codex-auth login) to replace it`
+          `${secretsFileName} exists but its key is not in the keyring; remove ${path} and sign in again`
         )
       }
       const plain = yield* Effect.tryPromise({
@@ -147,7 +147,11 @@ const makeSecrets = Effect.gen(function*() {
           decrypter.addPassphrase(passphrase)
           return decrypter.decrypt(bytes.value, "text")
         },
-        catch: () => error(operation, `${secretsFileName} could not be decrypted with the keyring's key (damaged?)`)
+        catch: () =>
+          error(
+            operation,
+            `${secretsFileName} cannot be decrypted with the keyring's key; remove ${path} and sign in again`
+          )
       })
       const document = yield* Effect.try({
         try: () => JSON.parse(plain) as Secrets,
