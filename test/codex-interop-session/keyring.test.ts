@@ -5,7 +5,9 @@
 // Runs only inside scripts/netns.sh (loopback only), with the keyring programs of scripts/setup-keyring.sh:
 //   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/codex-interop-session
 import * as KeyringCredentialStore from "@codex-auth/adapters/KeyringCredentialStore"
+import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as Emulator from "@codex-auth/core/Emulator"
+import * as RuntimeFacts from "@codex-auth/core/RuntimeFacts"
 import type * as Session from "@codex-auth/core/Session"
 import { Session as SessionTag } from "@codex-auth/core/Session"
 import * as TokenSet from "@codex-auth/core/TokenSet"
@@ -247,6 +249,25 @@ describe.skipIf(!enabled)("the keyring store and the real Codex CLI", () => {
     const after = await codex(["login", "status", ...secretsStore]).done
     expect(after.stdout + after.stderr).not.toContain("Logged in using ChatGPT")
   }, 180_000)
+
+  it("the default layout follows the OS in RuntimeFacts: Windows → the encrypted file, elsewhere → the direct entry", async () => {
+    home = await makeCodexHome(bin!)
+    const locationWith = (facts: Layer.Layer<RuntimeFacts.RuntimeFacts> | undefined) =>
+      Effect.runPromise(
+        Effect.map(CredentialStore, (store) => store.location).pipe(
+          Effect.provide(KeyringCredentialStore.layer),
+          Effect.provide(Layer.mergeAll(NodeCodexHome.layer, NodeSecretFile.layer, facts ?? Layer.empty)),
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["CODEX_HOME", home!.codexHome]])))
+        )
+      )
+    expect(await locationWith(RuntimeFacts.layer({ ...RuntimeFacts.desktop, os: "win32" }))).toContain(
+      Path.join("secrets", "codex_auth.age")
+    )
+    expect(await locationWith(RuntimeFacts.layer(RuntimeFacts.desktop))).toBe(
+      `Codex Auth / ${accountOf(home.codexHome)}`
+    )
+    expect(await locationWith(undefined)).toBe(`Codex Auth / ${accountOf(home.codexHome)}`)
+  })
 
   it(
     "secrets layout: a damaged file or a lost key is a typed error saying what to do; nothing is removed",
