@@ -38,6 +38,16 @@ target=node_modules/@koromix/koffi-win32-x64
 if [ ! -f "$target/package.json" ] || ! grep -q "\"$koffi_version\"" "$target/package.json"; then
   rm -rf "$target" && cp -R "$cache/koffi-$koffi_version/package" "$target"
 fi
+# The keyring store's win32 build (Credential Manager), the same way. Optional: the lane says when it cannot load.
+keyring_version="$(node -p 'require("./node_modules/@napi-rs/keyring/package.json").version')"
+if fetch "@napi-rs/keyring-win32-x64-msvc@$keyring_version" "keyring-$keyring_version"; then
+  target=node_modules/@napi-rs/keyring-win32-x64-msvc
+  if [ ! -f "$target/package.json" ] || ! grep -q "\"$keyring_version\"" "$target/package.json"; then
+    rm -rf "$target" && cp -R "$cache/keyring-$keyring_version/package" "$target"
+  fi
+else
+  say "npm pack @napi-rs/keyring-win32-x64-msvc failed: the keyring test will skip"
+fi
 
 export WINEPREFIX="$cache/prefix" WINEDEBUG=-all
 if [ ! -f "$WINEPREFIX/system.reg" ]; then

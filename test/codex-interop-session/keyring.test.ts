@@ -5,7 +5,9 @@
 // Runs only inside scripts/netns.sh (loopback only), with the keyring programs of scripts/setup-keyring.sh:
 //   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/codex-interop-session
 import * as KeyringCredentialStore from "@codex-auth/adapters/KeyringCredentialStore"
+import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as Emulator from "@codex-auth/core/Emulator"
+import * as RuntimeFacts from "@codex-auth/core/RuntimeFacts"
 import type * as Session from "@codex-auth/core/Session"
 import { Session as SessionTag } from "@codex-auth/core/Session"
 import * as TokenSet from "@codex-auth/core/TokenSet"
@@ -96,9 +98,10 @@ const itemsFor = (account: string): Array<string> => {
 const withKeyringSession = <A, E>(
   codexHome: string,
   issuer: string,
-  use: (session: Session.Session.Service) => Effect.Effect<A, E>
+  use: (session: Session.Session.Service) => Effect.Effect<A, E>,
+  options: KeyringCredentialStore.Options = {}
 ): Promise<A> => {
-  const store = KeyringCredentialStore.layer.pipe(
+  const store = KeyringCredentialStore.layerWith(options).pipe(
     Layer.provide(Layer.mergeAll(NodeCodexHome.layer, NodeSecretFile.layer))
   )
   return Effect.runPromise(
@@ -116,7 +119,8 @@ const withKeyringSession = <A, E>(
 const saveMintedLogin = async (
   codexHome: string,
   emulator: StartedEmulatorPromise,
-  mint: { readonly accessTokenTtlSeconds?: number } = {}
+  mint: { readonly accessTokenTtlSeconds?: number } = {},
+  options: KeyringCredentialStore.Options = {}
 ) => {
   const minted = await emulator.admin.mintTokens(mint)
   await withKeyringSession(codexHome, emulator.url, (session) =>
@@ -131,8 +135,19 @@ const saveMintedLogin = async (
         { provenance: { issuer: emulator.url, clientId: Emulator.codexClientId } }
       )),
       (tokenSet) => session.saveLogin({ _tag: "ChatGpt", tokenSet, openaiApiKey: Option.none() })
-    ))
+    ), options)
   return minted
+}
+
+/** The secret-tool view of the `secrets` layout's key (service `codex`), and of any `Codex Auth` entry. */
+const secretsKeysFor = (codexHome: string): Array<string> => {
+  const account = "secrets|" + createHash("sha256").update(Fs.realpathSync(codexHome)).digest("hex").slice(0, 16)
+  const search = spawnSync("secret-tool", ["search", "--all", "--unlock", "service", "codex", "username", account], {
+    env: process.env,
+    encoding: "utf8"
+  })
+  return (search.stdout + search.stderr).split("\n").filter((line) => line.startsWith("secret = "))
+    .map((line) => line.slice("secret = ".length))
 }
 
 describe.skipIf(!enabled)("the keyring store and the real Codex CLI", () => {
@@ -177,6 +192,112 @@ describe.skipIf(!enabled)("the keyring store and the real Codex CLI", () => {
     const fileStatus = await codex(["login", "status"]).done
     expect(fileStatus.stdout + fileStatus.stderr).not.toContain("Logged in")
   })
+
+  // Codex on Windows (features.secret_auth_storage, on by default there): the Credential Manager holds at most
+  // 2,560 bytes, so the login goes to CODEX_HOME/secrets/codex_auth.age (age, scrypt) and only its key to the keyring.
+  // The same layout is selectable on Linux, so the real Codex CLI checks ours here.
+  const secretsStore = [...keyringStore, "-c", "features.secret_auth_storage=true"]
+  const secrets = { backend: "secrets" } as const
+
+  it("secrets layout: a login larger than a Credential Manager blob, saved by us, is read by Codex", async () => {
+    emulator = await startEmulatorPromise({ users: [user] })
+    home = await makeCodexHome(bin!)
+    Fs.writeFileSync(Path.join(home.codexHome, "auth.json"), "{}", { mode: 0o600 })
+    const minted = await saveMintedLogin(home.codexHome, emulator, {}, secrets)
+    // The Credential Manager stores a password as UTF-16 in a blob of at most 2,560 bytes (1,280 characters).
+    const tokens = minted.id_token.length + minted.access_token.length + minted.refresh_token.length
+    expect(tokens * 2, "the tokens alone, as UTF-16, exceed a Credential Manager blob").toBeGreaterThan(2560)
+    const file = Path.join(home.codexHome, "secrets", "codex_auth.age")
+    const bytes = Fs.readFileSync(file)
+    expect(bytes.subarray(0, 21).toString("latin1")).toBe("age-encryption.org/v1")
+    expect(bytes.includes(Buffer.from(minted.refresh_token)), "encrypted, not plain").toBe(false)
+    expect(Fs.statSync(file).mode & 0o777).toBe(0o600)
+    const [key] = secretsKeysFor(home.codexHome)
+    expect(Buffer.from(key!, "base64")).toHaveLength(32)
+    expect(itemsFor(accountOf(home.codexHome)), "no direct entry").toHaveLength(0)
+    expect(Fs.existsSync(Path.join(home.codexHome, "auth.json"))).toBe(false)
+
+    const status = await codex(["login", "status", ...secretsStore]).done
+    expect(status.code, status.stdout + status.stderr).toBe(0)
+    expect(status.stdout + status.stderr).toContain("Logged in using ChatGPT")
+    // Control: Codex's direct layout finds nothing, so the answer above came from the encrypted file.
+    const direct = await codex(["login", "status", ...keyringStore]).done
+    expect(direct.stdout + direct.stderr).not.toContain("Logged in")
+  }, 120_000)
+
+  it("secrets layout: what Codex writes (device login) we read, refresh in place, and Codex reads again", async () => {
+    emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true, users: [user] })
+    home = await makeCodexHome(bin!)
+    const login = codex(["login", "--device-auth", "--experimental_issuer", emulator.url, ...secretsStore], {}, 30_000)
+    expect((await login.done).code, login.output()).toBe(0)
+    const file = Path.join(home.codexHome, "secrets", "codex_auth.age")
+    expect(Fs.existsSync(file), "Codex wrote the encrypted file").toBe(true)
+    const [codexKey] = secretsKeysFor(home.codexHome)
+
+    await emulator.admin.clearRequests()
+    const status = await withKeyringSession(home.codexHome, emulator.url, (session) => session.status, secrets)
+    expect(status.loggedIn).toBe(true)
+    expect(Option.getOrNull(status.email)).toBe("keyring@example.com")
+    const refreshed = await withKeyringSession(home.codexHome, emulator.url, (session) => session.refresh, secrets)
+    expect(refreshed._tag).toBe("ChatGpt")
+    expect(secretsKeysFor(home.codexHome), "the same key, reused").toEqual([codexKey])
+    const codexStatus = await codex(["login", "status", ...secretsStore]).done
+    expect(codexStatus.stdout + codexStatus.stderr).toContain("Logged in using ChatGPT")
+
+    // Logout through our store removes Codex's secret; Codex then finds no login.
+    await withKeyringSession(home.codexHome, emulator.url, (session) => session.logout, secrets)
+    const after = await codex(["login", "status", ...secretsStore]).done
+    expect(after.stdout + after.stderr).not.toContain("Logged in using ChatGPT")
+  }, 180_000)
+
+  it("the default layout follows the OS in RuntimeFacts: Windows → the encrypted file, elsewhere → the direct entry", async () => {
+    home = await makeCodexHome(bin!)
+    const locationWith = (facts: Layer.Layer<RuntimeFacts.RuntimeFacts> | undefined) =>
+      Effect.runPromise(
+        Effect.map(CredentialStore, (store) => store.location).pipe(
+          Effect.provide(KeyringCredentialStore.layer),
+          Effect.provide(Layer.mergeAll(NodeCodexHome.layer, NodeSecretFile.layer, facts ?? Layer.empty)),
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["CODEX_HOME", home!.codexHome]])))
+        )
+      )
+    expect(await locationWith(RuntimeFacts.layer({ ...RuntimeFacts.desktop, os: "win32" }))).toContain(
+      Path.join("secrets", "codex_auth.age")
+    )
+    expect(await locationWith(RuntimeFacts.layer(RuntimeFacts.desktop))).toBe(
+      `Codex Auth / ${accountOf(home.codexHome)}`
+    )
+    expect(await locationWith(undefined)).toBe(`Codex Auth / ${accountOf(home.codexHome)}`)
+  })
+
+  it(
+    "secrets layout: a damaged file or a lost key is a typed error saying what to do; nothing is removed",
+    async () => {
+      emulator = await startEmulatorPromise({ users: [user] })
+      home = await makeCodexHome(bin!)
+      await saveMintedLogin(home.codexHome, emulator, {}, secrets)
+      const file = Path.join(home.codexHome, "secrets", "codex_auth.age")
+      const original = Fs.readFileSync(file)
+      const damaged = Buffer.from(original)
+      damaged[damaged.length - 5] = damaged[damaged.length - 5]! ^ 0xff
+      Fs.writeFileSync(file, damaged)
+      const load = () =>
+        withKeyringSession(home!.codexHome, emulator!.url, (session) => Effect.flip(session.status), secrets)
+      const broken = await load()
+      expect(broken.message).toContain("cannot be decrypted with the keyring's key")
+      expect(broken.message).toContain(`remove ${file} and sign in again`)
+      expect(Fs.readFileSync(file).equals(damaged), "left as it was").toBe(true)
+
+      Fs.writeFileSync(file, original)
+      const account = "secrets|" +
+        createHash("sha256").update(Fs.realpathSync(home.codexHome)).digest("hex").slice(0, 16)
+      spawnSync("secret-tool", ["clear", "service", "codex", "username", account], { env: process.env })
+      expect(secretsKeysFor(home.codexHome)).toHaveLength(0)
+      const keyless = await load()
+      expect(keyless.message).toContain("its key is not in the keyring")
+      expect(Fs.readFileSync(file).equals(original)).toBe(true)
+    },
+    120_000
+  )
 
   it("CODEX_HOME through a symlink: both sides name the entry after the canonical path", async () => {
     emulator = await startEmulatorPromise({ users: [user] })

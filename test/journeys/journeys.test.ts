@@ -19,7 +19,7 @@ import {
   plain,
   start
 } from "./support.ts"
-import type { Person } from "./support.ts"
+import type { Person, Running } from "./support.ts"
 
 const freePort = (): Promise<number> =>
   new Promise((resolve) => {
@@ -54,6 +54,40 @@ const allow = async (person: Person, url: string): Promise<string> => {
   // When nothing listens (the paste flow) Chromium shows its error page; the address bar still holds the redirect.
   const address = person.page.url()
   return address.includes("/auth/callback") ? address : request.url()
+}
+
+/** The person reads the one-time code and the URL the CLI printed, opens it, types the code and clicks Allow. */
+const enterDeviceCode = async (person: Person, cli: Running): Promise<void> => {
+  const [, code] = await cli.waitFor(/one-time code: (\S+)/, "the device code")
+  const [, verificationUrl] = await cli.waitFor(/Then open (\S+) and enter it/, "the verification URL")
+  await person.page.goto(verificationUrl!)
+  await person.snap("device-page")
+  await person.page.locator("#user_code").fill(code!)
+  await person.page.getByRole("button", { name: "Allow" }).click()
+  await person.page.waitForLoadState("load")
+  await person.snap("device-approved")
+}
+
+/**
+ * WSL's three openers (`wslview`, `powershell.exe`, `cmd.exe`) as programs on `PATH` that record their argv and
+ * exit 1: a WSL without wslu and without Windows interop, deterministically.
+ */
+const failingWslOpeners = (): { readonly path: string; readonly calls: () => Array<Array<string>> } => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "journey-wsl-openers-"))
+  const log = Path.join(dir, "calls")
+  for (const name of ["wslview", "powershell.exe", "cmd.exe"]) {
+    Fs.writeFileSync(
+      Path.join(dir, name),
+      `#!/bin/sh\n{ printf '%s' "$(basename "$0")"; for arg in "$@"; do printf '\\t%s' "$arg"; done; echo; } >> '${log}'\n` +
+        "exit 1\n",
+      { mode: 0o755 }
+    )
+  }
+  const calls = () =>
+    Fs.existsSync(log)
+      ? Fs.readFileSync(log, "utf8").split("\n").filter((line) => line !== "").map((line) => line.split("\t"))
+      : []
+  return { path: dir, calls }
 }
 
 /** `codex-auth login --flow FLOW` against the emulator, into `codexHome`. */
@@ -142,14 +176,7 @@ describe.skipIf(!enabled)("login journeys (black box)", () => {
           tty: false
         })
         try {
-          const [, code] = await cli.waitFor(/one-time code: (\S+)/, "the device code")
-          const [, verificationUrl] = await cli.waitFor(/Then open (\S+) and enter it/, "the verification URL")
-          await person.page.goto(verificationUrl!)
-          await person.snap("device-page")
-          await person.page.locator("#user_code").fill(code!)
-          await person.page.getByRole("button", { name: "Allow" }).click()
-          await person.page.waitForLoadState("load")
-          await person.snap("device-approved")
+          await enterDeviceCode(person, cli)
           const result = await cli.done
           log("cli", result.stdout + result.stderr)
           assert.strictEqual(result.code, 0, result.stderr)
@@ -159,6 +186,65 @@ describe.skipIf(!enabled)("login journeys (black box)", () => {
         }
       })
     }, 120_000)
+  }
+
+  for (const runtime of runtimes) {
+    it(
+      `${runtime.name}: WSL (CODEX_AUTH_WSL=1), every opener fails → the device code joins; typed in Chromium`,
+      async () => {
+        await journey(`wsl-opener-fails-${runtime.name}`, async ({ codexHome, log, person }) => {
+          const openers = failingWslOpeners()
+          // `auto`: the planner sees WSL and plans the browser first, the device code as the fallback.
+          const cli = start([
+            ...runtime.argv,
+            "login",
+            "--issuer",
+            emulator.url,
+            "--codex-home",
+            codexHome,
+            "--port",
+            String(browserPort)
+          ], {
+            // CODEX_AUTH_BROWSER=1: this suite may run in a container, where the planner would go straight to the
+            // device code; a real WSL distro is not a container (is-wsl says no WSL inside one).
+            env: personEnv({
+              CODEX_AUTH_WSL: "1",
+              CODEX_AUTH_BROWSER: "1",
+              PATH: `${openers.path}:${process.env.PATH}`
+            }),
+            tty: true
+          })
+          try {
+            const url = (await cli.waitFor(authorizeUrlPattern, "the authorize URL"))[1]!
+            await cli.waitFor(/Press Enter to open the browser/, "the Enter prompt")
+            cli.type("")
+            await cli.waitFor(/signing in with a device code instead/, "the fallback to the device code")
+            await enterDeviceCode(person, cli)
+            const result = await cli.done
+            const shown = plain(result.stdout)
+            log("cli", shown)
+            assert.strictEqual(result.code, 0, shown)
+            // The last opener's failure, said once (not the error's whole sentence nested in the line).
+            assert.include(shown, "! Could not open a browser (cmd.exe: exited with status 1). Open the address above")
+            assert.include(shown, "→ The browser could not be opened: signing in with a device code instead.")
+            assert.include(shown, "✓ Logged in as user@example.com")
+            const order = [url, "Press Enter", "could not be opened", "one-time code", "✓ Logged in"]
+              .map((text) => shown.indexOf(text))
+            assert.deepStrictEqual([...order].sort((a, b) => a - b), order, `in this order:\n${shown}`)
+            assert.notInclude(shown, "xdg-open")
+            // Each WSL opener was tried once, in order, with the printed URL intact.
+            assert.deepStrictEqual(openers.calls(), [
+              ["wslview", url],
+              ["powershell.exe", "-NoProfile", "-NonInteractive", "-Command", `Start-Process '${url}'`],
+              ["cmd.exe", "/d", "/s", "/c", `start "" ${url.replace(/[&|<>()^]/g, "^$&")}`]
+            ])
+          } finally {
+            cli.kill()
+          }
+        })
+      },
+      120_000
+    )
   }
 
   it(

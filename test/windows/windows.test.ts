@@ -200,6 +200,83 @@ describe.skipIf(typeof lane === "string")("Windows (node.exe under Wine)", () =>
     { timeout: 300_000 }
   )
 
+  it.scopedLive(
+    "the browser opener on win32: cmd /c start hands the URL, & and ^ and | included, to the browser",
+    () =>
+      Effect.gen(function*() {
+        // Wine's `start` goes through ShellExecute to winebrowser, which runs the Linux `xdg-open`: a recorder here.
+        const bin = yield* Effect.acquireRelease(
+          Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "win-opener-"))),
+          (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
+        )
+        const received = Path.join(bin, "received")
+        Fs.writeFileSync(Path.join(bin, "xdg-open"), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${received}'\n`, {
+          mode: 0o755
+        })
+        const authorize =
+          "http://127.0.0.1:1455/oauth/authorize?response_type=code&client_id=app_EMoamEEZ73f0CkXaXp7hrann" +
+          "&redirect_uri=http%3A%2F%2F127.0.0.1%3A1455%2Fauth%2Fcallback&scope=openid+profile+email+offline_access" +
+          "&state=Ab_-9z&codex_cli_simplified_flow=true&originator=codex_cli_rs"
+        // cmd.exe metacharacters: unescaped, `&` ends the command, `|` pipes, `^` disappears, `(` `)` group.
+        const hostile = "http://127.0.0.1:1455/x?a=1&b=2^3&c=(4)|5"
+        const { BROWSER: _browser, ...env } = process.env
+        const child = yield* runWin([childScript, "open", authorize, hostile], {
+          ...env as Record<string, string>,
+          PATH: `${bin}:${process.env.PATH}`
+        })
+        yield* Effect.promise(() => child.exited)
+        assert.deepStrictEqual(child.lines(), [
+          { platform: "win32", opened: authorize },
+          { platform: "win32", opened: hostile }
+        ], stderrOf(child))
+        yield* until("both URLs at the browser", () =>
+          Fs.existsSync(received) && Fs.readFileSync(received, "utf8").split("\n").length > 2)
+        const urls = Fs.readFileSync(received, "utf8").trim().split("\n")
+        assert.strictEqual(urls[0], authorize, "an authorize URL arrives byte for byte")
+        // ShellExecute percent-encodes ^ and | (as a browser would): the same URL, nothing cut or eaten.
+        assert.strictEqual(decodeURI(urls[1]!), hostile)
+      }),
+    { timeout: 120_000 }
+  )
+
+  it.scopedLive(
+    "the keyring store on win32: a login larger than a Credential Manager blob saved and loaded, read by the CLI",
+    (context) =>
+      Effect.gen(function*() {
+        const emulator = yield* startEmulator()
+        const home = yield* tempCodexHome
+        const minted = yield* emulator.admin.mintTokens({})
+        const authFile = Path.join(home, "input.json")
+        Fs.writeFileSync(authFile, authJsonText(minted, emulator.url))
+        // Stored as UTF-16, this is more than the 2,560-byte blob a Credential Manager entry holds.
+        assert.isAbove(Fs.readFileSync(authFile, "utf8").length * 2, 2560)
+        const child = yield* runWin([childScript, "keyring", winPath(home), winPath(authFile)])
+        yield* Effect.promise(() => child.exited)
+        const [answer] = child.lines()
+        assert.isDefined(answer, stderrOf(child))
+        if ("unavailable" in answer) {
+          const builtin = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/bcryptprimitives.dll"
+          console.log(
+            "windows lane: keyring skipped — @napi-rs/keyring's win32 build does not load under this Wine" +
+              (Fs.existsSync(builtin)
+                ? ""
+                : " (it imports bcryptprimitives.dll, which this Wine does not have)") +
+              `: ${answer.unavailable}`
+          )
+          return context.skip()
+        }
+        assert.isUndefined(answer.error, answer.error)
+        // Codex's Windows layout: the encrypted file, not one oversized keyring entry.
+        assert.include(answer.location, "codex_auth.age")
+        assert.isTrue(answer.same, "the document loaded is the one saved")
+        assert.isTrue(Fs.existsSync(Path.join(home, "secrets", "codex_auth.age")))
+        const status = yield* runWin([cli, "status", "--json", "--store", "keyring", "--codex-home", winPath(home)])
+        assert.strictEqual(yield* Effect.promise(() => status.exited), 0, stderrOf(status))
+        assert.strictEqual(JSON.parse(Fs.readFileSync(Path.join(status.dir, "stdout"), "utf8")).loggedIn, true)
+      }),
+    { timeout: 180_000 }
+  )
+
   it.scopedLive("the CLI's status and token, and the facade's getToken, on win32", () =>
     Effect.gen(function*() {
       const emulator = yield* startEmulator()

@@ -25,6 +25,7 @@ export type LoginEvent = Data.TaggedEnum<{
     readonly browserCanOpen: boolean
   }
   BrowserOpened: {}
+  /** `reason`: the opener and why it failed (`cmd.exe: exited with status 1`), not a sentence of its own. */
   BrowserOpenFailed: { readonly reason: string }
   /** The paste prompt is waiting for the redirect URL. */
   PasteRequested: { readonly authorizeUrl: string; readonly redirectUri: string }

@@ -114,8 +114,16 @@ export const ciVariables: ReadonlyArray<string> = internal.ciVariables
 export const toOs: (platform: string) => Os = internal.toOs
 
 /**
+ * Whether this is WSL: the probe's answer unless `CODEX_AUTH_WSL` (`1`/`0`, `true`/`false`, `yes`/`no`, `on`/`off`)
+ * overrides it. {@link detect} and the runtimes' browser openers both decide through it.
+ *
+ * @since 0.1.0
+ */
+export const wsl: (env: Env, probed: boolean) => boolean = internal.wsl
+
+/**
  * The facts from the probes: the one set of rules every runtime uses (overrides from `CODEX_AUTH_LOGIN_METHOD`,
- * `CODEX_AUTH_INTERACTIVE`, `CODEX_AUTH_BROWSER` and `BROWSER=none` included).
+ * `CODEX_AUTH_INTERACTIVE`, `CODEX_AUTH_BROWSER`, `CODEX_AUTH_WSL` and `BROWSER=none` included).
  *
  * @since 0.1.0
  * @category constructors

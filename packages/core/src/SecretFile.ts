@@ -140,6 +140,14 @@ export declare namespace SecretFile {
       text: string,
       options: { readonly mode: number }
     ) => Effect.Effect<void, SecretFileError>
+    /** The file's bytes, for binary files (Codex's encrypted `secrets/*.age`); none when it does not exist. */
+    readonly readBytes: (path: string) => Effect.Effect<Option.Option<Uint8Array>, SecretFileError>
+    /** `writeAtomic` for bytes: the same temporary, flush and rename. */
+    readonly writeAtomicBytes: (
+      path: string,
+      bytes: Uint8Array,
+      options: { readonly mode: number }
+    ) => Effect.Effect<void, SecretFileError>
     /**
      * Removes what interrupted `writeAtomic(path, …)` calls left in `path`'s directory: files named as this port
      * names its temporaries (`isTemporaryOf`), nothing else (never the Codex CLI's `.auth-XXXXXX`). Returns how many

@@ -1,13 +1,13 @@
 /**
  * The `BrowserOpener` port on Deno (`Deno.Command`): `BROWSER` when set, else `open` (macOS), `cmd /c start`
- * (Windows), `wslview` / `powershell.exe` / `cmd.exe` (WSL) or `xdg-open` (Linux). A program that cannot be launched,
+ * (Windows), `wslview` / `powershell.exe` / `cmd.exe` (WSL, or `CODEX_AUTH_WSL=1`) or `xdg-open` (Linux). A program that cannot be launched,
  * or exits non-zero at once, is a `BrowserOpenFailed` — the Node runtime's rules.
  *
  * @since 0.1.0
  */
 import { BrowserOpener, BrowserOpenFailed, commandsFor } from "@codex-auth/core/BrowserOpener"
 import type { OpenCommand, Platform } from "@codex-auth/core/BrowserOpener"
-import { toOs } from "@codex-auth/core/RuntimeFacts"
+import { toOs, wsl } from "@codex-auth/core/RuntimeFacts"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { reasonOf } from "./internal/errors.ts"
@@ -93,5 +93,5 @@ export const make = (platform: Platform): BrowserOpener.Service =>
  */
 export const layer: Layer.Layer<BrowserOpener> = Layer.sync(BrowserOpener, () => {
   const env = Deno.env.toObject()
-  return make({ os: toOs(Deno.build.os), wsl: isWsl(env), browserEnv: env["BROWSER"] })
+  return make({ os: toOs(Deno.build.os), wsl: wsl(env, isWsl(env)), browserEnv: env["BROWSER"] })
 })

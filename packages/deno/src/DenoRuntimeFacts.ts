@@ -2,8 +2,8 @@
  * The `RuntimeFacts` port on Deno: `Deno.build.os`, WSL (`WSL_DISTRO_NAME` or /proc/version), containers
  * (/.dockerenv, /run/.containerenv, the cgroup, `KUBERNETES_SERVICE_HOST`), `SSH_CONNECTION`/`SSH_CLIENT`/`SSH_TTY`,
  * `DISPLAY`/`WAYLAND_DISPLAY` on Linux, `Deno.stdin.isTerminal()` and `Deno.stdout.isTerminal()`, `CI` and the common
- * CI variables. Overrides: `CODEX_AUTH_LOGIN_METHOD` (`browser|device|paste|custom`), `CODEX_AUTH_INTERACTIVE` and
- * `CODEX_AUTH_BROWSER` (`1`/`0`), `BROWSER=none`. The rules are the Node runtime's.
+ * CI variables. Overrides: `CODEX_AUTH_LOGIN_METHOD` (`browser|device|paste|custom`), `CODEX_AUTH_INTERACTIVE`,
+ * `CODEX_AUTH_BROWSER` and `CODEX_AUTH_WSL` (`1`/`0`), `BROWSER=none`. The rules are the Node runtime's.
  *
  * @since 0.1.0
  */

@@ -104,14 +104,14 @@ const openTemporary = async (target: string, mode: number) => {
   }
 }
 
-const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
+const writeAtomic = async (path: string, data: string | Uint8Array, mode: number): Promise<void> => {
   const target = await writeTarget(path)
   const directory = Path.dirname(target, separator)
   const { file, temporary } = await openTemporary(target, mode)
   try {
     try {
       if (Deno.build.os !== "windows") await Deno.chmod(temporary, mode) // the umask may have narrowed the mode
-      await writeAll(file, new TextEncoder().encode(text))
+      await writeAll(file, typeof data === "string" ? new TextEncoder().encode(data) : data)
       await file.sync()
     } finally {
       file.close()
@@ -220,6 +220,8 @@ export const make: SecretFile.Service = {
     ),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
   overwrite: (path, text) => attempt("write", path, () => overwrite(path, text)),
+  readBytes: (path) => attemptOrMissing("read", path, () => Deno.readFile(path).then(Option.some), Option.none),
+  writeAtomicBytes: (path, bytes, { mode }) => attempt("write", path, () => writeAtomic(path, bytes, mode)),
   removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) => attemptOrMissing("remove", path, () => Deno.remove(path).then(() => true), () => false),
   stat: (path) =>

@@ -236,6 +236,13 @@ test("runtime facts: CI, SSH, display, overrides from the environment; explicit 
       env: { CODEX_AUTH_LOGIN_METHOD: "Device", CODEX_AUTH_INTERACTIVE: "yes", BROWSER: "none" }
     })
     assert.deepEqual(overridden.overrides, { method: "device", interactive: true, browser: false })
+    const claimed = DenoRuntimeFacts.make({ ...base, env: { CODEX_AUTH_WSL: "1" } })
+    assert.isTrue(claimed.wsl, "CODEX_AUTH_WSL=1 beats the probe")
+    assert.isTrue(claimed.display, "WSL reaches the Windows desktop without DISPLAY")
+    const denied = DenoRuntimeFacts.make({ ...base, wsl: true, env: { CODEX_AUTH_WSL: "0" } })
+    assert.isFalse(denied.wsl, "CODEX_AUTH_WSL=0 beats the probe")
+    assert.isFalse(denied.display)
+    assert.isTrue(DenoRuntimeFacts.make({ ...base, wsl: true, env: { CODEX_AUTH_WSL: "maybe" } }).wsl)
     const previous = Deno.env.get("CODEX_AUTH_LOGIN_METHOD")
     Deno.env.set("CODEX_AUTH_LOGIN_METHOD", "paste")
     try {

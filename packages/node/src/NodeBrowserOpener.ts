@@ -1,13 +1,13 @@
 /**
  * The `BrowserOpener` port for Node: `BROWSER` when set, else `open` (macOS), `cmd /c start` (Windows),
- * `wslview` / `powershell.exe` / `cmd.exe` (WSL) or `xdg-open` (Linux). A program that cannot be launched, or
- * exits non-zero at once, is a `BrowserOpenFailed`.
+ * `wslview` / `powershell.exe` / `cmd.exe` (WSL: `is-wsl`, or `CODEX_AUTH_WSL`) or `xdg-open` (Linux). A program
+ * that cannot be launched, or exits non-zero at once, is a `BrowserOpenFailed`.
  *
  * @since 0.1.0
  */
 import { BrowserOpener, BrowserOpenFailed, commandsFor } from "@codex-auth/core/BrowserOpener"
 import type { OpenCommand, Platform } from "@codex-auth/core/BrowserOpener"
-import { toOs } from "@codex-auth/core/RuntimeFacts"
+import { toOs, wsl } from "@codex-auth/core/RuntimeFacts"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import isWsl from "is-wsl"
@@ -81,5 +81,5 @@ export const make = (platform: Platform): BrowserOpener.Service =>
  */
 export const layer: Layer.Layer<BrowserOpener> = Layer.sync(
   BrowserOpener,
-  () => make({ os: toOs(process.platform), wsl: isWsl, browserEnv: process.env["BROWSER"] })
+  () => make({ os: toOs(process.platform), wsl: wsl(process.env, isWsl), browserEnv: process.env["BROWSER"] })
 )

@@ -2,7 +2,8 @@
  * The `RuntimeFacts` port for Node: `process.platform`, `is-wsl`, `is-inside-container` (plus
  * `KUBERNETES_SERVICE_HOST`), `SSH_CONNECTION`/`SSH_CLIENT`/`SSH_TTY`, `DISPLAY`/`WAYLAND_DISPLAY` on Linux,
  * `isTTY` of stdin and stdout, `CI` and the common CI variables. Overrides: `CODEX_AUTH_LOGIN_METHOD`
- * (`browser|device|paste|custom`), `CODEX_AUTH_INTERACTIVE` and `CODEX_AUTH_BROWSER` (`1`/`0`), `BROWSER=none`.
+ * (`browser|device|paste|custom`), `CODEX_AUTH_INTERACTIVE`, `CODEX_AUTH_BROWSER` and `CODEX_AUTH_WSL` (`1`/`0`),
+ * `BROWSER=none`.
  *
  * @since 0.1.0
  */

@@ -95,14 +95,14 @@ const openTemporary = async (target: string, mode: number) => {
   }
 }
 
-const writeAtomic = async (path: string, text: string, mode: number): Promise<void> => {
+const writeAtomic = async (path: string, data: string | Uint8Array, mode: number): Promise<void> => {
   const target = await writeTarget(path)
   const directory = Path.dirname(target)
   const { handle, temporary } = await openTemporary(target, mode)
   try {
     try {
       await handle.chmod(mode) // the umask may have narrowed or the mode; set it exactly
-      await handle.writeFile(text, "utf8")
+      await (typeof data === "string" ? handle.writeFile(data, "utf8") : handle.writeFile(data))
       await handle.sync()
     } finally {
       await handle.close()
@@ -226,6 +226,18 @@ export const make: SecretFile.Service = {
     ),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
   overwrite: (path, text) => attempt("write", path, () => overwrite(path, text)),
+  readBytes: (path) =>
+    Effect.tryPromise({
+      try: () => Fs.readFile(path).then((buffer) => Option.some(new Uint8Array(buffer))),
+      catch: (cause) => cause
+    }).pipe(
+      Effect.catchAll((cause) =>
+        isCode(cause, "ENOENT")
+          ? Effect.succeedNone
+          : Effect.fail(new SecretFileError({ operation: "read", path, reason: reasonOf(cause) }))
+      )
+    ),
+  writeAtomicBytes: (path, bytes, { mode }) => attempt("write", path, () => writeAtomic(path, bytes, mode)),
   removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) =>
     Effect.tryPromise({ try: () => Fs.unlink(path).then(() => true), catch: (cause) => cause }).pipe(

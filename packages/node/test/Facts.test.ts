@@ -40,6 +40,29 @@ describe("NodeRuntimeFacts", () => {
     assert.isTrue(facts.stdoutTty)
   })
 
+  it("CODEX_AUTH_WSL=1|0 beats the WSL probe (and with it the display rule); anything else leaves the probe", () => {
+    const claimed = NodeRuntimeFacts.make({ ...base, env: { CODEX_AUTH_WSL: "1" } })
+    assert.isTrue(claimed.wsl)
+    assert.isTrue(claimed.display, "WSL reaches the Windows desktop without DISPLAY")
+    assert.isTrue(NodeRuntimeFacts.make({ ...base, env: { CODEX_AUTH_WSL: " Yes " } }).wsl)
+    const denied = NodeRuntimeFacts.make({ ...base, wsl: true, env: { CODEX_AUTH_WSL: "0" } })
+    assert.isFalse(denied.wsl)
+    assert.isFalse(denied.display, "plain Linux without DISPLAY has no display")
+    assert.isFalse(NodeRuntimeFacts.make({ ...base, wsl: true, env: { CODEX_AUTH_WSL: "false" } }).wsl)
+    for (const value of ["", "maybe", "2"]) {
+      assert.isTrue(NodeRuntimeFacts.make({ ...base, wsl: true, env: { CODEX_AUTH_WSL: value } }).wsl, value)
+      assert.isFalse(NodeRuntimeFacts.make({ ...base, env: { CODEX_AUTH_WSL: value } }).wsl, value)
+    }
+    const previous = process.env["CODEX_AUTH_WSL"]
+    process.env["CODEX_AUTH_WSL"] = "1"
+    try {
+      assert.isTrue(NodeRuntimeFacts.current().wsl, "read from process.env")
+    } finally {
+      if (previous === undefined) delete process.env["CODEX_AUTH_WSL"]
+      else process.env["CODEX_AUTH_WSL"] = previous
+    }
+  })
+
   it("overrides from the environment", () => {
     const facts = NodeRuntimeFacts.make({
       ...base,

@@ -60,19 +60,27 @@ export const toOs = (platform: string): Os =>
     ? "win32"
     : "other"
 
+/**
+ * WSL as probed, unless `CODEX_AUTH_WSL` (`1`/`0`) says otherwise: for WSL setups the probes miss (custom kernels,
+ * WSL inside a container), for a distro that should be treated as plain Linux, and for tests of the WSL fallback.
+ * The planner and the browser opener both read WSL through this, so they agree.
+ */
+export const wsl = (env: Env, probed: boolean): boolean => flag(env, "CODEX_AUTH_WSL") ?? probed
+
 export const detect = (probes: Probes): RuntimeFacts.Facts => {
   const { env } = probes
   const os = toOs(probes.platform)
+  const onWsl = wsl(env, probes.wsl)
   const ciFlag = flag(env, "CI")
   const ci = ciFlag ?? ciVariables.some((name) => set(env, name))
   const method = env["CODEX_AUTH_LOGIN_METHOD"]?.trim().toLowerCase()
   const browserEnv = env["BROWSER"]?.trim().toLowerCase()
   return {
     os,
-    wsl: probes.wsl,
+    wsl: onWsl,
     container: probes.container || set(env, "KUBERNETES_SERVICE_HOST"),
     ssh: set(env, "SSH_CONNECTION") || set(env, "SSH_CLIENT") || set(env, "SSH_TTY"),
-    display: os === "linux" && !probes.wsl ? set(env, "DISPLAY") || set(env, "WAYLAND_DISPLAY") : true,
+    display: os === "linux" && !onWsl ? set(env, "DISPLAY") || set(env, "WAYLAND_DISPLAY") : true,
     stdinTty: probes.stdinTty,
     stdoutTty: probes.stdoutTty,
     ci,

@@ -89,7 +89,8 @@ const storeLayer = (
     Effect.promise(() => import("../../KeyringCredentialStore.ts")).pipe(
       Effect.map((keyring) => choice === "keyring" ? keyring.layer : keyring.layerAuto)
     )
-  )
+    // The facts tell the keyring store which of Codex's layouts this OS uses (Windows: the encrypted file).
+  ).pipe(Layer.provide(platform.runtimeFacts({})))
   return Layer.provideMerge(Ledger.layerFile, store).pipe(Layer.provide(files))
 }
 

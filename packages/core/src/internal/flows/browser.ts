@@ -90,7 +90,12 @@ export const run = (
           Effect.matchEffect({
             onSuccess: () => presenter.present(LoginEvent.BrowserOpened()),
             onFailure: (error) =>
-              presenter.present(LoginEvent.BrowserOpenFailed({ reason: error.message })).pipe(
+              // The error's message is a full sentence with advice; presenters wrap the reason in their own.
+              presenter.present(
+                LoginEvent.BrowserOpenFailed({
+                  reason: error.command === "none" ? error.reason : `${error.command}: ${error.reason}`
+                })
+              ).pipe(
                 Effect.zipRight(hooks.onOpenFailed === undefined ? Effect.void : hooks.onOpenFailed(error))
               )
           })

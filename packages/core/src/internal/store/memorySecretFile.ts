@@ -60,6 +60,11 @@ export const make = (
           if (node.kind === "directory") return Effect.fail(fail("read", path, "EISDIR"))
           return Effect.succeed(Option.some(node.text))
         }),
+      readBytes: (path) =>
+        Effect.map(service.read(path), Option.map((text) => Uint8Array.from(text, (char) => char.charCodeAt(0)))),
+      writeAtomicBytes: (path, bytes, { mode }) =>
+        // Bytes are kept as a latin-1 string (one char per byte): `read` of a binary file is not meaningful.
+        service.writeAtomic(path, Array.from(bytes, (byte) => String.fromCharCode(byte)).join(""), { mode }),
       writeAtomic: (path, text, { mode }) =>
         Effect.suspend(() => {
           const normalized = normalize(path)
