@@ -442,6 +442,7 @@ const colour = Effect.map(
   })
 )
 
+// eslint-disable-next-line no-control-regex -- ANSI escapes are what it removes
 const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, "")
 
 /**

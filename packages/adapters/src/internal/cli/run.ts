@@ -5,10 +5,14 @@
  */
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import type * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Format from "../../CliFormat.ts"
 import * as Environment from "../facade/environment.ts"
+import type { Runtime } from "./runtime.ts"
 import { CliRuntime, errorJson, exitCodes, ExitWith, human, jsonFailure } from "./runtime.ts"
 
 export * from "./runtime.ts"
@@ -126,6 +130,7 @@ export const runCommand = <E, R>(
     CliRuntime
   >
   return provided.pipe(
+    Effect.provide(Logger.replaceEffect(Logger.defaultLogger, Effect.map(CliRuntime, humanLogger))),
     Effect.catchAllCause((cause) =>
       Cause.isInterruptedOnly(cause) ? Effect.interrupt : Effect.gen(function*() {
         const failure = Cause.failureOption(cause)
@@ -156,7 +161,8 @@ export const causeChain = (cause: Cause.Cause<unknown>): string => {
     if (value === undefined || value === null || seen.has(value) || depth > 8) return
     seen.add(value)
     const tag = tagOf(value) ?? (value instanceof Error ? value.name : typeof value)
-    const message = messageOf(value) ?? (typeof value === "string" ? value : "")
+    // The failure's own message is the line above; the chain adds what it has not said.
+    const message = depth === 0 ? "" : messageOf(value) ?? (typeof value === "string" ? value : "")
     lines.push(
       `${"  ".repeat(depth)}${depth === 0 ? "cause" : "caused by"}: ${tag}${
         message === "" ? "" : `: ${oneLine(message)}`
@@ -169,6 +175,45 @@ export const causeChain = (cause: Cause.Cause<unknown>): string => {
   if (Cause.isInterrupted(cause)) lines.push("cause: interrupted")
   return lines.join("\n")
 }
+
+/**
+ * The engine's log lines as a person reads them on stderr: a warning (the `--store auto` fallback) is one `!` line,
+ * an error one `✗` line; below that only with `--log-level` (`debug: …`). Never Effect's `timestamp=… fiber=#18`.
+ */
+const humanLogger = (runtime: Runtime): Logger.Logger<unknown, void> =>
+  Logger.make(({ logLevel, message }) => {
+    const text = oneLine((Array.isArray(message) ? message : [message]).map(String).join(" "))
+    const prefix = LogLevel.greaterThanEqual(logLevel, LogLevel.Error)
+      ? "✗ "
+      : LogLevel.greaterThanEqual(logLevel, LogLevel.Warning)
+      ? "! "
+      : `${logLevel.label.toLowerCase()}: `
+    runtime.process.writeStderr(`${prefix}${text}\n`)
+  })
+
+/**
+ * A wait that outlasts a second says what it waits for, on a terminal only (as `gh` does): one line on stderr,
+ * erased when the wait ends. Off a terminal nothing is printed, so scripts read the same bytes as ever.
+ */
+export const withProgress =
+  (label: string) => <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R | CliRuntime> =>
+    Effect.flatMap(CliRuntime, (runtime) => {
+      if (runtime.process.stderrIsTerminal?.() !== true) return effect
+      let shown = false
+      const announce = Effect.sleep("1 second").pipe(
+        Effect.zipRight(Effect.sync(() => {
+          shown = true
+          runtime.process.writeStderr(`… ${label}`)
+        }))
+      )
+      return Effect.flatMap(Effect.fork(announce), (fiber) =>
+        effect.pipe(Effect.ensuring(Effect.zipRight(
+          Fiber.interrupt(fiber),
+          Effect.sync(() => {
+            if (shown) runtime.process.writeStderr("\r\u001b[2K")
+          })
+        ))))
+    })
 
 export const environmentOptions = (common: Common): Environment.EnvironmentOptions => ({
   codexHome: Option.getOrUndefined(common.codexHome),
