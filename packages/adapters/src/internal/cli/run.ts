@@ -108,6 +108,8 @@ export const nextStep = (error: unknown): string => {
       return "Sign in with ChatGPT (`codex-auth login`) or an API key (`codex-auth login --with-api-key`)."
     case "ApiKeyMissing":
       return "Pipe the key in: `printenv OPENAI_API_KEY | codex-auth login --with-api-key`."
+    case "PoolConfigInvalid":
+      return "Fix the pool file named in the message; `codex-auth accounts --help` shows its shape."
     case "DeviceCodeNotEnabled":
       return "Enable device code sign-in in ChatGPT's security settings, or use `codex-auth login --flow browser`."
     default:
