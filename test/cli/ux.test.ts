@@ -111,6 +111,36 @@ describe("help", () => {
     )
   })
 
+  it("the Deno CLI's help does not offer the account pool it refuses", async () => {
+    const deno = Path.join(root, "node_modules/.bin/deno")
+    const denoRun = (args: ReadonlyArray<string>) =>
+      new Promise<Result>((resolve, reject) => {
+        const child = ChildProcess.spawn(deno, ["run", "-A", Path.join(root, "packages/deno/cli.ts"), ...args], {
+          env: baseEnv(),
+          stdio: ["ignore", "pipe", "pipe"]
+        })
+        let stdout = ""
+        let stderr = ""
+        child.stdout.on("data", (chunk) => (stdout += chunk))
+        child.stderr.on("data", (chunk) => (stderr += chunk))
+        child.on("error", reject)
+        child.on("close", (code) => resolve({ code, stdout, stderr }))
+      })
+    const help = await denoRun(["login", "--help"])
+    assert.strictEqual(help.code, 0, help.stderr)
+    assert.notInclude(help.stdout, "--account")
+    assert.notInclude(help.stdout, "--pool")
+    assert.notInclude(help.stdout, ESC)
+    assert.include(help.stdout, "\n  $ codex-auth login [--flow auto|browser|device|paste]")
+    const refused = await denoRun(["login", "--account", "work"])
+    assert.deepStrictEqual(refused, {
+      code: 2,
+      stdout: "",
+      stderr: "✗ --account is the account pool's, which this runtime does not offer yet; use the Node `codex-auth` " +
+        "for it. See `codex-auth login --help`.\n"
+    })
+  }, 120_000)
+
   it("FORCE_COLOR colours it; NO_COLOR wins over nothing", async () => {
     const forced = await run(["--help"], { FORCE_COLOR: "1" })
     assert.include(forced.stdout, `${ESC}[1mUSAGE${ESC}[22m`)
