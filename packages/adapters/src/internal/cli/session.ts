@@ -141,7 +141,9 @@ export const logout = (common: Common, revoke: boolean) =>
     Effect.gen(function*() {
       const session = yield* Session
       const store = yield* CredentialStore
-      const result: SessionModule.LogoutResult = yield* session.logoutWith({ revoke })
+      const result: SessionModule.LogoutResult = yield* withProgress(
+        "Signing out (revoking the refresh token, or waiting for another process that holds auth.lock)…"
+      )(session.logoutWith({ revoke }))
       if (common.json) yield* json({ removed: result.removed, revoke: result.revoke, location: store.location })
       if (!result.removed) {
         yield* human(`✓ Not logged in: nothing to remove from ${store.location}.`)
