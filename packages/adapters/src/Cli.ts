@@ -536,6 +536,15 @@ export const run = <A>(
         )
         return Effect.fail(new Runtime_.ExitWith({ code: Runtime_.exitCodes.failure }))
       }),
+      // Ctrl-C under --json: still one document (the exit code stays 130).
+      Effect.onInterrupt(() =>
+        Effect.sync(() =>
+          Runtime_.jsonFailure(
+            runtime,
+            Runtime_.errorJson("Interrupted", "The command was interrupted.", "Run the command again.")
+          )
+        )
+      ),
       Effect.provide(options.environment),
       Effect.provideService(Runtime_.CliRuntime, runtime)
     )
