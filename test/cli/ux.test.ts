@@ -378,6 +378,46 @@ describe("messages", () => {
     assert.notInclude(stderr, "Could not open a browser (Could not open a browser")
   }, 60_000)
 
+  it("--json and Ctrl-C: exit 130 with an Interrupted document, nothing saved", async () => {
+    const home = tempDir()
+    const port = String(await freePort())
+    const child = ChildProcess.spawn(
+      process.execPath,
+      [
+        bin,
+        "login",
+        "--flow",
+        "browser",
+        "--no-browser",
+        "--json",
+        "--port",
+        port,
+        "--issuer",
+        emulator.url,
+        "--codex-home",
+        home
+      ],
+      { env: baseEnv(), stdio: ["ignore", "pipe", "pipe"] }
+    )
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    const ready = new Promise<void>((resolve) =>
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk
+        if (stderr.includes("yourself.\n")) resolve()
+      })
+    )
+    const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
+    await ready
+    child.kill("SIGINT")
+    assert.strictEqual(await closed, 130)
+    assert.deepStrictEqual(JSON.parse(stdout), {
+      error: { _tag: "Interrupted", message: "The command was interrupted.", next: "Run the command again." }
+    })
+    assert.isFalse(Fs.existsSync(Path.join(home, "auth.json")))
+  }, 60_000)
+
   it("accounts takes --codex-home: the pool file in that CODEX_HOME", async () => {
     const home = Fs.realpathSync(tempDir())
     const empty = await run(["accounts", "--codex-home", home])
