@@ -206,7 +206,8 @@ export const check = (
 ): Checked => {
   const path: Array<string> = []
   let command = root
-  let json = false
+  // --json anywhere after the command: a script asked for JSON, also for a usage error.
+  const json = args.slice(1).some((arg) => arg === "--json" || arg === "--json=true")
   let help = false
   let version = false
   const positionals: Array<string> = []
@@ -217,8 +218,6 @@ export const check = (
     flag,
     json
   })
-  // --json anywhere after the command: a script asked for JSON, also for a usage error.
-  json = args.slice(1).some((arg) => arg === "--json" || arg === "--json=true")
   let problem: Checked | undefined
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!
