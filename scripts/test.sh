@@ -13,6 +13,7 @@ stage "prerequisites"
 CODEX_BIN="$(bash scripts/setup-codex.sh)"
 export CODEX_BIN
 bash scripts/setup-chromium.sh
+bash scripts/setup-tmux.sh
 bash scripts/setup-keyring.sh
 # The Windows lane (test/windows): wine64, node.exe and koffi's win32 build; empty when Wine cannot be had here.
 CODEX_AUTH_WIN_NODE="$(bash scripts/setup-wine.sh)"

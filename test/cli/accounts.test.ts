@@ -263,7 +263,14 @@ describe("codex-auth login --account and accounts", () => {
     for (const args of [["accounts", "--pool", pool], ["accounts", "--json", "--pool", pool]]) {
       const result = await run(args)
       assert.strictEqual(result.code, 1, args.join(" "))
-      assert.strictEqual(result.stdout, "")
+      if (args.includes("--json")) {
+        // --json: the failure is one JSON document on stdout (issue 18).
+        const { error } = JSON.parse(result.stdout)
+        assert.strictEqual(error._tag, "PoolConfigInvalid")
+        assert.include(error.message, `The account pool config ${pool} cannot be used`)
+      } else {
+        assert.strictEqual(result.stdout, "")
+      }
       assert.strictEqual(result.stderr.trim().split("\n").length, 1, result.stderr)
       assert.include(result.stderr, `The account pool config ${pool} cannot be used`)
     }

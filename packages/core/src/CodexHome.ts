@@ -23,11 +23,19 @@ import { SecretFile } from "./SecretFile.ts"
  */
 export class CodexHomeNotFound extends Schema.TaggedError<CodexHomeNotFound>("@codex-auth/core/CodexHomeNotFound")(
   "CodexHomeNotFound",
-  { path: Schema.String, reason: Schema.Literal("missing", "not-a-directory") }
+  {
+    path: Schema.String,
+    reason: Schema.Literal("missing", "not-a-directory"),
+    /** Where the path came from: the `CODEX_HOME` variable (the default), or an option the caller passed. */
+    source: Schema.optional(Schema.Literal("CODEX_HOME", "option"))
+  }
 ) {
   override get message(): string {
     const what = this.reason === "missing" ? "does not exist" : "is not a directory"
-    return `CODEX_HOME is set to ${this.path}, which ${what}. Create that directory, or unset CODEX_HOME to use ~/.codex.`
+    return this.source === "option"
+      ? `The codexHome ${this.path} ${what}. Create that directory, or leave codexHome out to use CODEX_HOME or ` +
+        "~/.codex."
+      : `CODEX_HOME is set to ${this.path}, which ${what}. Create that directory, or unset CODEX_HOME to use ~/.codex.`
   }
 }
 
@@ -75,6 +83,8 @@ export interface ResolveOptions {
   readonly codexHomeVariable: Option.Option<string>
   /** The user's home directory (the runtime knows it). */
   readonly homeDirectory: string
+  /** Whether the directory is an explicit option rather than the variable (for the error's wording). */
+  readonly explicit?: boolean | undefined
 }
 
 /**
@@ -90,10 +100,13 @@ export const resolve = (
     const files = yield* SecretFile
     const variable = Option.filter(options.codexHomeVariable, (value) => value.trim() !== "")
     if (Option.isSome(variable)) {
+      const source = options.explicit === true ? "option" as const : undefined
       const info = yield* files.stat(variable.value)
-      if (Option.isNone(info)) return yield* new CodexHomeNotFound({ path: variable.value, reason: "missing" })
+      if (Option.isNone(info)) {
+        return yield* new CodexHomeNotFound({ path: variable.value, reason: "missing", source })
+      }
       if (info.value.type !== "directory") {
-        return yield* new CodexHomeNotFound({ path: variable.value, reason: "not-a-directory" })
+        return yield* new CodexHomeNotFound({ path: variable.value, reason: "not-a-directory", source })
       }
       return fromDirectory(yield* files.realPath(variable.value), files.join)
     }

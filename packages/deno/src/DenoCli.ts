@@ -59,6 +59,8 @@ export const runtime: Cli.Runtime = {
   platform,
   process: {
     stdinIsTerminal: () => isTerminal(Deno.stdin),
+    stdoutIsTerminal: () => isTerminal(Deno.stdout),
+    stderrIsTerminal: () => isTerminal(Deno.stderr),
     readStdin,
     writeStdout: (text) => writeAll(Deno.stdout, text),
     writeStderr: (text) => writeAll(Deno.stderr, text)

@@ -266,10 +266,17 @@ export const toPoolAccount = (info: AccountPool.AccountInfo): PoolAccount => {
   const status = info.status
   const field = <A>(f: (s: Session.Status) => Option.Option<A>): A | null => Option.getOrNull(Option.flatMap(status, f))
   const health = info.health
+  const mode = field((s) => s.mode)
+  const statusError = Option.getOrNull(info.statusError)
+  // Health lives in one process, so a fresh one knows only what the stores show: an account whose store holds no
+  // credentials (or cannot be read, a missing CODEX_HOME included) needs a login — what `codex-auth accounts` says too.
+  const signedOut = health._tag === "Healthy" && (mode === null || statusError !== null)
   return {
     name: info.name,
     location: info.location,
-    health: health._tag === "Healthy"
+    health: signedOut
+      ? "needs-login"
+      : health._tag === "Healthy"
       ? "healthy"
       : health._tag === "CoolingDown"
       ? "cooling-down"
@@ -277,15 +284,19 @@ export const toPoolAccount = (info: AccountPool.AccountInfo): PoolAccount => {
       ? "needs-login"
       : "failing",
     until: health._tag === "CoolingDown" ? health.until : health._tag === "Failing" ? health.retryAt : null,
-    reason: health._tag === "NeedsLogin" || health._tag === "Failing" ? health.reason : null,
-    mode: field((s) => s.mode),
+    reason: signedOut
+      ? (statusError ?? "not signed in")
+      : health._tag === "NeedsLogin" || health._tag === "Failing"
+      ? health.reason
+      : null,
+    mode,
     email: field((s) => s.email),
     plan: field((s) => s.plan),
     accountId: field((s) => s.accountId),
     accessTokenExpiresAt: field((s) => s.accessTokenExpiresAt),
     lastRefresh: field((s) => s.lastRefresh),
     lastLimitedAt: Option.getOrNull(info.lastLimitedAt),
-    statusError: Option.getOrNull(info.statusError)
+    statusError
   }
 }
 

@@ -1,7 +1,10 @@
 // `codex-auth accounts` formatting: the row a fresh process derives from the pool's view (no credentials → needs
 // login), and the table for every health state (cooling down and failing cannot be reached from one CLI process, so
 // they are checked here on plain data).
+import type * as AccountPool from "@codex-auth/core/AccountPool"
+import * as NodeAccountPool from "@codex-auth/node/NodeAccountPool"
 import type { PoolAccount } from "@codex-auth/node/NodeAccountPool"
+import * as Option from "effect/Option"
 import { describe, expect, it } from "vitest"
 import { humanListing, toRow } from "../src/internal/cli/accounts.ts"
 
@@ -43,9 +46,22 @@ describe("accounts rows", () => {
   })
 
   it("an account the pool calls healthy but that holds nothing (or an unreadable store) needs login", () => {
-    const empty = toRow(account({ name: "new", mode: null, email: null, plan: null, accountId: null }))
+    // The rule lives in NodeAccountPool.toPoolAccount (CodexAuthPool.list() and `accounts` share it).
+    const info = (fields: Partial<AccountPool.AccountInfo>): AccountPool.AccountInfo => ({
+      name: "new",
+      store: "file",
+      location: "/pool/accounts/new/auth.json",
+      health: { _tag: "Healthy" },
+      lastLimitedAt: Option.none(),
+      status: Option.none(),
+      statusError: Option.none(),
+      ...fields
+    })
+    const empty = toRow(NodeAccountPool.toPoolAccount(info({})))
     expect([empty.health, empty.reason]).toEqual(["needs-login", "not signed in"])
-    const broken = toRow(account({ name: "bad", mode: null, statusError: "auth.json is not valid JSON" }))
+    const broken = toRow(
+      NodeAccountPool.toPoolAccount(info({ statusError: Option.some("auth.json is not valid JSON") }))
+    )
     expect([broken.health, broken.reason]).toEqual(["needs-login", "auth.json is not valid JSON"])
     const failing = toRow(account({ name: "f", health: "failing", reason: "issuer 503", until: now + 30_000 }))
     expect([failing.health, failing.reason]).toEqual(["failing", "issuer 503"])

@@ -16,6 +16,19 @@ export interface Process {
   readonly readStdin: (signal: AbortSignal) => Promise<string>
   readonly writeStdout: (text: string) => void
   readonly writeStderr: (text: string) => void
+  /** Whether stdout / stderr is a terminal (help colours, progress lines). Default: not a terminal. */
+  readonly stdoutIsTerminal?: (() => boolean) | undefined
+  readonly stderrIsTerminal?: (() => boolean) | undefined
+}
+
+/** What {@link Runtime} knows of this run once the command line is checked (set by `Cli.run`). */
+export interface Invocation {
+  /** `codex-auth login`: what `--help` pointers name. */
+  readonly command: string
+  /** `--json` was given: every outcome, failures included, is one JSON document on stdout. */
+  readonly json: boolean
+  /** Whether anything was written to stdout yet (a failure after a document prints no second one). */
+  readonly stdoutUsed: () => boolean
 }
 
 /** An account added to the pool by `login --account`. */
@@ -39,6 +52,7 @@ export interface Runtime {
   readonly platform: Facade.Platform
   readonly process: Process
   readonly accountPool?: AccountPool | undefined
+  readonly invocation?: Invocation | undefined
 }
 
 export class CliRuntime extends Context.Tag("@codex-auth/adapters/Cli/CliRuntime")<CliRuntime, Runtime>() {}
@@ -57,6 +71,35 @@ export const stdout = (text: string): Effect.Effect<void, never, CliRuntime> =>
 export const json = (value: unknown): Effect.Effect<void, never, CliRuntime> =>
   Effect.map(CliRuntime, (runtime) => runtime.process.writeStdout(Format.jsonText(value)))
 
+/** The JSON document of a failure: a stable `_tag`, the message and the next step. */
+export const errorJson = (
+  tag: string,
+  message: string,
+  next: string,
+  extra: Record<string, unknown> = {}
+): { readonly error: Record<string, unknown> } => ({ error: { _tag: tag, message, next, ...extra } })
+
+/** Writes the failure document when `--json` asked for one and stdout holds nothing yet. */
+export const jsonFailure = (runtime: Runtime, document: unknown): void => {
+  const invocation = runtime.invocation
+  if (invocation !== undefined && invocation.json && !invocation.stdoutUsed()) {
+    runtime.process.writeStdout(Format.jsonText(document))
+  }
+}
+
+const sentence = (text: string): string => /[.!?]$/.test(text) ? text : `${text}.`
+
+/** A usage error, printed: one line naming what is wrong and the command's `--help`; with `--json`, a document. */
+export const reportUsage = (runtime: Runtime, message: string, flag?: string | undefined): void => {
+  const command = runtime.invocation?.command ?? "codex-auth"
+  const next = `See \`${command} --help\`.`
+  runtime.process.writeStderr(`✗ ${sentence(message)} ${next}\n`)
+  jsonFailure(runtime, errorJson("UsageError", sentence(message), next, flag === undefined ? {} : { flag }))
+}
+
 /** A bad flag value the parser could not catch: one line, exit 2. */
 export const usageError = (message: string): Effect.Effect<never, ExitWith, CliRuntime> =>
-  Effect.zipRight(human(`✗ ${message} See --help.`), Effect.fail(new ExitWith({ code: exitCodes.usage })))
+  Effect.flatMap(CliRuntime, (runtime) => {
+    reportUsage(runtime, message, /^--[a-z-]+/.exec(message)?.[0])
+    return Effect.fail(new ExitWith({ code: exitCodes.usage }))
+  })

@@ -11,7 +11,21 @@ import * as Redacted from "effect/Redacted"
 import * as Format from "../../CliFormat.ts"
 import type * as Environment from "../facade/environment.ts"
 import type { Common } from "./run.ts"
-import { CliRuntime, environment, environmentOptions, formatTime, human, json, runCommand, stdout } from "./run.ts"
+import {
+  CliRuntime,
+  environment,
+  environmentOptions,
+  formatTime,
+  human,
+  json,
+  runCommand,
+  stdout,
+  withProgress
+} from "./run.ts"
+
+const tokenWait = withProgress(
+  "Getting a valid access token (refreshing it, or waiting for another process that holds auth.lock)…"
+)
 
 const withSession = <E>(common: Common, body: Effect.Effect<number, E, Environment.Services | CliRuntime>) =>
   Effect.flatMap(environment(environmentOptions(common)), (layer) => runCommand(common, body, layer))
@@ -96,7 +110,7 @@ export const token = (common: Common) =>
     Effect.gen(function*() {
       yield* warnInsecureModes
       const session = yield* Session
-      const bearer = yield* session.getToken
+      const bearer = yield* tokenWait(session.getToken)
       if (!common.json) {
         yield* stdout(Redacted.value(bearer))
         return 0
@@ -121,7 +135,7 @@ export const headers = (common: Common) =>
     Effect.gen(function*() {
       yield* warnInsecureModes
       const session = yield* Session
-      const headers = yield* session.getHeaders
+      const headers = yield* tokenWait(session.getHeaders)
       const entries = Format.headerEntries(headers)
       if (common.json) yield* json(Object.fromEntries(entries))
       else yield* stdout(Format.headersText(entries))
@@ -134,7 +148,9 @@ export const refresh = (common: Common) =>
     common,
     Effect.gen(function*() {
       const session = yield* Session
-      const credentials = yield* session.refresh
+      const credentials = yield* withProgress(
+        "Refreshing the tokens (or waiting for another process that holds auth.lock)…"
+      )(session.refresh)
       const now = yield* Clock.currentTimeMillis
       if (credentials._tag === "ApiKey") {
         if (common.json) yield* json({ refreshed: false, mode: "apikey" })
@@ -165,7 +181,9 @@ export const logout = (common: Common, revoke: boolean) =>
     Effect.gen(function*() {
       const session = yield* Session
       const store = yield* CredentialStore
-      const result: SessionModule.LogoutResult = yield* session.logoutWith({ revoke })
+      const result: SessionModule.LogoutResult = yield* withProgress(
+        "Signing out (revoking the refresh token, or waiting for another process that holds auth.lock)…"
+      )(session.logoutWith({ revoke }))
       if (common.json) yield* json({ removed: result.removed, revoke: result.revoke, location: store.location })
       if (!result.removed) {
         yield* human(`✓ Not logged in: nothing to remove from ${store.location}.`)

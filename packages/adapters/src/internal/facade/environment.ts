@@ -70,7 +70,11 @@ const codexHomeLayer = (platform: Platform, explicit: string | undefined) =>
       const variable = explicit !== undefined
         ? Option.some(explicit)
         : yield* Config.option(Config.string("CODEX_HOME"))
-      return yield* CodexHome.resolve({ codexHomeVariable: variable, homeDirectory: platform.homeDirectory() })
+      return yield* CodexHome.resolve({
+        codexHomeVariable: variable,
+        homeDirectory: platform.homeDirectory(),
+        explicit: explicit !== undefined
+      })
     })
   ).pipe(Layer.provide(platform.secretFile))
 

@@ -51,6 +51,10 @@ export type BrowserError =
 
 export type BrowserRequirements = OAuthClient | ProviderProfile | LoginPresenter | LoopbackListener | BrowserOpener
 
+/** `wslview: ENOENT`; an opener that refuses by design (`none`, e.g. --no-browser) just says why. */
+const openFailureReason = (error: BrowserOpenFailed): string =>
+  error.command === "none" ? error.reason : `${error.command}: ${error.reason}`
+
 export const run = (
   options: BrowserOptions,
   hooks: BrowserHooks = {}
@@ -90,12 +94,8 @@ export const run = (
           Effect.matchEffect({
             onSuccess: () => presenter.present(LoginEvent.BrowserOpened()),
             onFailure: (error) =>
-              // The error's message is a full sentence with advice; presenters wrap the reason in their own.
-              presenter.present(
-                LoginEvent.BrowserOpenFailed({
-                  reason: error.command === "none" ? error.reason : `${error.command}: ${error.reason}`
-                })
-              ).pipe(
+              // The event's reason is the short cause (the presenter adds its own advice), not the error's whole message.
+              presenter.present(LoginEvent.BrowserOpenFailed({ reason: openFailureReason(error) })).pipe(
                 Effect.zipRight(hooks.onOpenFailed === undefined ? Effect.void : hooks.onOpenFailed(error))
               )
           })

@@ -4,7 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { pool } from "./login.ts"
-import { issuer, json, verbose } from "./options.ts"
+import { codexHome, issuer, json, verbose } from "./options.ts"
 
 const options = {
   pool,
@@ -12,6 +12,12 @@ const options = {
     Options.withDescription(
       "Ask every account for a token first (refreshing where due), so the health column shows expired, revoked or " +
         "failing refresh tokens; without it, health is what the stores show."
+    )
+  ),
+  codexHome: codexHome.pipe(
+    Options.withDescription(
+      "The CODEX_HOME whose codex-auth-pool.json to list (when --pool is not given; default: $CODEX_AUTH_POOL, else " +
+        "~/.codex/codex-auth-pool.json)."
     )
   ),
   issuer,
@@ -26,6 +32,7 @@ export const accountsCommand = Command.make(
     Effect.flatMap(Effect.promise(() => import("../../internal/cli/accounts.ts")), (cli) =>
       cli.accounts({
         pool: Option.getOrUndefined(args.pool),
+        codexHome: Option.getOrUndefined(args.codexHome),
         check: args.check,
         issuer: Option.getOrUndefined(args.issuer),
         json: args.json,

@@ -8,16 +8,21 @@
  */
 import type { CliRuntime } from "@codex-auth/adapters/Cli"
 import * as AccountPool from "@codex-auth/core/AccountPool"
+import { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import * as NodeAccountPool from "../../NodeAccountPool.ts"
 import type { Common, ExitWith } from "./run.ts"
 import { formatTime, human, json, runCommand } from "./run.ts"
 
 export interface AccountsArgs {
   readonly pool: string | undefined
+  /** `--codex-home DIR`: the pool file is `DIR/codex-auth-pool.json` unless `--pool` names one. */
+  readonly codexHome?: string | undefined
   readonly check: boolean
   readonly issuer: string | undefined
   readonly json: boolean
@@ -43,25 +48,21 @@ export interface AccountRow {
 
 const iso = (millis: number | null): string | null => (millis === null ? null : new Date(millis).toISOString())
 
-/** The pool's view, plus what a fresh process can tell from the store: no credentials means a login is needed. */
-export const toRow = (account: NodeAccountPool.PoolAccount): AccountRow => {
-  const unreadable = account.statusError !== null
-  const signedOut = account.health === "healthy" && (account.mode === null || unreadable)
-  return {
-    name: account.name,
-    mode: account.mode,
-    email: account.email,
-    plan: account.plan,
-    accountId: account.accountId,
-    accessTokenExpiresAt: iso(account.accessTokenExpiresAt),
-    lastRefresh: iso(account.lastRefresh),
-    health: signedOut ? "needs-login" : account.health,
-    until: iso(account.until),
-    reason: signedOut ? (account.statusError ?? "not signed in") : account.reason,
-    lastLimitedAt: iso(account.lastLimitedAt),
-    location: account.location
-  }
-}
+/** The pool's view (`toPoolAccount` already says `needs-login` for an account whose store holds no credentials). */
+export const toRow = (account: NodeAccountPool.PoolAccount): AccountRow => ({
+  name: account.name,
+  mode: account.mode,
+  email: account.email,
+  plan: account.plan,
+  accountId: account.accountId,
+  accessTokenExpiresAt: iso(account.accessTokenExpiresAt),
+  lastRefresh: iso(account.lastRefresh),
+  health: account.health,
+  until: iso(account.until),
+  reason: account.reason,
+  lastLimitedAt: iso(account.lastLimitedAt),
+  location: account.location
+})
 
 const healthText = (row: AccountRow, now: number): string => {
   const until = row.until === null ? "" : ` until ${formatTime(Date.parse(row.until), now)}`
@@ -111,6 +112,14 @@ export const humanListing = (
   return [`Account pool ${path} (${strategy}, ${count})`, "", body, ...(hint.length ? ["", ...hint] : [])].join("\n")
 }
 
+const isDirectory = (path: string): boolean => {
+  try {
+    return Fs.statSync(path).isDirectory()
+  } catch {
+    return false
+  }
+}
+
 const issuerFromEnvironment = Effect.map(
   Config.option(Config.string("CODEX_AUTH_ISSUER")),
   (value) => Option.getOrUndefined(Option.filter(Option.map(value, (v) => v.trim()), (v) => v !== ""))
@@ -118,7 +127,7 @@ const issuerFromEnvironment = Effect.map(
 
 export const accounts = (args: AccountsArgs): Effect.Effect<void, ExitWith, CliRuntime> => {
   const common: Common = {
-    codexHome: Option.none(),
+    codexHome: Option.fromNullable(args.codexHome),
     store: "file",
     issuer: Option.fromNullable(args.issuer),
     clientId: Option.none(),
@@ -126,7 +135,13 @@ export const accounts = (args: AccountsArgs): Effect.Effect<void, ExitWith, CliR
     verbose: args.verbose
   }
   const body = Effect.gen(function*() {
-    const path = yield* NodeAccountPool.configPath(args.pool)
+    const home = args.pool === undefined ? args.codexHome : undefined
+    if (home !== undefined && !isDirectory(home)) {
+      return yield* new CodexHomeNotFound({ path: home, reason: Fs.existsSync(home) ? "not-a-directory" : "missing" })
+    }
+    const path = yield* NodeAccountPool.configPath(
+      args.pool ?? (home === undefined ? undefined : Path.join(home, "codex-auth-pool.json"))
+    )
     const issuer = args.issuer ?? (yield* issuerFromEnvironment)
     const listing = Effect.gen(function*() {
       const pool = yield* AccountPool.AccountPool

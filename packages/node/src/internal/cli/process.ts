@@ -39,6 +39,8 @@ export const runtime: Cli.Runtime = {
   platform,
   process: {
     stdinIsTerminal: () => process.stdin.isTTY === true,
+    stdoutIsTerminal: () => process.stdout.isTTY === true,
+    stderrIsTerminal: () => process.stderr.isTTY === true,
     readStdin,
     writeStdout: (text) => {
       process.stdout.write(text)
