@@ -372,11 +372,14 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
     throw new CodexAuthUnexpected({ operation, detail: detail.split("\n")[0] ?? "unknown" })
   }
 
-  const close = async (): Promise<void> => {
-    if (closed) return
+  // Every close() (and the signal's) waits for the one disposal: a refresh in flight finishes and saves first.
+  let disposed: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    if (disposed !== undefined) return disposed
     closed = true
     closing.abort()
-    await managed.dispose()
+    disposed = managed.dispose()
+    return disposed
   }
   options.signal?.addEventListener("abort", () => void close(), { once: true })
 

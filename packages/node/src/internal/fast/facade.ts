@@ -153,12 +153,15 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
     return current === served ? undefined : current
   }
 
-  const close = async (): Promise<void> => {
-    if (closed) return
+  // Every close() (and the signal's) waits for the same closing: a refresh in flight finishes and saves first.
+  let closedDown: Promise<void> | undefined
+  const close = (): Promise<void> => {
+    if (closedDown !== undefined) return closedDown
     closed = true
     cached = undefined
     const opened = full
-    if (opened !== undefined) await opened.then((auth) => auth.close(), () => undefined)
+    closedDown = opened === undefined ? Promise.resolve() : opened.then((auth) => auth.close(), () => undefined)
+    return closedDown
   }
   options.signal?.addEventListener("abort", () => void close(), { once: true })
 
