@@ -2,6 +2,7 @@ import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -257,7 +258,13 @@ export const make = (
         const prepared = store.prepareSave === undefined ? undefined : yield* store.prepareSave(stored.document)
         const release = prepared === undefined ? Effect.void : prepared.release
         const url = refreshUrl(stored.tokenSet)
-        const refreshed = yield* oauth.refresh(refreshToken, url === undefined ? undefined : { url }).pipe(
+        // The grant runs in a fiber of its own that stays interruptible, so that its own bound (refreshTimeout) can
+        // cut it off; this fiber joins it without being interruptible, so that nothing else can.
+        const grant = Effect.flatMap(
+          Effect.fork(Effect.interruptible(oauth.refresh(refreshToken, url === undefined ? undefined : { url }))),
+          Fiber.join
+        )
+        const refreshed = yield* grant.pipe(
           Effect.map(Option.some),
           Effect.catchTag("RefreshTokenRejected", (error) =>
             error.reason !== "reused"
