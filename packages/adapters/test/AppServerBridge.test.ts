@@ -282,7 +282,8 @@ describe("AppServerBridge", () => {
         Effect.zipRight(Effect.sleep("30 seconds"), rotated(call, now))
       )
       const server = makeServer()
-      const bridge = yield* AppServerBridge.make(session, server.options)
+      // No watch in the way: the next request must be answered from the landed refresh, not from a re-sign-in.
+      const bridge = yield* AppServerBridge.make(session, { ...server.options, watchInterval: Duration.hours(4) })
       server.attach(bridge)
       for (const line of hostLines.slice(0, 3)) yield* bridge.fromHost(line)
       const id = yield* server.askRefresh()

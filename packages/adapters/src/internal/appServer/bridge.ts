@@ -124,6 +124,9 @@ export const make = (
       Effect.gen(function*() {
         const completed = yield* Deferred.make<Json>()
         loginCompleted = completed
+        // Held from now on: a refresh request during the login (the server's workspace check met a 401) is about this
+        // token, and must get a fresh one rather than this one back.
+        yield* held(value)
         const answer = yield* request("account/login/start", {
           type: "chatgptAuthTokens",
           accessToken: Redacted.value(value.bearer),
@@ -153,7 +156,6 @@ export const make = (
               "Check that chatgpt_base_url points at a backend that knows this account."
           )
         }
-        yield* held(value)
         stats.signIns++
         yield* emit({ _tag: "SignedIn", reason, accountId: value.accountId })
       }).pipe(
