@@ -3,6 +3,7 @@
 // bearer; 4 bridges on one CODEX_HOME with every bearer rejected once → exactly 1 refresh grant; a refused refresh and
 // a slow one answered with an error in time; the transcript with and without the bridge the same but for auth.
 //   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/appserver
+import * as NodeAppServer from "@codex-auth/node/NodeAppServer"
 import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/node/testing"
 import { chmod, readFile, writeFile } from "node:fs/promises"
 import * as Path from "node:path"
@@ -173,16 +174,44 @@ describe.skipIf(!enabled)("codex-auth app-server with the real codex app-server"
     expect(await grants(emulator)).toHaveLength(1)
   }, 120_000)
 
-  it("the app-server never refreshes the auth.json in its CODEX_HOME itself", async () => {
+  it(
+    "managed mode: alone, the app-server refreshes the auth.json in its CODEX_HOME; with the bridge's env it cannot",
+    async () => {
+      const { emulator, home } = await setup()
+      const original = await readFile(Path.join(home.dir, "auth.json"), "utf8")
+      const managedTurn = async (env: NodeJS.ProcessEnv) => {
+        await writeFile(Path.join(home.dir, "auth.json"), original, { mode: 0o600 })
+        await emulator.admin.rejectAccessTokens({})
+        const host = startHost(bin!, ["app-server", ...offlineOverrides(emulator.url)], env)
+        cleanup.push(() => host.close())
+        await initialize(host, { experimentalApi: true })
+        await runTurn(host, home.dir)
+        await host.close()
+        return JSON.parse(await readFile(Path.join(home.dir, "auth.json"), "utf8")).tokens.refresh_token as string
+      }
+      const env = { ...baseEnv(home.dir, emulator), CODEX_HOME: home.dir }
+      // Without the bridge's environment the app-server rotates the refresh token itself, behind the session's back.
+      const alone = await managedTurn({ ...env, CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${emulator.url}/oauth/token` })
+      expect(alone).not.toBe(home.minted.refresh_token)
+      expect(await grants(emulator)).toHaveLength(1)
+      await emulator.admin.clearRequests()
+      const blocked = await managedTurn(NodeAppServer.blockChildRefresh(env))
+      expect(blocked).toBe(home.minted.refresh_token)
+      expect(await grants(emulator)).toHaveLength(0)
+    },
+    120_000
+  )
+
+  it("through the bridge, the only refresh is the session's, even with rejected tokens at startup", async () => {
     const { emulator, home } = await setup()
-    // Rejected before the app-server starts: it begins in managed mode with auth.json and meets 401s at once.
     await emulator.admin.rejectAccessTokens({})
     const host = track(startBridge(home.dir, emulator))
     await initialize(host)
     const turn = await runTurn(host, home.dir)
     expect(turn.status).toBe("completed")
-    // One grant: the session's, asked for through the bridge; never a second one by the app-server itself.
     expect(await grants(emulator)).toHaveLength(1)
+    const status = await host.request("getAuthStatus", { includeToken: true })
+    expect(status.result.authToken).toBe(await storedAccess(home.dir))
   })
 
   it("the transcript with and without the bridge is the same but for the auth messages", async () => {

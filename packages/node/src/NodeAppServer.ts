@@ -113,6 +113,18 @@ const lineSplitter = (onLine: (line: string) => void) => {
 /** Port 9 (discard) on loopback: nothing listens there, so a refresh by the app-server fails before it is sent. */
 const blockedRefreshUrl = "http://127.0.0.1:9/codex-auth-owns-this-login/oauth/token"
 
+/**
+ * The environment the bridge gives the app-server: `env` (default this process's) with its own refresh of auth.json
+ * pointed at a closed loopback port.
+ *
+ * @since 0.1.0
+ * @category helpers
+ */
+export const blockChildRefresh = (env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv => ({
+  ...env,
+  CODEX_REFRESH_TOKEN_URL_OVERRIDE: blockedRefreshUrl
+})
+
 type Item = { readonly _tag: "line"; readonly line: string; readonly final: boolean } | { readonly _tag: "end" }
 
 /**
@@ -132,9 +144,7 @@ export const spawn = (
       try: () =>
         spawnChild(command, ["app-server", ...(options.args ?? [])], {
           stdio: ["pipe", "pipe", options.stderr ?? "inherit"],
-          env: options.childRefresh === "allowed"
-            ? options.env ?? process.env
-            : { ...(options.env ?? process.env), CODEX_REFRESH_TOKEN_URL_OVERRIDE: blockedRefreshUrl }
+          env: options.childRefresh === "allowed" ? options.env ?? process.env : blockChildRefresh(options.env)
         }),
       catch: (error) => new AppServerSpawnFailed({ command, reason: String(error) })
     })

@@ -94,7 +94,7 @@ export const make = (
     let signed: Signed | undefined
     /** The last refresh answer: a repeated request soon after gets the same token. */
     let lastAnswer: { readonly bearer: Redacted.Redacted<string>; readonly atMillis: number } | undefined
-    /** Host handshake: after `initialized`, the first request waits for the sign-in. */
+    /** Host handshake: after `initialize`, the first request waits for the sign-in. */
     let awaitingFirstRequest = false
     let started = false
     const signInLock = yield* Effect.makeSemaphore(1)
@@ -321,6 +321,8 @@ export const make = (
         const message = parse(line)
         if (message === undefined) return yield* options.toServer(line)
         if (isRequest(message) && message["method"] === "initialize") {
+          // Whatever the host sends next (after `initialized`, or without it), the login comes first.
+          awaitingFirstRequest = true
           const params =
             (typeof message["params"] === "object" && message["params"] !== null ? message["params"] : {}) as Json
           const capabilities = (typeof params["capabilities"] === "object" && params["capabilities"] !== null ?
@@ -333,10 +335,6 @@ export const make = (
               params: { ...params, capabilities: { ...capabilities, experimentalApi: true } }
             })
           )
-        }
-        if (!("id" in message) && message["method"] === "initialized") {
-          awaitingFirstRequest = true
-          return yield* options.toServer(line)
         }
         if (awaitingFirstRequest && isRequest(message)) {
           awaitingFirstRequest = false
