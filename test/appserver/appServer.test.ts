@@ -293,3 +293,57 @@ describe.skipIf(!enabled)("codex-auth app-server with the real codex app-server"
     expect(missing.stderr()).toContain("--codex-bin")
   })
 })
+
+describe.skipIf(!enabled)("NodeAppServer.start (the Promise form) with the real codex app-server", () => {
+  it("runs a turn, answers a refresh from the session, and reports what it did", async () => {
+    const emulator = await startEmulatorPromise({})
+    const home = await makeHome(emulator)
+    const received: Array<any> = []
+    const events: Array<string> = []
+    const server = await NodeAppServer.start({
+      codexHome: home.dir,
+      issuer: emulator.url,
+      codexBin: bin!,
+      args: offlineOverrides(emulator.url),
+      env: baseEnv(home.dir, emulator),
+      stderr: "ignore",
+      onMessage: (message) => received.push(message),
+      onEvent: (event) => events.push(event._tag)
+    })
+    try {
+      const waitFor = async (predicate: (m: any) => boolean) => {
+        for (let i = 0; i < 600; i++) {
+          const found = received.find(predicate)
+          if (found !== undefined) return found
+          await new Promise((resolve) => setTimeout(resolve, 50))
+        }
+        throw new Error("no such message within 30 s")
+      }
+      server.send({ id: 1, method: "initialize", params: { clientInfo: { name: "promise", version: "1" } } })
+      await waitFor((m) => m.id === 1)
+      server.send({ method: "initialized" })
+      server.send({
+        id: 2,
+        method: "thread/start",
+        params: { cwd: home.dir, approvalPolicy: "never", sandbox: "read-only", ephemeral: true }
+      })
+      const thread = await waitFor((m) => m.id === 2)
+      await emulator.admin.rejectAccessTokens({})
+      server.send({
+        id: 3,
+        method: "turn/start",
+        params: { threadId: thread.result.thread.id, input: [{ type: "text", text: "hi", text_elements: [] }] }
+      })
+      const completed = await waitFor((m) => m.method === "turn/completed")
+      expect(completed.params.turn.status).toBe("completed")
+      const stats = await server.stats()
+      expect(stats).toMatchObject({ signIns: 1, refreshRequests: 1, refreshAnswers: 1, sessionRefreshes: 1 })
+      expect(events).toEqual(["SignedIn", "RefreshAnswered"])
+      expect(received.some((m) => m.method === "account/chatgptAuthTokens/refresh")).toBe(false)
+    } finally {
+      expect(await server.close()).toEqual({ code: 0, signal: null })
+      await emulator.close()
+      await home.remove()
+    }
+  })
+})

@@ -229,6 +229,8 @@ export interface StartOptions extends Omit<SpawnOptions, "toHost" | "onEvent"> {
   readonly codexHome?: string | undefined
   /** The credential store (default `file`). */
   readonly store?: Environment.EnvironmentOptions["store"]
+  /** The auth server the session refreshes at (default: $CODEX_AUTH_ISSUER, else https://auth.openai.com). */
+  readonly issuer?: string | undefined
   /** Receives every message the app-server sends the host (refresh requests and the bridge's answers excepted). */
   readonly onMessage: (message: unknown) => void
   /** Told what the bridge did. */
@@ -260,13 +262,17 @@ export interface AppServerHandle {
  * @category constructors
  */
 export const start = async (options: StartOptions): Promise<AppServerHandle> => {
-  const runtime = ManagedRuntime.make(Environment.layer({ codexHome: options.codexHome, store: options.store }))
+  const runtime = ManagedRuntime.make(
+    Environment.layer({ codexHome: options.codexHome, store: options.store, issuer: options.issuer })
+  )
   const scope = await runtime.runPromise(Scope.make())
-  const { onEvent, onMessage, ...rest } = options
+  const { codexHome, issuer: _issuer, onEvent, onMessage, store: _store, ...rest } = options
   try {
     const running = await runtime.runPromise(
       spawn({
         ...rest,
+        // The app-server keeps its config and threads in the CODEX_HOME of the login it is given.
+        env: codexHome === undefined ? rest.env : { ...(rest.env ?? process.env), CODEX_HOME: codexHome },
         toHost: (line) => {
           try {
             onMessage(JSON.parse(line))
