@@ -147,12 +147,12 @@ const makeServer = () => {
     toServer,
     options: { toServer, toHost: (line: string) => Effect.sync(() => void toHost.push(line)) },
     /** The server asks for a refresh after a 401; answers its id. */
-    askRefresh: () =>
+    askRefresh: (previousAccountId = "acct-1") =>
       Effect.as(
         send({
           method: "account/chatgptAuthTokens/refresh",
           id: nextServerId,
-          params: { reason: "unauthorized", previousAccountId: "acct-1" }
+          params: { reason: "unauthorized", previousAccountId }
         }),
         nextServerId++
       ),
@@ -374,5 +374,44 @@ describe("AppServerBridge", () => {
       ])
       assert.isTrue(server.received[0].params.capabilities.experimentalApi)
       assert.strictEqual(server.bearer(), firstAccess)
+    }))
+})
+
+describe("AppServerBridge with a pool", () => {
+  it.scoped("follows previousAccountId: the refresh comes from that account's session", () =>
+    Effect.gen(function*() {
+      const first = yield* makeSession()
+      const other = yield* makeSession((call, now) =>
+        Effect.succeed({
+          idToken: Option.some(Redacted.make(idToken)),
+          accessToken: Option.some(Redacted.make(accessToken(`other-${call}`, (now + hourMillis) / 1000))),
+          refreshToken: Option.some(Redacted.make(`rt-other-${call + 1}`))
+        })
+      )
+      const server = makeServer()
+      const asked: Array<string> = []
+      const bridge = yield* AppServerBridge.make(first.session, {
+        ...server.options,
+        sessionFor: (accountId) =>
+          Effect.sync(() => {
+            asked.push(accountId)
+            return accountId === "acct-pool-2" ? other.session : undefined
+          })
+      })
+      server.attach(bridge)
+      for (const line of hostLines.slice(0, 3)) yield* bridge.fromHost(line)
+      const id = yield* server.askRefresh("acct-pool-2")
+      yield* settle
+      assert.deepStrictEqual(asked, ["acct-pool-2"])
+      assert.deepStrictEqual([first.grants.length, other.grants.length], [0, 1])
+      assert.strictEqual(labelOf(server.answers.get(id).result.accessToken), "other-1")
+      // An account the pool does not know falls back to the bridge's own session, whose token the server does not
+      // hold: that answers, without a refresh.
+      yield* TestClock.adjust(Duration.seconds(11))
+      const fallback = yield* server.askRefresh("acct-unknown")
+      yield* settle
+      assert.deepStrictEqual(asked, ["acct-pool-2", "acct-unknown"])
+      assert.strictEqual(first.grants.length, 0)
+      assert.strictEqual(server.answers.get(fallback).result.accessToken, firstAccess)
     }))
 })
