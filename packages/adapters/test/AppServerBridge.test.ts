@@ -287,6 +287,8 @@ describe("AppServerBridge", () => {
       server.attach(bridge)
       for (const line of hostLines.slice(0, 3)) yield* bridge.fromHost(line)
       const id = yield* server.askRefresh()
+      // A second request queued behind the first: its deadline runs from its arrival, not from its turn.
+      const queued = yield* server.askRefresh()
       yield* settle
       yield* TestClock.adjust(Duration.millis(7_999))
       assert.isFalse(server.answers.has(id), "not before the deadline")
@@ -295,6 +297,7 @@ describe("AppServerBridge", () => {
       const answer = server.answers.get(id)
       assert.strictEqual(answer?.error?.code, -32000)
       assert.match(answer.error.message, /did not produce a token within 8s/)
+      assert.strictEqual(server.answers.get(queued)?.error?.code, -32000, "the queued one by 8 s too")
       // The refresh itself was not cut: it lands later, and the next request is answered from it.
       yield* TestClock.adjust(Duration.seconds(30))
       const next = yield* server.askRefresh()

@@ -182,7 +182,7 @@ export const make = (
 
     // --- refresh requests ---------------------------------------------------------------------------------------
 
-    const answerRefresh = (id: unknown, params: Json) =>
+    const answerRefresh = (id: unknown, params: Json, arrivedAt: number) =>
       refreshLock.withPermits(1)(Effect.gen(function*() {
         stats.refreshRequests++
         const previousAccountId = typeof params["previousAccountId"] === "string"
@@ -210,7 +210,8 @@ export const make = (
             // A defect answers too: the server must never wait out its 10 s.
             Effect.catchAllCause((cause) => Effect.fail(describe(Cause.squash(cause)))),
             Effect.timeoutFail({
-              duration: answerDeadline,
+              // Counted from the request's arrival: time spent behind another answer counts too.
+              duration: Duration.millis(Math.max(0, Duration.toMillis(answerDeadline) - (now - arrivedAt))),
               onTimeout: () => `the session did not produce a token within ${Duration.format(answerDeadline)}`
             })
           )
@@ -306,7 +307,8 @@ export const make = (
             return
           }
           if (isRequest(message) && message["method"] === refreshMethod) {
-            yield* Effect.forkIn(answerRefresh(message["id"], (message["params"] ?? {}) as Json), scope)
+            const arrivedAt = yield* Clock.currentTimeMillis
+            yield* Effect.forkIn(answerRefresh(message["id"], (message["params"] ?? {}) as Json, arrivedAt), scope)
             return
           }
           if (message["method"] === "account/login/completed" && loginCompleted !== undefined) {
