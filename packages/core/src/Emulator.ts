@@ -2,7 +2,8 @@
  * A local emulator of `auth.openai.com` as the Codex CLI speaks to it (PROTOCOL.md): authorize and consent
  * page, token endpoint (authorization code with PKCE, API-key exchange, refresh with single-use rotation and
  * reuse detection), device code endpoints and verification page, revoke, the Agent Identity JWKS and task
- * registration (`codex login --with-access-token`), and an admin API under
+ * registration (`codex login --with-access-token`), a small ChatGPT backend (`wham/accounts/check`, `codex/models`,
+ * `codex/responses`, enough for `codex app-server` to run a turn), and an admin API under
  * `/__emulator/` for tests. It is a runtime-neutral `HttpApp`; the runtime packages serve it.
  *
  * @since 0.1.0
@@ -97,7 +98,12 @@ export interface EmulatorOptions {
   readonly redirectPorts?: ReadonlyArray<number> | undefined
   /** Issuer URL for claims and links. Default: derived from each request's `Host` header. */
   readonly issuer?: string | undefined
+  /** What the backend's `/backend-api/codex/responses` answers every turn with. */
+  readonly backendReplyText?: string | undefined
 }
+
+/** The assistant's answer to every turn, unless `backendReplyText` says otherwise. */
+export const defaultBackendReplyText: string = "Hello from the codex-auth emulator."
 
 /** Runtime-adjustable settings (the admin API's `/__emulator/settings`). Durations in seconds. */
 export const EmulatorSettings: Schema.Struct<{
@@ -286,6 +292,21 @@ export const RevokeTarget: Schema.Struct<{
 /** @since 0.1.0 */
 export type RevokeTarget = typeof RevokeTarget.Type
 
+/**
+ * Which access tokens the backend routes (`/backend-api/...`) should answer 401 from now on: those of one family,
+ * of one user, or (empty) every one minted so far. Tokens minted later are accepted, so a refresh recovers.
+ */
+export const RejectTarget: Schema.Struct<{
+  family: Schema.optional<typeof Schema.String>
+  email: Schema.optional<typeof Schema.String>
+}> = Schema.Struct({
+  family: Schema.optional(Schema.String),
+  email: Schema.optional(Schema.String)
+})
+
+/** @since 0.1.0 */
+export type RejectTarget = typeof RejectTarget.Type
+
 /** A request to mint a token set directly (to seed a store in a test). */
 export const MintRequest: Schema.Struct<{
   email: Schema.optional<typeof Schema.String>
@@ -406,6 +427,11 @@ export declare namespace Emulator {
     readonly clearFaults: Effect.Effect<void>
     /** Revokes refresh token families; answers how many were revoked. */
     readonly revoke: (target: RevokeTarget) => Effect.Effect<number, EmulatorAdminError>
+    /**
+     * Makes the backend routes answer 401 to the access tokens minted so far (all, or those of a family or user);
+     * answers how many. What a resource server does to a token it no longer trusts: Codex then refreshes.
+     */
+    readonly rejectAccessTokens: (target: RejectTarget) => Effect.Effect<number>
     /** Mints an Agent Identity token (`codex login --with-access-token`) signed with the emulator's RSA key. */
     readonly mintAgentIdentity: (
       request: AgentIdentityMintRequest

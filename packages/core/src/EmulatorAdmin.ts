@@ -21,6 +21,7 @@ import {
   Fault,
   MintedTokens,
   type MintRequest,
+  type RejectTarget,
   RequestLogEntry,
   type RevokeTarget
 } from "./Emulator.ts"
@@ -66,6 +67,8 @@ export declare namespace EmulatorAdmin {
     readonly clearFaults: Effect.Effect<void, EmulatorAdminRequestError>
     /** Revokes refresh token families (one family, a token's family, or all of a user's); answers how many. */
     readonly revoke: (target: RevokeTarget) => Effect.Effect<number, EmulatorAdminRequestError>
+    /** Makes the backend routes answer 401 to the access tokens minted so far (all, a family's or a user's). */
+    readonly rejectAccessTokens: (target?: RejectTarget) => Effect.Effect<number, EmulatorAdminRequestError>
     readonly mintTokens: (request?: MintRequest) => Effect.Effect<MintedTokens, EmulatorAdminRequestError>
     readonly settings: Effect.Effect<EmulatorSettings, EmulatorAdminRequestError>
     readonly updateSettings: (
@@ -79,6 +82,7 @@ const Requests = Schema.Struct({ requests: Schema.Array(RequestLogEntry) })
 const DeviceCodes = Schema.Struct({ deviceCodes: Schema.Array(DeviceCodeInfo) })
 const Faults = Schema.Struct({ faults: Schema.Array(Fault) })
 const Revoked = Schema.Struct({ revoked: Schema.Number })
+const Rejected = Schema.Struct({ rejected: Schema.Number })
 const Ignored = Schema.Unknown
 const AdminErrorBody = Schema.Struct({ message: Schema.String })
 
@@ -177,6 +181,11 @@ export const make = (baseUrl: string): Effect.Effect<EmulatorAdmin.Service, neve
         Effect.asVoid(send("add fault", "POST", "/__emulator/faults", Schema.encodeSync(Fault)(fault), Ignored)),
       clearFaults: Effect.asVoid(send("clear faults", "DELETE", "/__emulator/faults", {}, Ignored)),
       revoke: (target) => Effect.map(send("revoke", "POST", "/__emulator/revoke", target, Revoked), (b) => b.revoked),
+      rejectAccessTokens: (target = {}) =>
+        Effect.map(
+          send("reject access tokens", "POST", "/__emulator/reject-access-tokens", target, Rejected),
+          (b) => b.rejected
+        ),
       mintTokens: (request = {}) => send("mint tokens", "POST", "/__emulator/tokens", request, MintedTokens),
       settings: get("settings", "/__emulator/settings", EmulatorSettings),
       updateSettings: (patch) => send("update settings", "PATCH", "/__emulator/settings", patch, EmulatorSettings),

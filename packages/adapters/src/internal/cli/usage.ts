@@ -321,7 +321,8 @@ const placeholders: Readonly<Record<string, string>> = {
   user: "EMAIL",
   port: "N",
   "device-interval": "SECONDS",
-  config: "KEY=VALUE"
+  config: "KEY=VALUE",
+  "codex-bin": "PATH"
 }
 
 const placeholder = (flag: FlagSpec): string => {

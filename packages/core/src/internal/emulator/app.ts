@@ -7,7 +7,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import * as Schema from "effect/Schema"
-import type * as Emulator from "../../Emulator.ts"
+import * as Emulator from "../../Emulator.ts"
 import {
   AgentIdentityMintRequest,
   codexClientId,
@@ -18,9 +18,11 @@ import {
   EmulatorSettings,
   Fault,
   MintRequest,
+  RejectTarget,
   RevokeTarget
 } from "../../Emulator.ts"
 import * as AgentIdentity from "./agentIdentity.ts"
+import * as Backend from "./backend.ts"
 import {
   constantTimeEqual,
   isValidS256Challenge,
@@ -107,6 +109,8 @@ interface State {
   readonly pendingAuthorizations: ReadonlyMap<string, PendingAuthorization>
   readonly faults: ReadonlyArray<ActiveFault>
   readonly log: ReadonlyArray<RequestLogEntry>
+  /** Every access token minted, by `jti`: its family, and whether the admin API rejected it at the backend. */
+  readonly bearers: ReadonlyMap<string, { readonly family: string; readonly rejected: boolean }>
 }
 
 const withEntry = <K, V>(map: ReadonlyMap<K, V>, key: K, value: V): ReadonlyMap<K, V> => new Map(map).set(key, value)
@@ -297,7 +301,8 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
       deviceCodes: new Map(),
       pendingAuthorizations: new Map(),
       faults: [],
-      log: []
+      log: [],
+      bearers: new Map()
     }
     const state = yield* Ref.make(initialState)
     const signingKey = yield* Jwt.makeSigningKey
@@ -330,32 +335,39 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
       const iat = Math.floor(now / 1000)
       const exp = iat + Math.round(ttlSeconds)
       const auth = authClaims(user, family.accountId)
-      return Effect.all({
-        id_token: Jwt.sign(signingKey, {
-          iss: issuer,
-          aud: [family.clientId],
-          sub: user.userId,
-          email: user.email,
-          email_verified: true,
-          iat,
-          auth_time: iat,
-          exp,
-          "https://api.openai.com/auth": auth
-        }),
-        access_token: Jwt.sign(signingKey, {
-          iss: issuer,
-          aud: ["https://api.openai.com/v1"],
-          client_id: family.clientId,
-          sub: user.userId,
-          iat,
-          nbf: iat,
-          exp,
-          jti: randomToken(12),
-          scp: family.scope.split(" ").filter((s) => s !== ""),
-          "https://api.openai.com/auth": auth,
-          "https://api.openai.com/profile": { email: user.email, email_verified: true }
+      const jti = randomToken(12)
+      return Effect.zipRight(
+        Ref.update(
+          state,
+          (s) => ({ ...s, bearers: withEntry(s.bearers, jti, { family: family.id, rejected: false }) })
+        ),
+        Effect.all({
+          id_token: Jwt.sign(signingKey, {
+            iss: issuer,
+            aud: [family.clientId],
+            sub: user.userId,
+            email: user.email,
+            email_verified: true,
+            iat,
+            auth_time: iat,
+            exp,
+            "https://api.openai.com/auth": auth
+          }),
+          access_token: Jwt.sign(signingKey, {
+            iss: issuer,
+            aud: ["https://api.openai.com/v1"],
+            client_id: family.clientId,
+            sub: user.userId,
+            iat,
+            nbf: iat,
+            exp,
+            jti,
+            scp: family.scope.split(" ").filter((s) => s !== ""),
+            "https://api.openai.com/auth": auth,
+            "https://api.openai.com/profile": { email: user.email, email_verified: true }
+          })
         })
-      })
+      )
     }
 
     /** Records a new refresh token for a family (creating the family when absent) and mints the JWTs. */
@@ -1164,6 +1176,36 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
         return [settings, { ...s, settings }] as const
       })
 
+    // --- the ChatGPT backend (backend.ts) -------------------------------------------------------------------------
+
+    const backend = Backend.routes({
+      verify: (token) => Jwt.verify(signingKey, token),
+      bearerState: (jti) =>
+        Effect.map(Ref.get(state), (s) => {
+          const bearer = s.bearers.get(jti)
+          if (bearer === undefined) return undefined
+          const family = s.families.get(bearer.family)
+          return { family: bearer.family, usable: !bearer.rejected && family !== undefined && !family.revoked }
+        }),
+      replyText: Effect.succeed(options.backendReplyText ?? Emulator.defaultBackendReplyText)
+    })
+
+    const rejectAccessTokens = (target: Emulator.RejectTarget) =>
+      Ref.modify(state, (s) => {
+        const bearers = new Map(s.bearers)
+        let count = 0
+        for (const [jti, bearer] of bearers) {
+          const family = s.families.get(bearer.family)
+          const matches = (target.family === undefined || target.family === bearer.family) &&
+            (target.email === undefined || family?.email === target.email)
+          if (!bearer.rejected && matches) {
+            bearers.set(jti, { ...bearer, rejected: true })
+            count++
+          }
+        }
+        return [count, { ...s, bearers }] as const
+      })
+
     const service: Emulator.Emulator.Service = {
       app: undefined as unknown as HttpApp.Default,
       requests: Effect.map(Ref.get(state), (s) => s.log),
@@ -1179,6 +1221,7 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
         ),
       clearFaults: Ref.update(state, (s) => ({ ...s, faults: [] })),
       revoke: revokeTarget,
+      rejectAccessTokens,
       mintTokens,
       mintAgentIdentity,
       agentIdentityJwks,
@@ -1227,7 +1270,10 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
       HttpRouter.get("/deviceauth/callback", endpoint(deviceCallback)),
       HttpRouter.get("/codex-backend/agent-identity/agent-identities/jwks", endpoint(agentIdentityJwksEndpoint)),
       HttpRouter.get("/backend-api/wham/agent-identities/jwks", endpoint(agentIdentityJwksEndpoint)),
-      HttpRouter.post("/api/accounts/v1/agent/:runtimeId/task/register", endpoint(registerTask))
+      HttpRouter.post("/api/accounts/v1/agent/:runtimeId/task/register", endpoint(registerTask)),
+      HttpRouter.get(Backend.paths.accountsCheck, endpoint(backend.accountsCheck)),
+      HttpRouter.get(Backend.paths.models, endpoint(backend.models)),
+      HttpRouter.post(Backend.paths.responses, endpoint(backend.responses))
     )
     const adminRouter = HttpRouter.empty.pipe(
       HttpRouter.get("/__emulator/requests", adminGet(Effect.map(service.requests, (requests) => ({ requests })))),
@@ -1248,6 +1294,10 @@ export const make = (options: Emulator.EmulatorOptions = {}): Effect.Effect<Emul
       HttpRouter.post(
         "/__emulator/revoke",
         adminJson(RevokeTarget, (target) => Effect.map(service.revoke(target), (revoked) => ({ revoked })))
+      ),
+      HttpRouter.post(
+        "/__emulator/reject-access-tokens",
+        adminJson(RejectTarget, (target) => Effect.map(rejectAccessTokens(target), (rejected) => ({ rejected })))
       ),
       HttpRouter.post(
         "/__emulator/tokens",

@@ -7,9 +7,16 @@ import * as NodePath from "@effect/platform-node/NodePath"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { accountsCommand } from "../../bin/commands/accounts.ts"
+import { appServerCommand } from "../../bin/commands/appServer.ts"
 import { emulatorCommand } from "../../bin/commands/emulator.ts"
 import * as StderrTerminal from "../facade/terminal.ts"
 import { runtime } from "./process.ts"
+
+// `codex-auth app-server … -- ARG…`: what follows `--` is the app-server's, not ours to parse.
+const isAppServer = process.argv[2] === "app-server"
+const separator = isAppServer ? process.argv.indexOf("--", 3) : -1
+const argv = separator < 0 ? process.argv : process.argv.slice(0, separator)
+const passthrough = separator < 0 ? [] : process.argv.slice(separator + 1)
 
 const root = Command.make("codex-auth").pipe(
   Command.withDescription(Cli.description),
@@ -21,21 +28,25 @@ const root = Command.make("codex-auth").pipe(
     Cli.refreshCommand,
     Cli.logoutCommand,
     accountsCommand,
-    emulatorCommand
+    emulatorCommand,
+    appServerCommand(passthrough)
   ])
 )
 
 const environment = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, StderrTerminal.layer)
 
-const fiber = Effect.runFork(Cli.run(root, { argv: process.argv, runtime, environment }))
+const fiber = Effect.runFork(Cli.run(root, { argv, runtime, environment }))
 
 const onSignal = () => {
   process.removeListener("SIGINT", onSignal)
   process.removeListener("SIGTERM", onSignal)
   fiber.unsafeInterruptAsFork(fiber.id())
 }
-process.on("SIGINT", onSignal)
-process.on("SIGTERM", onSignal)
+// `app-server` passes signals on to the app-server and exits as it does.
+if (!isAppServer) {
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
+}
 
 fiber.addObserver((exit) => {
   const code = Cli.exitCode(exit, runtime)
