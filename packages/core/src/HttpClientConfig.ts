@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -71,6 +72,23 @@ const nonEmpty = (name: string): Config.Config<Option.Option<string>> =>
     Config.map(Option.map((value) => value.trim()))
   )
 
+// A proxy must be a URL undici (and Deno) can dial; the value is never echoed (it may carry credentials).
+const proxyUrl = (name: string): Config.Config<Option.Option<string>> =>
+  Config.mapOrFail(nonEmpty(name), (value): Either.Either<Option.Option<string>, ConfigError.ConfigError> => {
+    if (Option.isNone(value)) return Either.right(value)
+    try {
+      const url = new URL(value.value)
+      if (url.protocol === "http:" || url.protocol === "https:") return Either.right(value)
+    } catch {
+      // not a URL at all
+    }
+    return Either.left(ConfigError.InvalidData(
+      [],
+      `${name} is not a proxy URL (expected one such as http://proxy.example:3128). Fix ${name}, or unset it to ` +
+        "connect directly."
+    ))
+  })
+
 /**
  * Reads §12's variables.
  *
@@ -80,8 +98,8 @@ const nonEmpty = (name: string): Config.Config<Option.Option<string>> =>
 export const config: Config.Config<HttpClientConfig> = Config.all({
   codex: nonEmpty("CODEX_CA_CERTIFICATE"),
   ssl: nonEmpty("SSL_CERT_FILE"),
-  httpsProxy: nonEmpty("HTTPS_PROXY"),
-  httpsProxyLower: nonEmpty("https_proxy"),
+  httpsProxy: proxyUrl("HTTPS_PROXY"),
+  httpsProxyLower: proxyUrl("https_proxy"),
   noProxy: nonEmpty("NO_PROXY"),
   noProxyLower: nonEmpty("no_proxy")
 }).pipe(Config.map(({ codex, httpsProxy, httpsProxyLower, noProxy, noProxyLower, ssl }) => ({

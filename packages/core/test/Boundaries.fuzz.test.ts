@@ -142,17 +142,45 @@ describe("environment fuzzing", () => {
     )
   })
 
+  const isHttpUrl = (value: string) => {
+    try {
+      const url = new URL(value)
+      return url.protocol === "http:" || url.protocol === "https:"
+    } catch {
+      return false
+    }
+  }
+  const proxyValue = fc.constantFrom(
+    "http://proxy.example:3128",
+    " https://u:p@127.0.0.1:9 ",
+    "socks5://x:1",
+    "garbage"
+  )
+
   it("CA and proxy variables: CODEX_CA_CERTIFICATE wins when non-blank, blanks are unset, values trimmed", () => {
     const names = ["CODEX_CA_CERTIFICATE", "SSL_CERT_FILE", "HTTPS_PROXY", "https_proxy", "NO_PROXY", "no_proxy"]
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom(...names), envValue), (env) => {
+      fc.property(fc.dictionary(fc.constantFrom(...names), fc.oneof(envValue, proxyValue)), (env) => {
         const exit = Effect.runSyncExit(withEnv(env, HttpClientConfig.config))
-        assert.isTrue(Exit.isSuccess(exit))
-        if (Exit.isFailure(exit)) return
         const set = (name: string) => {
           const value = env[name]
           return value === undefined || value.trim() === "" ? undefined : value.trim()
         }
+        // A proxy that is not an http(s) URL is refused, naming the variable and never echoing its value.
+        const badProxy = ["HTTPS_PROXY", "https_proxy"].find((name) => {
+          const value = set(name)
+          return value !== undefined && !isHttpUrl(value)
+        })
+        if (badProxy !== undefined) {
+          assert.isTrue(Exit.isFailure(exit))
+          if (Exit.isSuccess(exit)) return
+          const text = String(Cause.squash(exit.cause))
+          assert.match(text, /(HTTPS_PROXY|https_proxy) is not a proxy URL/)
+          if (set(badProxy)!.length >= 4) assert.notInclude(text.replace(/https?_proxy/gi, ""), set(badProxy)!)
+          return
+        }
+        assert.isTrue(Exit.isSuccess(exit))
+        if (Exit.isFailure(exit)) return
         const expectedCa = set("CODEX_CA_CERTIFICATE") !== undefined
           ? { variable: "CODEX_CA_CERTIFICATE", path: set("CODEX_CA_CERTIFICATE") }
           : set("SSL_CERT_FILE") !== undefined

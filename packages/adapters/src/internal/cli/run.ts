@@ -71,7 +71,14 @@ export const describe = (error: unknown, common: Pick<Common, "codexHome">): str
       "pass --store file to use CODEX_HOME/auth.json"
     )
   }
-  if (tag === "ConfigError") return `Invalid configuration: ${oneLine(String(error))}. Fix the environment variable.`
+  if (tag === "ConfigError") {
+    // A setting we checked ourselves says what is wrong and what to do; others name the variable Effect read.
+    const { _op, message, path } = error as { _op?: string; message?: string; path?: ReadonlyArray<string> }
+    if (_op === "InvalidData" && typeof message === "string" && (path === undefined || path.length === 0)) {
+      return oneLine(message)
+    }
+    return `Invalid configuration: ${oneLine(String(error))}. Fix the environment variable.`
+  }
   const message = messageOf(error)
   if (message !== undefined) return oneLine(message)
   return "An unexpected error occurred. Run again with --verbose to see the cause, and report it if it persists."
