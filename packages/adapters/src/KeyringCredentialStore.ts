@@ -11,7 +11,7 @@ import { CodexHome } from "@codex-auth/core/CodexHome"
 import { CredentialStore, CredentialStoreError } from "@codex-auth/core/CredentialStore"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import { SecretFile } from "@codex-auth/core/SecretFile"
-import { AsyncEntry } from "@napi-rs/keyring"
+import type { AsyncEntry } from "@napi-rs/keyring"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 
@@ -36,6 +36,27 @@ export const accountFor = (canonicalCodexHome: string): Effect.Effect<string> =>
     )
   )
 
+/**
+ * What to do when the optional `@napi-rs/keyring` package is not installed (it is an optional dependency: an install
+ * with `--omit=optional`, or a platform without a prebuilt binary, goes without it).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const keyringMissing: string =
+  "the optional package @napi-rs/keyring is not installed; add it with `npm install @napi-rs/keyring` " +
+  "(or use the file store: --store file)"
+
+const isModuleNotFound = (cause: unknown): boolean =>
+  typeof cause === "object" && cause !== null && "code" in cause &&
+  (cause.code === "ERR_MODULE_NOT_FOUND" || cause.code === "MODULE_NOT_FOUND")
+
+// Loaded on first use, so that a program without the optional package still loads this module (`auto` falls back).
+const loadKeyring = Effect.tryPromise({
+  try: () => import("@napi-rs/keyring"),
+  catch: (cause) => isModuleNotFound(cause) ? new Error(keyringMissing) : cause
+})
+
 const describeError = (cause: unknown): string => {
   const message = cause instanceof Error ? cause.message : String(cause)
   // Keyring errors describe the platform failure; keep them short and free of any value.
@@ -55,10 +76,12 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
   const fail = (operation: CredentialStoreError["operation"]) => (cause: unknown) =>
     new CredentialStoreError({ store: "keyring", operation, location, reason: describeError(cause) })
   // The constructor already talks to the platform (on Linux it connects to the Secret Service) and may throw.
-  const created = yield* Effect.either(Effect.try({
-    try: () => new AsyncEntry(service, account, { linux: { store: "secret-service" } }),
-    catch: (cause) => cause
-  }))
+  const created = yield* Effect.either(loadKeyring.pipe(Effect.flatMap((keyring) =>
+    Effect.try({
+      try: () => new keyring.AsyncEntry(service, account, { linux: { store: "secret-service" } }),
+      catch: (cause) => cause
+    })
+  )))
   const withEntry = <A>(operation: CredentialStoreError["operation"], use: (entry: AsyncEntry) => Promise<A>) =>
     created._tag === "Left"
       ? Effect.fail(fail(operation)(created.left))
