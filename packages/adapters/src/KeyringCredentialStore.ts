@@ -12,6 +12,7 @@ import { CredentialStore, CredentialStoreError } from "@codex-auth/core/Credenti
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import { SecretFile } from "@codex-auth/core/SecretFile"
 import type { AsyncEntry } from "@napi-rs/keyring"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 
@@ -130,8 +131,10 @@ export const layerAuto: Layer.Layer<CredentialStore, never, SecretFile | CodexHo
     const probe = yield* Effect.either(keyring.load)
     if (probe._tag === "Right" || probe.left._tag === "AuthFileInvalid") return keyring
     const home = yield* CodexHome
-    yield* Effect.logWarning(
-      `The OS keyring is not available (${probe.left.reason}); storing credentials in ${home.authFile} instead.`
+    // One plain line on stderr (not a structured log record), in every install layout and for every reason: the
+    // keyring refused, or the optional @napi-rs/keyring package is not installed.
+    yield* Console.error(
+      `Warning: the OS keyring is not available (${probe.left.reason}); storing credentials in ${home.authFile} instead.`
     )
     return yield* FileCredentialStore.make
   })
