@@ -17,6 +17,7 @@ import * as Projects from "./projects.mjs"
 
 const root = Path.resolve(import.meta.dirname, "../..")
 const tsc = Path.join(root, "node_modules/typescript/bin/tsc")
+const deno = Path.join(root, "node_modules/.bin/deno")
 const readme = Fs.readFileSync(Path.join(root, "README.md"), "utf8")
 
 /** The first ```ts block after `marker` in README.md. */
@@ -185,6 +186,17 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     assert.deepStrictEqual(JSON.parse(result.stdout.trim()), { status: 200 })
     assert.deepStrictEqual(backendRequests.map((header) => header?.startsWith("Bearer ")), [true, true])
     assert.notInclude(result.stdout + result.stderr, token)
+
+    // Deno 2 from the same npm install (nodeModulesDir manual): the README's snippet type-checks without source
+    // conditions and runs against the credentials the CLI saved.
+    Fs.writeFileSync(Path.join(project, "deno.json"), JSON.stringify({ nodeModulesDir: "manual", lock: false }))
+    Fs.writeFileSync(Path.join(project, "deno.ts"), snippet("**Under Deno from npm**"))
+    const check = await run(project, deno, ["check", "deno.ts"])
+    assert.strictEqual(check.code, 0, check.stdout + check.stderr)
+    const denoRun = await run(project, deno, ["run", "-A", "deno.ts"], { CODEX_HOME: home })
+    assert.strictEqual(denoRun.code, 0, denoRun.stderr)
+    assert.match(denoRun.stdout, /Authorization/i)
+    assert.notInclude(denoRun.stdout + denoRun.stderr, token)
 
     // The facade's own FacadeErrors (the bundle's classes) load without any effect installed.
     const identity = await script(project, "identity.mjs", identityScript(false), { CODEX_HOME: tempHome() })
