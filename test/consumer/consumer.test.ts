@@ -169,6 +169,32 @@ console.log(JSON.stringify(seen))
 `
 
 describe("consumer: the packed packages installed into fresh projects", () => {
+  it("every tarball: LICENSE, README, metadata, only what runs and its types, no install script", () => {
+    for (const tarball of tarballs) {
+      const listing = ChildProcess.execFileSync("tar", ["tzf", tarball], { encoding: "utf8" }).trim().split("\n")
+      assert.include(listing, "package/LICENSE", tarball)
+      assert.include(listing, "package/README.md", tarball)
+      const stray = listing.filter((file) =>
+        /\.tsbuildinfo$|\.map$|^package\/(src|test)\/|\.test\.|^package\/dist\/bin\//.test(file) ||
+        (file.startsWith("package/dist/") && !/\.(js|d\.ts)$/.test(file))
+      )
+      assert.deepStrictEqual(stray, [], tarball)
+      const pkg = JSON.parse(
+        ChildProcess.execFileSync("tar", ["xzOf", tarball, "package/package.json"], { encoding: "utf8" })
+      )
+      assert.strictEqual(pkg.license, "MIT")
+      assert.isString(pkg.repository?.url)
+      assert.isString(pkg.homepage)
+      assert.isAbove(pkg.keywords?.length ?? 0, 0)
+      assert.isUndefined(pkg.private)
+      for (const hook of ["preinstall", "install", "postinstall", "prepare"]) assert.isUndefined(pkg.scripts?.[hook])
+      // Effect is the embedder's: a peer, never a dependency of ours.
+      assert.strictEqual(pkg.peerDependencies?.effect, "^3.22.4 || ^4.0.0")
+      assert.isUndefined(pkg.dependencies?.effect)
+      for (const name of Object.keys(pkg.dependencies ?? {})) assert.notMatch(name, /^@effect\//)
+    }
+  })
+
   it("a facade-only project (hoisted, no Effect of its own): the CLI and the README's facade snippet", async () => {
     const project = Projects.install("facade", tarballs, { parent: scratch })
     // The facade and the CLI carry their own Effect: nothing of it is installed for them.
