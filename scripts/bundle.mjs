@@ -81,6 +81,25 @@ for (const pkg of ["core", "adapters", "node"]) {
 const sizes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith(".js"))
   .map(([file, output]) => `${Path.relative(node, Path.join(root, file))} ${(output.bytes / 1024).toFixed(0)} KiB`)
+// Deno resolves a workspace package's `./X.js` to the JavaScript file itself (not the `.d.ts` beside it, as tsc and
+// Deno's npm resolution do): each `.js` names its declarations, on its first line so that source maps stay aligned.
+let selfTyped = 0
+for (const pkg of ["core", "adapters", "node"]) {
+  const dist = Path.join(root, "packages", pkg, "dist")
+  for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".js") || file.startsWith("bundle")) continue
+    const path = Path.join(dist, file)
+    const types = `${Path.basename(file, ".js")}.d.ts`
+    if (!Fs.existsSync(Path.join(Path.dirname(path), types))) continue
+    const text = Fs.readFileSync(path, "utf8")
+    if (text.startsWith("/* @ts-self-types=") || text.startsWith("#!")) continue // a bin's shebang stays first
+    Fs.writeFileSync(path, `/* @ts-self-types="./${types}" */ ${text}`)
+    selfTyped++
+  }
+}
+
 console.log(
-  `bundle: ${sizes.length} files\n  ${sizes.join("\n  ")}\ndeclarations: ${rewritten} rewritten to .js imports`
+  `bundle: ${sizes.length} files\n  ${
+    sizes.join("\n  ")
+  }\ndeclarations: ${rewritten} rewritten to .js imports, ${selfTyped} .js files name theirs`
 )
