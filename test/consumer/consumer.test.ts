@@ -223,6 +223,18 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     assert.strictEqual(denoRun.code, 0, denoRun.stderr)
     assert.match(denoRun.stdout, /Authorization/i)
     assert.notInclude(denoRun.stdout + denoRun.stderr, token)
+    // The CLI under Deno, as the README gives it.
+    const denoCli = await run(project, deno, [
+      "run",
+      "-A",
+      "npm:@codex-auth/node",
+      "status",
+      "--json",
+      "--codex-home",
+      home
+    ])
+    assert.strictEqual(denoCli.code, 0, denoCli.stderr)
+    assert.strictEqual(JSON.parse(denoCli.stdout).loggedIn, true)
 
     // The facade's own FacadeErrors (the bundle's classes) load without any effect installed.
     const identity = await script(project, "identity.mjs", identityScript(false), { CODEX_HOME: tempHome() })
