@@ -8,6 +8,14 @@
 //   dist/bundle/cli.js        what bin/codex-auth.js runs (falls back to dist/bin/codex-auth.js when absent)
 //   dist/bundle/CodexAuth.js  the facade; dist/CodexAuth.js (tsc's output) is replaced by a re-export of it, so
 //                             `@codex-auth/node/CodexAuth` loads the bundle (types stay tsc's dist/CodexAuth.d.ts)
+//   dist/bundle/CodexAuthPool.js, dist/bundle/FacadeErrors.js   the same for the pool facade and the facade's error
+//                             classes: what the facades reject with is `instanceof` the classes `FacadeErrors` exports
+//                             (one copy, shared chunks), and none of them loads the embedder's `effect` (a peer
+//                             dependency an embedder may have at another major version, or not at all)
+//
+// Then every published `.d.ts` of core, adapters and node gets its relative imports as `.js`: tsc keeps the source's
+// `./X.ts` in declarations (rewriteRelativeImportExtensions rewrites only the JavaScript), which a consumer's tsc
+// (node16, nodenext, bundler) and `deno check` cannot resolve beside `X.d.ts`.
 import * as esbuild from "esbuild"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -21,7 +29,9 @@ const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: {
     cli: Path.join(node, "src/bin/codex-auth.ts"),
-    CodexAuth: Path.join(node, "src/CodexAuth.ts")
+    CodexAuth: Path.join(node, "src/CodexAuth.ts"),
+    CodexAuthPool: Path.join(node, "src/CodexAuthPool.ts"),
+    FacadeErrors: Path.join(node, "src/FacadeErrors.ts")
   },
   outdir,
   bundle: true,
@@ -44,13 +54,52 @@ const result = await esbuild.build({
   logLevel: "warning"
 })
 
-const stub = Path.join(node, "dist/CodexAuth.js")
-Fs.writeFileSync(
-  stub,
-  "// Written by scripts/bundle.mjs: the facade, bundled (source: src/CodexAuth.ts).\nexport * from \"./bundle/CodexAuth.js\"\n"
-)
+for (const entry of ["CodexAuth", "CodexAuthPool", "FacadeErrors"]) {
+  Fs.writeFileSync(
+    Path.join(node, `dist/${entry}.js`),
+    `// Written by scripts/bundle.mjs: bundled (source: src/${entry}.ts).\nexport * from "./bundle/${entry}.js"\n`
+  )
+}
+
+// `from "./X.ts"`, `import("./X.ts")`, `import "./X.ts"` → `.js` (relative specifiers only; `.d.ts` files only).
+const relativeTs = /((?:from|import)\s*\(?\s*["'])(\.\.?\/[^"']*?)\.ts(["'])/g
+let rewritten = 0
+for (const pkg of ["core", "adapters", "node"]) {
+  const dist = Path.join(root, "packages", pkg, "dist")
+  for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".d.ts")) continue
+    const path = Path.join(dist, file)
+    const text = Fs.readFileSync(path, "utf8")
+    const fixed = text.replace(relativeTs, "$1$2.js$3")
+    if (fixed !== text) {
+      Fs.writeFileSync(path, fixed)
+      rewritten++
+    }
+  }
+}
 
 const sizes = Object.entries(result.metafile.outputs)
   .filter(([file]) => file.endsWith(".js"))
   .map(([file, output]) => `${Path.relative(node, Path.join(root, file))} ${(output.bytes / 1024).toFixed(0)} KiB`)
-console.log(`bundle: ${sizes.length} files\n  ${sizes.join("\n  ")}`)
+// Deno resolves a workspace package's `./X.js` to the JavaScript file itself (not the `.d.ts` beside it, as tsc and
+// Deno's npm resolution do): each `.js` names its declarations, on its first line so that source maps stay aligned.
+let selfTyped = 0
+for (const pkg of ["core", "adapters", "node"]) {
+  const dist = Path.join(root, "packages", pkg, "dist")
+  for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".js") || file.startsWith("bundle")) continue
+    const path = Path.join(dist, file)
+    const types = `${Path.basename(file, ".js")}.d.ts`
+    if (!Fs.existsSync(Path.join(Path.dirname(path), types))) continue
+    const text = Fs.readFileSync(path, "utf8")
+    if (text.startsWith("/* @ts-self-types=") || text.startsWith("#!")) continue // a bin's shebang stays first
+    Fs.writeFileSync(path, `/* @ts-self-types="./${types}" */ ${text}`)
+    selfTyped++
+  }
+}
+
+console.log(
+  `bundle: ${sizes.length} files\n  ${
+    sizes.join("\n  ")
+  }\ndeclarations: ${rewritten} rewritten to .js imports, ${selfTyped} .js files name theirs`
+)

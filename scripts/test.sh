@@ -25,6 +25,8 @@ npx eslint .
 stage "typecheck (tsc -b, tests)"
 npm run --silent build
 npx tsc -p tsconfig.test.json
+# The consumer suite installs the packed packages offline; fill npm's cache for it (outside the namespace).
+bash scripts/setup-consumer.sh
 
 # The suites run in a network namespace with only loopback: no test can reach past 127.0.0.1.
 stage "vitest (Node)"

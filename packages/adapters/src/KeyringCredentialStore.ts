@@ -18,7 +18,8 @@ import { CredentialStore, CredentialStoreError } from "@codex-auth/core/Credenti
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import { RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
 import { SecretFile } from "@codex-auth/core/SecretFile"
-import { AsyncEntry } from "@napi-rs/keyring"
+import type { AsyncEntry } from "@napi-rs/keyring"
+import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -95,6 +96,35 @@ const describeError = (cause: unknown): string => {
   return message.split("\n")[0]!.slice(0, 200)
 }
 
+/**
+ * What to do when the optional `@napi-rs/keyring` package is not installed (it is an optional dependency: an install
+ * with `--omit=optional`, or a platform without a prebuilt binary, goes without it).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const keyringMissing: string =
+  "the optional package @napi-rs/keyring is not installed; add it with `npm install @napi-rs/keyring` " +
+  "(or use the file store: --store file)"
+
+const isModuleNotFound = (cause: unknown): boolean =>
+  typeof cause === "object" && cause !== null && "code" in cause &&
+  (cause.code === "ERR_MODULE_NOT_FOUND" || cause.code === "MODULE_NOT_FOUND")
+
+// Loaded on first use, so that a program without the optional package still loads this module (`auto` falls back).
+const loadKeyring = Effect.tryPromise({
+  try: () => import("@napi-rs/keyring"),
+  catch: (cause) => isModuleNotFound(cause) ? new Error(keyringMissing) : cause
+})
+
+/** A keyring entry; the constructor may throw (on Linux it connects to the bus), or the package may be missing. */
+const newEntry = (service: string, account: string) =>
+  Effect.flatMap(loadKeyring, (keyring) =>
+    Effect.try({
+      try: () => new keyring.AsyncEntry(service, account, { linux: { store: "secret-service" } }),
+      catch: (cause) => cause
+    }))
+
 interface Probed {
   readonly store: CredentialStore.Service
   /** Touches the keyring without changing anything: `layerAuto` falls back to the file store when it fails. */
@@ -103,10 +133,7 @@ interface Probed {
 
 /** One keyring entry's operations as Effects; the constructor may throw (on Linux it connects to the bus). */
 const keyringEntry = (service: string, account: string, fail: (cause: unknown) => CredentialStoreError) => {
-  const created = Effect.try({
-    try: () => new AsyncEntry(service, account, { linux: { store: "secret-service" } }),
-    catch: (cause) => cause
-  })
+  const created = newEntry(service, account)
   return <A>(use: (entry: AsyncEntry) => Promise<A>) =>
     Effect.flatMap(Effect.mapError(created, fail), (entry) => Effect.tryPromise({ try: () => use(entry), catch: fail }))
 }
@@ -249,10 +276,7 @@ const makeDirect = Effect.gen(function*() {
   const fail = (operation: CredentialStoreError["operation"]) => (cause: unknown) =>
     new CredentialStoreError({ store: "keyring", operation, location, reason: describeError(cause) })
   // The constructor already talks to the platform (on Linux it connects to the Secret Service) and may throw.
-  const created = yield* Effect.either(Effect.try({
-    try: () => new AsyncEntry(service, account, { linux: { store: "secret-service" } }),
-    catch: (cause) => cause
-  }))
+  const created = yield* Effect.either(newEntry(service, account))
   const withEntry = <A>(operation: CredentialStoreError["operation"], use: (entry: AsyncEntry) => Promise<A>) =>
     created._tag === "Left"
       ? Effect.fail(fail(operation)(created.left))
@@ -332,8 +356,10 @@ export const layerAuto: Layer.Layer<CredentialStore, never, SecretFile | CodexHo
     const probe = yield* Effect.either(keyring.probe)
     if (probe._tag === "Right" || probe.left._tag === "AuthFileInvalid") return keyring.store
     const home = yield* CodexHome
-    yield* Effect.logWarning(
-      `The OS keyring is not available (${probe.left.reason}); storing credentials in ${home.authFile} instead.`
+    // One plain line on stderr (not a structured log record), in every install layout and for every reason: the
+    // keyring refused, or the optional @napi-rs/keyring package is not installed.
+    yield* Console.error(
+      `Warning: the OS keyring is not available (${probe.left.reason}); storing credentials in ${home.authFile} instead.`
     )
     return yield* FileCredentialStore.make
   })

@@ -41,10 +41,13 @@ export class CredentialStoreError extends Schema.TaggedError<CredentialStoreErro
       ? fileHints.hintFor(this.operation, this.reason)
       : this.operation === "lock"
       ? "Another codex-auth or Codex CLI process may be stuck holding it; end it and try again."
+      : this.store === "keyring" && this.reason.includes("@napi-rs/keyring is not installed")
+      ? "" // the reason says how to add it
       : this.store === "keyring"
       ? "Check that the OS keyring is unlocked and reachable, or use the file store (cli_auth_credentials_store=file)."
       : "Check the permissions of CODEX_HOME and its files."
-    return `Could not ${this.operation} the credentials (${this.store} store, ${this.location}): ${this.reason}. ${next}`
+    return `Could not ${this.operation} the credentials (${this.store} store, ${this.location}): ${this.reason}.` +
+      (next === "" ? "" : ` ${next}`)
   }
 }
 

@@ -1,0 +1,348 @@
+// The packages as an embedder installs them: `npm pack` of every public package (the built dist: `npm run build`
+// first), installed from the tarballs into fresh projects — hoisted, linked (pnpm-style) without optional
+// dependencies, beside effect@4, and in an Effect 3 project that type-checks strictly under node16, nodenext and
+// bundler. Installs are offline, from npm's cache (scripts/setup-consumer.sh fills it), so the suite runs inside the
+// loopback-only namespace. The README's embedding snippets are taken from README.md itself and run here.
+import { startEmulatorPromise } from "@codex-auth/node/testing"
+import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Http from "node:http"
+import type * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+// @ts-expect-error: a plain ESM helper shared with scripts/setup-consumer.sh (no declarations)
+import * as Projects from "./projects.mjs"
+
+const root = Path.resolve(import.meta.dirname, "../..")
+const tsc = Path.join(root, "node_modules/typescript/bin/tsc")
+const deno = Path.join(root, "node_modules/.bin/deno")
+const readme = Fs.readFileSync(Path.join(root, "README.md"), "utf8")
+
+/** The first ```ts block after `marker` in README.md. */
+const snippet = (marker: string): string => {
+  const at = readme.indexOf(marker)
+  assert.isAbove(at, -1, `README.md has no "${marker}"`)
+  const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(at))
+  assert.isNotNull(block, `no ts block after "${marker}"`)
+  return block![1]!
+}
+
+interface Result {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const run = (cwd: string, command: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}) =>
+  new Promise<Result>((resolve, reject) => {
+    const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CODEX_AUTH_ISSUER: "" }
+    delete base["CI"]
+    delete base["CODEX_HOME"]
+    delete base["NODE_OPTIONS"]
+    const child = ChildProcess.spawn(command, args, {
+      cwd,
+      env: { ...base, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+const cli = (project: string, args: ReadonlyArray<string>, env: NodeJS.ProcessEnv = {}) =>
+  run(project, process.execPath, [Path.join(project, "node_modules/.bin/codex-auth"), ...args], env)
+
+const script = (project: string, name: string, source: string, env: NodeJS.ProcessEnv = {}) => {
+  const file = Path.join(project, name)
+  Fs.writeFileSync(file, source)
+  return run(project, process.execPath, [file], env)
+}
+
+const tempHome = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-consumer-home-"))
+
+/** Every installed copy of a package (its package.json under any node_modules, real paths, deduplicated). */
+const copiesOf = (project: string, name: string): ReadonlyArray<string> => {
+  const found = new Set<string>()
+  const walk = (dir: string) => {
+    for (const entry of Fs.readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() && !entry.isSymbolicLink()) continue
+      const path = Path.join(dir, entry.name)
+      if (entry.name === "node_modules") {
+        const candidate = Path.join(path, name, "package.json")
+        if (Fs.existsSync(candidate)) found.add(Fs.realpathSync(candidate))
+        walk(path)
+      } else if (dir.endsWith("node_modules") || Path.basename(Path.dirname(dir)) === "node_modules") {
+        if (!entry.isSymbolicLink()) walk(path)
+      }
+    }
+  }
+  walk(project)
+  return [...found]
+}
+
+const footprint = (project: string) => {
+  let bytes = 0
+  const names = new Set<string>()
+  const walk = (dir: string) => {
+    for (const entry of Fs.readdirSync(dir, { withFileTypes: true })) {
+      const path = Path.join(dir, entry.name)
+      if (entry.isDirectory()) walk(path)
+      else if (entry.isFile()) {
+        bytes += Fs.statSync(path).size
+        if (entry.name === "package.json" && Path.basename(Path.dirname(Path.dirname(path))).match(/node_modules|^@/)) {
+          const pkg = JSON.parse(Fs.readFileSync(path, "utf8"))
+          if (typeof pkg.name === "string" && typeof pkg.version === "string") names.add(`${pkg.name}@${pkg.version}`)
+        }
+      }
+    }
+  }
+  walk(Path.join(project, "node_modules"))
+  return { megabytes: bytes / 1e6, packages: names.size }
+}
+
+let emulator: StartedEmulatorPromise
+let scratch: string
+let tarballs: ReadonlyArray<string>
+// A backend that answers 401 to the first request and then checks for the bearer, as the README's agent runtime
+// snippet expects (it recovers once and retries).
+let backend: Http.Server
+let backendUrl: string
+let backendRequests: Array<string | undefined> = []
+
+beforeAll(async () => {
+  emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true })
+  scratch = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-consumer-"))
+  tarballs = Projects.pack(scratch)
+  backend = Http.createServer((request, response) => {
+    backendRequests.push(request.headers.authorization)
+    response.writeHead(backendRequests.length === 1 ? 401 : 200).end()
+  })
+  await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve))
+  backendUrl = `http://127.0.0.1:${(backend.address() as Net.AddressInfo).port}`
+}, 180_000)
+
+afterAll(async () => {
+  await emulator?.close()
+  backend?.close()
+  if (scratch !== undefined) Fs.rmSync(scratch, { recursive: true, force: true })
+})
+
+const loginWithCli = async (project: string, home: string) => {
+  const login = await cli(project, ["login", "--flow", "device", "--issuer", emulator.url, "--codex-home", home])
+  assert.strictEqual(login.code, 0, login.stderr)
+  const token = await cli(project, ["token", "--codex-home", home])
+  assert.strictEqual(token.code, 0, token.stderr)
+  assert.match(token.stdout.trim(), /^[\w-]+\.[\w-]+\.[\w-]+$/)
+  return token.stdout.trim()
+}
+
+// The README's agent-runtime snippet, as written, with `backend` defined and the home it names replaced.
+const agentRuntime = () =>
+  `const backend = process.env.BACKEND\n` +
+  snippet("**The Promise facade in an agent runtime**").replace("\"/srv/agent/.codex\"", "process.env.CODEX_HOME") +
+  `console.log(JSON.stringify({ status: response.status }))\n`
+
+/**
+ * One identity: what the facade rejects with is an instance of the classes `@codex-auth/node/FacadeErrors` exports
+ * (and, where the Effect API can load, `@codex-auth/adapters/FacadeErrors`, tsc's dist over the project's effect).
+ */
+const identityScript = (adapters: boolean) =>
+  `import * as CodexAuth from "@codex-auth/node/CodexAuth"
+import * as NodeErrors from "@codex-auth/node/FacadeErrors"
+const Errors = ${adapters ? "await import(\"@codex-auth/adapters/FacadeErrors\")" : "NodeErrors"}
+const seen = {}
+const auth = await CodexAuth.open({ codexHome: process.env.CODEX_HOME })
+await auth.getToken().catch((error) => {
+  seen.login = [error._tag, error instanceof NodeErrors.LoginRequired, error instanceof Errors.LoginRequired,
+    error instanceof NodeErrors.CodexHomeNotFound]
+})
+await auth.close()
+await CodexAuth.open({ codexHome: process.env.CODEX_HOME + "/missing" }).then((a) => a.getToken()).catch((error) => {
+  seen.home = [error._tag, error instanceof NodeErrors.CodexHomeNotFound, error instanceof Errors.CodexHomeNotFound]
+})
+console.log(JSON.stringify(seen))
+`
+
+describe("consumer: the packed packages installed into fresh projects", () => {
+  it("every tarball: LICENSE, README, metadata, only what runs and its types, no install script", () => {
+    for (const tarball of tarballs) {
+      const listing = ChildProcess.execFileSync("tar", ["tzf", tarball], { encoding: "utf8" }).trim().split("\n")
+      assert.include(listing, "package/LICENSE", tarball)
+      assert.include(listing, "package/README.md", tarball)
+      const stray = listing.filter((file) =>
+        /\.tsbuildinfo$|\.map$|^package\/(src|test)\/|\.test\.|^package\/dist\/bin\//.test(file) ||
+        (file.startsWith("package/dist/") && !/\.(js|d\.ts)$/.test(file))
+      )
+      assert.deepStrictEqual(stray, [], tarball)
+      const pkg = JSON.parse(
+        ChildProcess.execFileSync("tar", ["xzOf", tarball, "package/package.json"], { encoding: "utf8" })
+      )
+      assert.strictEqual(pkg.license, "MIT")
+      assert.isString(pkg.repository?.url)
+      assert.isString(pkg.homepage)
+      assert.isAbove(pkg.keywords?.length ?? 0, 0)
+      assert.isUndefined(pkg.private)
+      for (const hook of ["preinstall", "install", "postinstall", "prepare"]) assert.isUndefined(pkg.scripts?.[hook])
+      // Effect is the embedder's: a peer, never a dependency of ours.
+      assert.strictEqual(pkg.peerDependencies?.effect, "^3.22.4 || ^4.0.0")
+      assert.isUndefined(pkg.dependencies?.effect)
+      for (const name of Object.keys(pkg.dependencies ?? {})) assert.notMatch(name, /^@effect\//)
+    }
+  })
+
+  it("a facade-only project (hoisted, no Effect of its own): the CLI and the README's facade snippet", async () => {
+    const project = Projects.install("facade", tarballs, { parent: scratch })
+    // The facade and the CLI carry their own Effect: nothing of it is installed for them.
+    assert.deepStrictEqual(copiesOf(project, "effect"), [])
+    assert.deepStrictEqual(copiesOf(project, "@effect/platform"), [])
+    const size = footprint(project)
+    console.log(`facade-only install: ${size.megabytes.toFixed(1)} MB in ${size.packages} packages`)
+    assert.isBelow(size.packages, 20)
+
+    const home = tempHome()
+    const token = await loginWithCli(project, home)
+    backendRequests = []
+    const result = await script(project, "agent.mjs", agentRuntime(), { BACKEND: backendUrl, CODEX_HOME: home })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(JSON.parse(result.stdout.trim()), { status: 200 })
+    assert.deepStrictEqual(backendRequests.map((header) => header?.startsWith("Bearer ")), [true, true])
+    assert.notInclude(result.stdout + result.stderr, token)
+
+    // Deno 2 from the same npm install (nodeModulesDir manual): the README's snippet type-checks without source
+    // conditions and runs against the credentials the CLI saved.
+    Fs.writeFileSync(Path.join(project, "deno.json"), JSON.stringify({ nodeModulesDir: "manual", lock: false }))
+    Fs.writeFileSync(Path.join(project, "deno.ts"), snippet("**Under Deno from npm**"))
+    const check = await run(project, deno, ["check", "deno.ts"])
+    assert.strictEqual(check.code, 0, check.stdout + check.stderr)
+    const denoRun = await run(project, deno, ["run", "-A", "deno.ts"], { CODEX_HOME: home })
+    assert.strictEqual(denoRun.code, 0, denoRun.stderr)
+    assert.match(denoRun.stdout, /Authorization/i)
+    assert.notInclude(denoRun.stdout + denoRun.stderr, token)
+    // The CLI under Deno, as the README gives it.
+    const denoCli = await run(project, deno, [
+      "run",
+      "-A",
+      "npm:@codex-auth/node",
+      "status",
+      "--json",
+      "--codex-home",
+      home
+    ])
+    assert.strictEqual(denoCli.code, 0, denoCli.stderr)
+    assert.strictEqual(JSON.parse(denoCli.stdout).loggedIn, true)
+
+    // The facade's own FacadeErrors (the bundle's classes) load without any effect installed.
+    const identity = await script(project, "identity.mjs", identityScript(false), { CODEX_HOME: tempHome() })
+    assert.strictEqual(identity.code, 0, identity.stderr)
+    assert.deepStrictEqual(JSON.parse(identity.stdout), {
+      login: ["LoginRequired", true, true, false],
+      home: ["CodexHomeNotFound", true, true]
+    })
+  }, 240_000)
+
+  it(
+    "a linked (pnpm-style) install without optional dependencies: auto falls back, keyring says how to add it",
+    async () => {
+      const project = Projects.install("linked", tarballs, { parent: scratch })
+      assert.deepStrictEqual(copiesOf(project, "@napi-rs/keyring"), [])
+      const home = tempHome()
+      await loginWithCli(project, home)
+
+      const auto = await cli(project, ["status", "--store", "auto", "--codex-home", home])
+      assert.strictEqual(auto.code, 0, auto.stderr)
+      const warnings = auto.stderr.split("\n").filter((line) => /warn/i.test(line))
+      assert.strictEqual(warnings.length, 1, auto.stderr)
+      assert.match(
+        warnings[0]!,
+        /^Warning: the OS keyring is not available \(the optional package @napi-rs\/keyring is not installed; add it with `npm install @napi-rs\/keyring`.*\); storing credentials in .*auth\.json instead\.$/
+      )
+
+      const keyring = await cli(project, ["status", "--store", "keyring", "--codex-home", home])
+      assert.strictEqual(keyring.code, 1, keyring.stderr)
+      assert.include(keyring.stderr, "npm install @napi-rs/keyring")
+      assert.notInclude(keyring.stderr, "Cannot find package")
+      // The failed keyring read left the file's credentials as they were.
+      assert.strictEqual(JSON.parse(Fs.readFileSync(Path.join(home, "auth.json"), "utf8")).auth_mode, "chatgpt")
+    },
+    240_000
+  )
+
+  it("a project on effect@4: the CLI and the facade run their own Effect", async () => {
+    const project = Projects.install("effect4", tarballs, { parent: scratch })
+    const copies = copiesOf(project, "effect")
+    assert.strictEqual(copies.length, 1, copies.join("\n"))
+    assert.strictEqual(JSON.parse(Fs.readFileSync(copies[0]!, "utf8")).version, "4.1.0")
+
+    const home = tempHome()
+    await loginWithCli(project, home)
+    const status = await cli(project, ["status", "--json", "--codex-home", home])
+    assert.strictEqual(status.code, 0, status.stderr)
+    assert.strictEqual(JSON.parse(status.stdout).loggedIn, true)
+    backendRequests = []
+    const result = await script(project, "agent.mjs", agentRuntime(), { BACKEND: backendUrl, CODEX_HOME: home })
+    assert.strictEqual(result.code, 0, result.stderr)
+    assert.deepStrictEqual(JSON.parse(result.stdout.trim()), { status: 200 })
+    const refresh = await cli(project, ["refresh", "--json", "--issuer", emulator.url, "--codex-home", home])
+    assert.strictEqual(refresh.code, 0, refresh.stderr)
+  }, 240_000)
+
+  it("an Effect 3 project: one copy of effect; the README's Effect example type-checks strictly and runs", async () => {
+    const project = Projects.install("effect3", tarballs, { parent: scratch })
+    assert.strictEqual(copiesOf(project, "effect").length, 1, copiesOf(project, "effect").join("\n"))
+    assert.strictEqual(copiesOf(project, "@effect/platform").length, 1)
+
+    const example = snippet("**The Effect API with layers**")
+    const facade = snippet("**The Promise facade in an agent runtime**")
+    Fs.mkdirSync(Path.join(project, "src"))
+    Fs.writeFileSync(Path.join(project, "src/effect.ts"), example)
+    Fs.writeFileSync(
+      Path.join(project, "src/facade.ts"),
+      `declare const backend: string\nexport {}\n${facade}`
+    )
+    for (const [module, moduleResolution] of [["node16", "node16"], ["nodenext", "nodenext"], ["esnext", "bundler"]]) {
+      const config = {
+        compilerOptions: {
+          target: "ES2022",
+          lib: ["ES2022", "DOM"],
+          module,
+          moduleResolution,
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          skipLibCheck: false,
+          types: ["node"],
+          outDir: `out-${moduleResolution}`
+        },
+        include: ["src"]
+      }
+      Fs.writeFileSync(Path.join(project, `tsconfig.${moduleResolution}.json`), JSON.stringify(config))
+      const check = await run(project, process.execPath, [tsc, "-p", `tsconfig.${moduleResolution}.json`])
+      assert.strictEqual(check.code, 0, `${moduleResolution}:\n${check.stdout}${check.stderr}`)
+    }
+
+    const home = tempHome()
+    await loginWithCli(project, home)
+    const result = await run(project, process.execPath, [Path.join(project, "out-nodenext/effect.js")], {
+      CODEX_HOME: home
+    })
+    assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+    const identity = await script(project, "identity.mjs", identityScript(true), { CODEX_HOME: tempHome() })
+    assert.strictEqual(identity.code, 0, identity.stderr)
+    assert.deepStrictEqual(JSON.parse(identity.stdout), {
+      login: ["LoginRequired", true, true, false],
+      home: ["CodexHomeNotFound", true, true]
+    })
+
+    // Without credentials the same program fails with the engine's typed error, not a crash inside Effect.
+    const empty = await run(project, process.execPath, [Path.join(project, "out-nodenext/effect.js")], {
+      CODEX_HOME: tempHome()
+    })
+    assert.notStrictEqual(empty.code, 0)
+    assert.include(empty.stderr, "LoginRequired")
+    assert.notInclude(empty.stderr, "is not a function")
+  }, 300_000)
+})

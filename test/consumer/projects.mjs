@@ -1,0 +1,87 @@
+// The consumer suite's projects: what an embedder's package.json holds beside our tarballs. Shared by the suite
+// (test/consumer/consumer.test.ts, which installs them offline inside the loopback-only namespace) and by
+// scripts/setup-consumer.sh (which installs the same projects once with the network, to fill npm's cache).
+import * as ChildProcess from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+
+export const root = Path.resolve(import.meta.dirname, "../..")
+
+/** The packages an embedder installs, in dependency order. */
+export const publicPackages = ["core", "adapters", "node"]
+
+/** Each project: its own dependencies (besides the tarballs) and how npm lays it out. */
+export const projects = {
+  // A facade-only embedder with no Effect of its own: nothing of Effect may be installed for it.
+  facade: { dependencies: {}, npmArgs: [] },
+  // The pnpm-style layout, without optional dependencies (no keyring): every import must be declared.
+  linked: { dependencies: {}, npmArgs: ["--install-strategy=linked", "--omit=optional"] },
+  // A project on Effect 4: the facade and the CLI run from the bundle, never from the project's effect.
+  effect4: { dependencies: { effect: "4.1.0" }, npmArgs: [] },
+  // An Effect 3 project using the Effect API, type-checked strictly: one copy of effect.
+  effect3: {
+    dependencies: {
+      effect: "3.22.4",
+      "@effect/platform": "0.97.2",
+      "@effect/platform-node": "0.108.2",
+      "@types/node": "20.19.43"
+    },
+    npmArgs: []
+  }
+}
+
+const npm = (args, cwd) => {
+  const result = ChildProcess.spawnSync("npm", args, {
+    cwd,
+    encoding: "utf8",
+    env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" }
+  })
+  if (result.status !== 0) {
+    throw new Error(`npm ${args.join(" ")} failed in ${cwd} (exit ${result.status}):\n${result.stdout}${result.stderr}`)
+  }
+  return result
+}
+
+/** `npm pack` of every public package (run `npm run build` first) into `dir`; the tarballs' paths. */
+export const pack = (dir) =>
+  publicPackages.map((name) => {
+    const result = npm(["pack", "--silent", "--pack-destination", dir], Path.join(root, "packages", name))
+    return Path.join(dir, result.stdout.trim().split("\n").pop())
+  })
+
+/**
+ * A fresh project in a temporary folder with the tarballs and its dependencies installed. `offline` (the suite):
+ * from npm's cache only, so a missing entry fails at once with ENOTCACHED instead of waiting on a network.
+ */
+export const install = (name, tarballs, { offline = true, parent = Os.tmpdir() } = {}) => {
+  const spec = projects[name]
+  const dir = Fs.mkdtempSync(Path.join(parent, `codex-auth-consumer-${name}-`))
+  Fs.writeFileSync(
+    Path.join(dir, "package.json"),
+    JSON.stringify({ name: `consumer-${name}`, version: "1.0.0", private: true, type: "module" }, null, 2)
+  )
+  const specs = [...tarballs, ...Object.entries(spec.dependencies).map(([pkg, version]) => `${pkg}@${version}`)]
+  npm(["install", offline ? "--offline" : "--prefer-offline", "--no-save", ...spec.npmArgs, ...specs], dir)
+  return dir
+}
+
+// `node test/consumer/projects.mjs --warm`: install every project once, with the network where npm's cache lacks
+// something (fills the cache for the suite's offline installs).
+if (process.argv[1] === import.meta.filename && process.argv.includes("--warm")) {
+  const scratch = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-consumer-warm-"))
+  try {
+    const tarballs = pack(scratch)
+    for (const name of Object.keys(projects)) {
+      // Offline first: a warm cache costs one quick install per project and no network.
+      try {
+        install(name, tarballs, { offline: true, parent: scratch })
+      } catch {
+        install(name, tarballs, { offline: false, parent: scratch })
+      }
+    }
+    console.log(`consumer projects cached: ${Object.keys(projects).join(", ")}`)
+  } finally {
+    Fs.rmSync(scratch, { recursive: true, force: true })
+  }
+}
