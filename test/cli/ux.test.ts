@@ -313,13 +313,16 @@ describe("messages", () => {
     assert.notMatch(result.stderr, /\bat .*\.js:\d+|chunk-|\.js:\d+:\d+/)
   })
 
-  it("--store auto without a keyring: one `!` line, no Effect log line", async () => {
+  it("--store auto without a keyring: one plain warning line (the library's, for every embedder), no Effect log line", async () => {
     const home = Fs.realpathSync(tempDir())
     const result = await run(["status", "--store", "auto", "--codex-home", home])
     assert.strictEqual(result.code, 1)
     const lines = result.stderr.trimEnd().split("\n")
     assert.strictEqual(lines.length, 2, result.stderr)
-    assert.match(lines[0]!, /^! The OS keyring is not available \(.+\); storing credentials in .+auth\.json instead\.$/)
+    assert.match(
+      lines[0]!,
+      /^Warning: the OS keyring is not available \(.+\); storing credentials in .+auth\.json instead\.$/
+    )
     assert.notInclude(result.stderr, "timestamp=")
     assert.notInclude(result.stderr, "fiber=")
     assert.strictEqual(

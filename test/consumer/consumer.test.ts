@@ -202,7 +202,8 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     assert.deepStrictEqual(copiesOf(project, "@effect/platform"), [])
     const size = footprint(project)
     console.log(`facade-only install: ${size.megabytes.toFixed(1)} MB in ${size.packages} packages`)
-    assert.isBelow(size.packages, 20)
+    // 12 before smol-toml (config.toml) and age-encryption (the Windows keyring layout) with its @noble deps joined.
+    assert.isBelow(size.packages, 25)
 
     const home = tempHome()
     const token = await loginWithCli(project, home)
