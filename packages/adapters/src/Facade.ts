@@ -154,7 +154,7 @@ export interface Status {
   /** The access token's `exp` (for an access-token login, the Agent Identity token's). */
   readonly accessTokenExpiresAt: Date | null
   readonly lastRefresh: Date | null
-  readonly store: "file" | "keyring" | "memory"
+  readonly store: "file" | "keyring" | "memory" | "postgres"
   readonly location: string
 }
 
