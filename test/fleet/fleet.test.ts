@@ -127,7 +127,10 @@ describe("a fleet on PostgreSQL", () => {
     "a replica SIGKILLed while holding the lock, before its request left: another proceeds, still one grant",
     () =>
       Effect.gen(function*() {
-        const { emulator, env, fleet, seedExpired } = yield* setup(2)
+        const setupDone = yield* setup(2)
+        const { emulator, fleet, seedExpired } = setupDone
+        // A dead holder's lease delays the others by the lease timeout: short here.
+        const env = { ...setupDone.env, CODEX_AUTH_STORE_LEASE_TIMEOUT_MS: "2000" }
         const holder = yield* startReplica(fleet, 0, env)
         const others = yield* Effect.all(Array.from({ length: 4 }, (_, i) => startReplica(fleet, 1 - (i % 2), env)))
         yield* seedExpired

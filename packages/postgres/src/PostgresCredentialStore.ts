@@ -30,6 +30,11 @@ export interface Options {
   readonly account?: string | undefined
   /** How long `withLock` waits for another replica before failing with a typed error (default 30 s). */
   readonly lockTimeout?: Duration.DurationInput | undefined
+  /**
+   * How long a lock holder's lease outlives its last heartbeat (default 10 s): a replica that died holding the
+   * lock delays the others this long; one whose lock connection was cut, or whose server restarted, keeps its turn.
+   */
+  readonly leaseTimeout?: Duration.DurationInput | undefined
   /** `CODEX_AUTH_STORE_KEY`: 32 bytes, base64. Set, every save is sealed with it. */
   readonly key?: Redacted.Redacted<string> | undefined
   /** `CODEX_AUTH_STORE_KEY_PREVIOUS`: keys that still open rows during a rotation (never used to seal). */
@@ -122,7 +127,8 @@ export const layer = (options: ConnectOptions): Layer.Layer<CredentialStore, Cre
 
 /**
  * The store from the environment: `CODEX_AUTH_DATABASE_URL` (required), `CODEX_AUTH_STORE_ACCOUNT`,
- * `CODEX_AUTH_STORE_KEY`, `CODEX_AUTH_STORE_KEY_PREVIOUS` (comma-separated), `CODEX_AUTH_STORE_LOCK_TIMEOUT_MS`.
+ * `CODEX_AUTH_STORE_KEY`, `CODEX_AUTH_STORE_KEY_PREVIOUS` (comma-separated), `CODEX_AUTH_STORE_LOCK_TIMEOUT_MS`,
+ * `CODEX_AUTH_STORE_LEASE_TIMEOUT_MS`.
  *
  * @since 0.1.0
  * @category layers
@@ -136,7 +142,8 @@ export const layerConfig = (
       account: Config.option(Config.nonEmptyString("CODEX_AUTH_STORE_ACCOUNT")),
       key: Config.option(Config.redacted("CODEX_AUTH_STORE_KEY")),
       previous: Config.option(Config.redacted("CODEX_AUTH_STORE_KEY_PREVIOUS")),
-      lockTimeoutMillis: Config.option(Config.integer("CODEX_AUTH_STORE_LOCK_TIMEOUT_MS"))
+      lockTimeoutMillis: Config.option(Config.integer("CODEX_AUTH_STORE_LOCK_TIMEOUT_MS")),
+      leaseTimeoutMillis: Config.option(Config.integer("CODEX_AUTH_STORE_LEASE_TIMEOUT_MS"))
     }),
     (config) =>
       layer({
@@ -150,6 +157,8 @@ export const layerConfig = (
         }),
         lockTimeout: overrides.lockTimeout ??
           Option.getOrUndefined(Option.map(config.lockTimeoutMillis, Duration.millis)),
+        leaseTimeout: overrides.leaseTimeout ??
+          Option.getOrUndefined(Option.map(config.leaseTimeoutMillis, Duration.millis)),
         migrate: overrides.migrate
       })
   ))

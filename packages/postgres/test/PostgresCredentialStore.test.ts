@@ -129,13 +129,15 @@ describe("PostgresCredentialStore", () => {
   )
 
   it.scopedLive(
-    "a holder whose connection was cut cannot overwrite what the next holder saved (fenced)",
+    "a holder that lost its lock and went quiet (paused) cannot overwrite what the next holder saved (fenced)",
     () =>
       Effect.gen(function*() {
         const cluster = yield* startCluster
         const { document } = yield* mintedDocument
-        const stale = yield* storeFor(cluster.url, { account: "fence" })
-        const next = yield* storeFor(cluster.url, { account: "fence" })
+        // The stale holder beats its lease rarely; the next one gives up on a lease quiet for 300 ms: to the next
+        // holder it looks like a paused process whose lock connection was cut.
+        const stale = yield* storeFor(cluster.url, { account: "fence", leaseTimeout: "60 seconds" })
+        const next = yield* storeFor(cluster.url, { account: "fence", leaseTimeout: "300 millis" })
         yield* stale.save(document)
         const loadedUnderLock = yield* Deferred.make<void>()
         const cut = yield* Deferred.make<void>()
@@ -163,6 +165,45 @@ describe("PostgresCredentialStore", () => {
           newerTokens.refresh_token
         )
         assert.strictEqual(cluster.psql("SELECT version FROM codex_auth_credentials WHERE account = 'fence'"), "2")
+      }),
+    { timeout: 120_000 }
+  )
+
+  it.scopedLive(
+    "a holder whose lock connection was cut keeps its turn: the next holder waits for its save, then reads it",
+    () =>
+      Effect.gen(function*() {
+        const cluster = yield* startCluster
+        const { document } = yield* mintedDocument
+        const holder = yield* storeFor(cluster.url, { account: "cut" })
+        const next = yield* storeFor(cluster.url, { account: "cut" })
+        yield* holder.save(document)
+        const loadedUnderLock = yield* Deferred.make<void>()
+        const proceed = yield* Deferred.make<void>()
+        const { document: rotated, minted: rotatedTokens } = yield* mintedDocument
+        const holderRun = yield* Effect.fork(holder.withLock(Effect.gen(function*() {
+          yield* holder.load
+          yield* Deferred.succeed(loadedUnderLock, undefined)
+          yield* Deferred.await(proceed)
+          yield* holder.save(rotated)
+        })))
+        yield* Deferred.await(loadedUnderLock)
+        const killed = cluster.psql(
+          "SELECT count(pg_terminate_backend(l.pid)) FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted"
+        )
+        assert.strictEqual(killed, "1")
+        const nextRun = yield* Effect.fork(next.withLock(next.load))
+        // The advisory lock is free now, but the holder's lease is alive: the next holder must not have read yet.
+        yield* Effect.sleep("500 millis")
+        assert.isNull(nextRun.unsafePoll(), "the next holder waits while the holder's lease is alive")
+        yield* Deferred.succeed(proceed, undefined)
+        yield* Fiber.join(holderRun)
+        const seen = yield* Fiber.join(nextRun)
+        assert.strictEqual(
+          Redacted.value(Option.getOrThrow(Option.getOrThrow(seen).tokens).refreshToken),
+          rotatedTokens.refresh_token,
+          "the next holder reads what the cut-off holder saved"
+        )
       }),
     { timeout: 120_000 }
   )

@@ -10,6 +10,7 @@ export const documentFormat = 1
 export const credentialsTable = "codex_auth_credentials"
 export const healthTable = "codex_auth_pool_health"
 export const schemaTable = "codex_auth_schema"
+export const leaseTable = "codex_auth_leases"
 /** The LISTEN/NOTIFY channel a save announces a new version on (the payload is the account name). */
 export const channel = "codex_auth_credentials"
 
@@ -37,6 +38,11 @@ export const migrationStatements: ReadonlyArray<string> = [
   version bigint NOT NULL,
   created_at timestamptz NOT NULL DEFAULT now(),
   updated_at timestamptz NOT NULL DEFAULT now()
+)`,
+  `CREATE TABLE IF NOT EXISTS ${leaseTable} (
+  account text PRIMARY KEY,
+  holder text NOT NULL,
+  heartbeat_at timestamptz NOT NULL DEFAULT now()
 )`,
   `CREATE TABLE IF NOT EXISTS ${healthTable} (
   pool text NOT NULL,

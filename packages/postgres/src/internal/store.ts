@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
 import type * as PostgresCredentialStore from "../PostgresCredentialStore.ts"
 import * as schema from "./schema.ts"
 import * as seal from "./seal.ts"
@@ -29,6 +30,11 @@ export const reasonOf = (error: SqlError): string => {
   if (code !== undefined) return code
   return error.message
 }
+
+/** A lost connection or a server going away (restart, failover): worth retrying, unlike a refusal. */
+export const isTransient = (reason: string): boolean =>
+  /SQLSTATE (08|57P0[123])/.test(reason) || /^E[A-Z]+$/.test(reason) ||
+  /terminated|timeout exceeded when trying to connect|Connection/i.test(reason)
 
 /** A libpq URL without its password, for `status` and messages. */
 export const safeLocation = (url: string, account: string): string => {
@@ -63,6 +69,17 @@ export const make = (
     const fail = (operation: Operation, reason: string) =>
       new CredentialStoreError({ store: "postgres", operation, location, reason })
     const fromSql = (operation: Operation) => (error: SqlError) => fail(operation, reasonOf(error))
+    const leaseTimeoutMillis = Math.max(
+      100,
+      Math.round(Duration.toMillis(options.leaseTimeout ?? Duration.seconds(10)))
+    )
+    // Retried while the server is away (a restart, a cut connection), for as long as a lock wait may last: the
+    // issuer's answer must reach the row even when PostgreSQL restarts while the request is in flight.
+    const transientRetry = Schedule.spaced(Duration.millis(200)).pipe(
+      Schedule.upTo(Duration.millis(Math.max(lockTimeoutMillis, 5_000)))
+    )
+    const retryTransient = <A>(effect: Effect.Effect<A, SqlError>): Effect.Effect<A, SqlError> =>
+      Effect.retry(effect, { schedule: transientRetry, while: (error) => isTransient(reasonOf(error)) })
 
     const importKeys = (texts: ReadonlyArray<Redacted.Redacted<string>>, name: string) =>
       Effect.forEach(texts, (text) =>
@@ -128,8 +145,8 @@ export const make = (
       })
 
     const load = Effect.gen(function*() {
-      const rows = yield* sql<Row>`SELECT document, format, version FROM ${sql(schema.credentialsTable)}
-        WHERE account = ${account}`.pipe(Effect.mapError(fromSql("load")))
+      const rows = yield* retryTransient(sql<Row>`SELECT document, format, version FROM ${sql(schema.credentialsTable)}
+        WHERE account = ${account}`).pipe(Effect.mapError(fromSql("load")))
       const fence = yield* FiberRef.get(fenceRef)
       const row = rows[0]
       if (fence !== undefined) fence.version = row === undefined ? 0 : Number(row.version)
@@ -144,8 +161,8 @@ export const make = (
         const table = sql(schema.credentialsTable)
         // Under the lock, the save is fenced on the version read there: a holder that lost its lock (connection cut,
         // process paused past the others' wait) finds a newer version and writes nothing. Outside a lock: last wins.
-        const written = fence === undefined || fence.version === undefined
-          ? yield* sql<{ version: string }>`
+        const statement = fence === undefined || fence.version === undefined
+          ? sql<{ version: string }>`
             WITH saved AS (
               INSERT INTO ${table} (account, document, format, version) VALUES (${account}, ${text}, ${schema.documentFormat}, 1)
               ON CONFLICT (account) DO UPDATE SET document = EXCLUDED.document, format = EXCLUDED.format,
@@ -153,19 +170,31 @@ export const make = (
               RETURNING version)
             SELECT version, pg_notify(${schema.channel}, ${account}) FROM saved`
           : fence.version === 0
-          ? yield* sql<{ version: string }>`
+          ? sql<{ version: string }>`
             WITH saved AS (
               INSERT INTO ${table} (account, document, format, version) VALUES (${account}, ${text}, ${schema.documentFormat}, 1)
               ON CONFLICT (account) DO NOTHING
               RETURNING version)
             SELECT version, pg_notify(${schema.channel}, ${account}) FROM saved`
-          : yield* sql<{ version: string }>`
+          : sql<{ version: string }>`
             WITH saved AS (
               UPDATE ${table} SET document = ${text}, format = ${schema.documentFormat}, version = version + 1,
                 updated_at = now()
               WHERE account = ${account} AND version = ${fence.version}
               RETURNING version)
             SELECT version, pg_notify(${schema.channel}, ${account}) FROM saved`
+        // A retry after a lost reply may find its own write there: that is success, not a fence.
+        const written = yield* retryTransient(
+          Effect.flatMap(statement, (rows) =>
+            rows.length > 0 || fence?.version === undefined
+              ? Effect.succeed(rows)
+              : Effect.map(
+                sql<
+                  { version: string }
+                >`SELECT version FROM ${table} WHERE account = ${account} AND document = ${text}`,
+                (mine) => mine.length > 0 ? mine : rows
+              ))
+        )
         if (written[0] === undefined) {
           return yield* fail(
             "save",
@@ -175,8 +204,8 @@ export const make = (
         if (fence !== undefined) fence.version = Number(written[0].version)
       }).pipe(Effect.catchTag("SqlError", (error) => Effect.fail(fromSql("save")(error))))
 
-    const remove = sql<{ account: string }>`DELETE FROM ${sql(schema.credentialsTable)} WHERE account = ${account}
-      RETURNING account`.pipe(
+    const remove = retryTransient(sql<{ account: string }>`DELETE FROM ${sql(schema.credentialsTable)}
+      WHERE account = ${account} RETURNING account`).pipe(
       Effect.map((rows) => rows.length > 0),
       Effect.mapError(fromSql("remove"))
     )
@@ -184,7 +213,7 @@ export const make = (
     // A session advisory lock on a connection reserved for the lock alone: the lock ends with that connection (a
     // replica killed or cut off releases it at once), and the saves made under it go through other connections, so
     // the issuer's answer is committed the moment it is saved, not at the end of a transaction that could be lost.
-    const acquire = Effect.gen(function*() {
+    const advisoryLock = Effect.gen(function*() {
       const connection = yield* sql.reserve
       yield* connection.executeRaw(
         `SET lock_timeout = ${lockTimeoutMillis}; SELECT pg_advisory_lock(${accountLockKey}); RESET lock_timeout`,
@@ -193,12 +222,60 @@ export const make = (
       yield* Effect.addFinalizer(() =>
         connection.executeRaw(`SELECT pg_advisory_unlock(${accountLockKey})`, []).pipe(Effect.ignore)
       )
+    })
+
+    // The advisory lock alone ends when its connection does — also when the server restarts while the holder's
+    // refresh is in flight, and the holder is still alive. So the holder also keeps a lease row, beaten from its
+    // other connections: a new lock holder waits while another's lease is alive, and takes over only when its
+    // heartbeat has stopped for leaseTimeout (the holder died or is paused; then the fence guards the row).
+    const leases = sql(schema.leaseTable)
+    const awaitLease = Effect.gen(function*() {
+      const rows = yield* sql<{ age: number }>`SELECT (extract(epoch FROM now() - heartbeat_at) * 1000)::float8 AS age
+        FROM ${leases} WHERE account = ${account}`
+      const age = rows[0]?.age
+      if (age !== undefined && age < leaseTimeoutMillis) return yield* Effect.fail("alive" as const)
     }).pipe(
-      Effect.mapError((error) => {
+      Effect.retry({
+        schedule: Schedule.spaced(Duration.millis(100)).pipe(Schedule.upTo(Duration.millis(lockTimeoutMillis))),
+        while: (reason) => reason === "alive" || isTransient(reasonOf(reason))
+      }),
+      Effect.catchIf(
+        (reason): reason is "alive" => reason === "alive",
+        () => Effect.fail(fail("lock", `lock wait exceeded ${lockTimeoutMillis} ms (another replica's lease is alive)`))
+      )
+    )
+    const takeLease = (holder: string) =>
+      Effect.gen(function*() {
+        yield* retryTransient(
+          sql`INSERT INTO ${leases} (account, holder, heartbeat_at) VALUES (${account}, ${holder}, now())
+          ON CONFLICT (account) DO UPDATE SET holder = EXCLUDED.holder, heartbeat_at = now()`
+        )
+        const beat = sql`UPDATE ${leases} SET heartbeat_at = now() WHERE account = ${account} AND holder = ${holder}`
+        yield* Effect.forkScoped(
+          Effect.repeat(Effect.ignore(beat), Schedule.spaced(Duration.millis(Math.max(50, leaseTimeoutMillis / 5))))
+        )
+        yield* Effect.addFinalizer(() =>
+          retryTransient(sql`DELETE FROM ${leases} WHERE account = ${account} AND holder = ${holder}`).pipe(
+            Effect.ignore
+          )
+        )
+      })
+
+    const acquire = Effect.gen(function*() {
+      yield* Effect.retry(advisoryLock, {
+        schedule: transientRetry,
+        while: (error) => isTransient(reasonOf(error))
+      })
+      yield* awaitLease
+      yield* takeLease(crypto.randomUUID())
+    }).pipe(
+      Effect.catchTag("SqlError", (error) => {
         const reason = reasonOf(error)
-        return reason.includes("SQLSTATE 55P03")
-          ? fail("lock", `lock wait exceeded ${lockTimeoutMillis} ms (SQLSTATE 55P03)`)
-          : fail("lock", reason)
+        return Effect.fail(
+          reason.includes("SQLSTATE 55P03")
+            ? fail("lock", `lock wait exceeded ${lockTimeoutMillis} ms (SQLSTATE 55P03)`)
+            : fail("lock", reason)
+        )
       })
     )
 
