@@ -9,6 +9,7 @@ import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { ChildProcess } from "node:child_process"
 import * as Fs from "node:fs"
@@ -146,6 +147,64 @@ describe("a fleet on PostgreSQL", () => {
         assert.strictEqual(new Set(answers.map((a) => a.token)).size, 1)
         assert.strictEqual(refreshGrants(yield* emulator.admin.requests).length, 1)
       }),
+    { timeout: 300_000 }
+  )
+
+  const interruptedRefresh = (interrupt: "restart" | "cut") =>
+    Effect.gen(function*() {
+      const { cluster, emulator, env, fleet, seedExpired, store } = yield* setup(2)
+      const replicas = yield* Effect.all(Array.from({ length: 6 }, (_, i) => startReplica(fleet, i % 2, env)))
+      yield* seedExpired
+      const seededVersion = Number(cluster.psql("SELECT version FROM codex_auth_credentials"))
+      yield* emulator.admin.clearRequests
+      // The issuer takes 3 s to answer the refresh: the interruption lands while the request is in flight.
+      yield* emulator.admin.addFault({
+        path: "/oauth/token",
+        grantType: "refresh_token",
+        kind: "latency",
+        millis: 3000
+      })
+      for (const replica of replicas) replica.send("go 0")
+      // A replica holds the lock and its lease, and has sent its refresh.
+      for (let tries = 0; cluster.psql("SELECT count(*) FROM codex_auth_leases") !== "1"; tries++) {
+        assert.isBelow(tries, 200, "no replica took the lock")
+        yield* Effect.sleep("50 millis")
+      }
+      yield* Effect.sleep("700 millis")
+      if (interrupt === "restart") {
+        cluster.stop()
+        yield* Effect.sleep("500 millis")
+        cluster.start()
+      } else {
+        const killed = cluster.psql(
+          "SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND granted"
+        )
+        assert.strictEqual(killed, "1", "the lock holder's connection was cut")
+      }
+      const answers = yield* Effect.promise(() => Promise.all(replicas.map((r) => r.next())))
+      for (const answer of answers) assert.isUndefined(answer.error, answer.error)
+      const tokens = new Set(answers.map((a) => a.token as string))
+      assert.strictEqual(tokens.size, 1, "every replica holds the same token")
+      const requests = yield* emulator.admin.requests
+      assert.strictEqual(refreshGrants(requests).length, 1, "no double grant")
+      assert.isFalse(requests.some((r) => r.errorCode === "refresh_token_reused"))
+      // The issuer's answer reached the row exactly once, and nothing stale was written over it.
+      assert.strictEqual(Number(cluster.psql("SELECT version FROM codex_auth_credentials")), seededVersion + 1)
+      const stored = yield* store.load
+      const storedAccess = Option.getOrThrow(Option.getOrThrow(stored).tokens).accessToken
+      assert.strictEqual(Redacted.value(storedAccess), [...tokens][0])
+      assert.strictEqual(cluster.psql("SELECT count(*) FROM codex_auth_leases"), "0", "the lease was given back")
+    })
+
+  it.scopedLive(
+    "PostgreSQL restarted during a refresh: no double grant, the rotated token is saved, callers recover",
+    () => interruptedRefresh("restart"),
+    { timeout: 300_000 }
+  )
+
+  it.scopedLive(
+    "the lock holder's connection cut mid-refresh: no double grant, no stale overwrite, callers recover",
+    () => interruptedRefresh("cut"),
     { timeout: 300_000 }
   )
 })
