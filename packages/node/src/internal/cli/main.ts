@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { accountsCommand } from "../../bin/commands/accounts.ts"
 import { emulatorCommand } from "../../bin/commands/emulator.ts"
+import { storeCommand } from "../../bin/commands/store.ts"
 import * as StderrTerminal from "../facade/terminal.ts"
 import { runtime } from "./process.ts"
 
@@ -21,7 +22,8 @@ const root = Command.make("codex-auth").pipe(
     Cli.refreshCommand,
     Cli.logoutCommand,
     accountsCommand,
-    emulatorCommand
+    emulatorCommand,
+    storeCommand
   ])
 )
 
