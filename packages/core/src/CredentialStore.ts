@@ -8,6 +8,7 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 import type { AuthDocument, AuthFileInvalid } from "./AuthJson.ts"
 import * as fileHints from "./internal/store/fileErrorHints.ts"
 
@@ -88,6 +89,11 @@ export declare namespace CredentialStore {
      * and writes of every codex-auth process and of the Codex CLI happen one at a time.
      */
     readonly withLock: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | CredentialStoreError, R>
+    /**
+     * Emits when another process stored newer credentials (a fleet's store: LISTEN/NOTIFY), so a session drops its
+     * cached bearer at once instead of serving it until it expires. Absent: the store cannot tell.
+     */
+    readonly changes?: Stream.Stream<void> | undefined
   }
 }
 

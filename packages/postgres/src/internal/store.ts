@@ -1,6 +1,7 @@
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { CredentialStoreError } from "@codex-auth/core/CredentialStore"
+import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Duration from "effect/Duration"
@@ -9,6 +10,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import type * as PostgresCredentialStore from "../PostgresCredentialStore.ts"
 import * as schema from "./schema.ts"
 import * as seal from "./seal.ts"
@@ -119,6 +121,8 @@ export const make = (
     }
 
     const fenceRef = FiberRef.unsafeMake<Fence | undefined>(undefined)
+    // The newest version this replica has read or written: a notice of it (our own save) is not news.
+    let knownVersion = 0
     const accountLockKey = schema.lockKey(`codex-auth/credentials/${account}`)
 
     const encode = (document: AuthJson.AuthDocument): Effect.Effect<string> => {
@@ -150,6 +154,7 @@ export const make = (
       const fence = yield* FiberRef.get(fenceRef)
       const row = rows[0]
       if (fence !== undefined) fence.version = row === undefined ? 0 : Number(row.version)
+      if (row !== undefined) knownVersion = Math.max(knownVersion, Number(row.version))
       if (row === undefined) return Option.none<AuthJson.AuthDocument>()
       return Option.some(yield* decode(row))
     })
@@ -168,21 +173,21 @@ export const make = (
               ON CONFLICT (account) DO UPDATE SET document = EXCLUDED.document, format = EXCLUDED.format,
                 version = ${table}.version + 1, updated_at = now()
               RETURNING version)
-            SELECT version, pg_notify(${schema.channel}, ${account}) FROM saved`
+            SELECT version, pg_notify(${schema.channel}, ${account} || ':' || version::text) FROM saved`
           : fence.version === 0
           ? sql<{ version: string }>`
             WITH saved AS (
               INSERT INTO ${table} (account, document, format, version) VALUES (${account}, ${text}, ${schema.documentFormat}, 1)
               ON CONFLICT (account) DO NOTHING
               RETURNING version)
-            SELECT version, pg_notify(${schema.channel}, ${account}) FROM saved`
+            SELECT version, pg_notify(${schema.channel}, ${account} || ':' || version::text) FROM saved`
           : sql<{ version: string }>`
             WITH saved AS (
               UPDATE ${table} SET document = ${text}, format = ${schema.documentFormat}, version = version + 1,
                 updated_at = now()
               WHERE account = ${account} AND version = ${fence.version}
               RETURNING version)
-            SELECT version, pg_notify(${schema.channel}, ${account}) FROM saved`
+            SELECT version, pg_notify(${schema.channel}, ${account} || ':' || version::text) FROM saved`
         // A retry after a lost reply may find its own write there: that is success, not a fence.
         const written = yield* retryTransient(
           Effect.flatMap(statement, (rows) =>
@@ -202,6 +207,7 @@ export const make = (
           )
         }
         if (fence !== undefined) fence.version = Number(written[0].version)
+        knownVersion = Math.max(knownVersion, Number(written[0].version))
       }).pipe(Effect.catchTag("SqlError", (error) => Effect.fail(fromSql("save")(error))))
 
     const remove = retryTransient(sql<{ account: string }>`DELETE FROM ${sql(schema.credentialsTable)}
@@ -279,9 +285,31 @@ export const make = (
       })
     )
 
+    // Another replica's save, announced by LISTEN/NOTIFY on the store's own connection. A listener that lost its
+    // connection reconnects and reports a change (it may have missed one): a dropped cache costs one read.
+    const pg = yield* Effect.serviceOption(PgClient.PgClient)
+    const changes = Option.map(pg, (client) =>
+      Stream.retry(
+        Stream.concat(
+          Stream.make(undefined as string | undefined),
+          client.listen(schema.channel)
+        ),
+        Schedule.spaced(Duration.seconds(1))
+      ).pipe(
+        Stream.orElse(() => Stream.empty),
+        Stream.drop(1),
+        Stream.filter((payload) => {
+          if (payload === undefined) return true
+          const cut = payload.lastIndexOf(":")
+          return payload.slice(0, cut) === account && Number(payload.slice(cut + 1)) > knownVersion
+        }),
+        Stream.as(undefined as void)
+      ))
+
     const service: CredentialStore.Service = {
       kind: "postgres",
       location,
+      changes: Option.getOrUndefined(changes),
       load,
       save,
       remove,
