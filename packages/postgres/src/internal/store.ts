@@ -99,19 +99,26 @@ export const make = (
     const sealingKey = current[0]
     const openingKeys = [...current, ...previous]
 
-    if (options.migrate !== false) {
+    const readSchema = sql<{ version: number }>`SELECT version FROM ${sql(schema.schemaTable)}`
+    // A replica's start reads the schema version (one statement); the migration runs only when it is missing.
+    const present = yield* Effect.option(readSchema)
+    if (
+      options.migrate !== false && (present._tag === "None" || (present.value[0]?.version ?? 0) < schema.schemaVersion)
+    ) {
       yield* migrate.pipe(Effect.mapError(fromSql("load")))
     }
-    const found = yield* sql<{ version: number }>`SELECT version FROM ${sql(schema.schemaTable)}`.pipe(
-      Effect.mapError((error) =>
-        fail(
-          "load",
-          `${
-            reasonOf(error)
-          }; the schema is missing: run \`codex-auth store migrate\` (or apply \`codex-auth store migrate --print\`)`
+    const found = present._tag === "Some" && (present.value[0]?.version ?? 0) >= schema.schemaVersion
+      ? present.value
+      : yield* readSchema.pipe(
+        Effect.mapError((error) =>
+          fail(
+            "load",
+            `${
+              reasonOf(error)
+            }; the schema is missing: run \`codex-auth store migrate\` (or apply \`codex-auth store migrate --print\`)`
+          )
         )
       )
-    )
     const version = found[0]?.version ?? 0
     if (version > schema.schemaVersion) {
       return yield* fail(
