@@ -43,7 +43,7 @@ const result = await esbuild.build({
   // Workspace packages from source (their `source` export condition), like vitest.
   conditions: ["source"],
   // Native or heavyweight optional modules stay external, loaded from node_modules when a command needs them.
-  external: ["koffi", "@napi-rs/keyring", "playwright-core"],
+  external: ["koffi", "@napi-rs/keyring", "playwright-core", "@codex-auth/postgres", "@codex-auth/postgres/*"],
   // Some CommonJS dependencies call require() for Node built-ins.
   banner: {
     js: "import{createRequire as __cjsRequire}from\"node:module\";const require=__cjsRequire(import.meta.url);"

@@ -15,6 +15,9 @@ export CODEX_BIN
 bash scripts/setup-chromium.sh
 bash scripts/setup-tmux.sh
 bash scripts/setup-keyring.sh
+# The PostgreSQL store's suites start their own cluster from Debian's server binaries.
+CODEX_AUTH_PG_BIN="$(bash scripts/setup-postgres.sh)"
+export CODEX_AUTH_PG_BIN
 # The Windows lane (test/windows): wine64, node.exe and koffi's win32 build; empty when Wine cannot be had here.
 CODEX_AUTH_WIN_NODE="$(bash scripts/setup-wine.sh)"
 export CODEX_AUTH_WIN_NODE

@@ -123,7 +123,7 @@ export const runCommand = <E, R>(
     (run) => run.runCommand(common, body, environment)
   )
 
-const storeChoices: ReadonlyArray<StoreChoice> = ["file", "keyring", "auto", "memory"]
+const storeChoices: ReadonlyArray<StoreChoice> = ["file", "keyring", "auto", "memory", "postgres"]
 
 /**
  * @since 0.1.0
@@ -138,12 +138,13 @@ export const codexHome: Options.Options<Option.Option<string>> = Options.directo
  * @since 0.1.0
  * @category options
  */
-export const store: Options.Options<StoreChoice> = Options.choice("store", storeChoices).pipe(
+export const store: Options.Options<Option.Option<StoreChoice>> = Options.choice("store", storeChoices).pipe(
   Options.withDescription(
     "Credential store: file (CODEX_HOME/auth.json), keyring (the OS keyring, as Codex), auto (keyring, else " +
-      "file) or memory (this process only)."
+      "file), memory (this process only) or postgres (a fleet's shared store at $CODEX_AUTH_DATABASE_URL, " +
+      "account $CODEX_AUTH_STORE_ACCOUNT). Default: $CODEX_AUTH_STORE, else file."
   ),
-  Options.withDefault("file" as StoreChoice)
+  Options.optional
 )
 
 /**
@@ -214,7 +215,7 @@ export const pool: Options.Options<Option.Option<string>> = Options.file("pool")
  */
 export const common: {
   readonly codexHome: Options.Options<Option.Option<string>>
-  readonly store: Options.Options<StoreChoice>
+  readonly store: Options.Options<Option.Option<StoreChoice>>
   readonly issuer: Options.Options<Option.Option<string>>
   readonly clientId: Options.Options<Option.Option<string>>
   readonly json: Options.Options<boolean>
@@ -230,7 +231,7 @@ export const common: {
  */
 export interface CommonArgs {
   readonly codexHome: Option.Option<string>
-  readonly store: StoreChoice
+  readonly store: Option.Option<StoreChoice>
   readonly issuer: Option.Option<string>
   readonly clientId: Option.Option<string>
   readonly json: boolean
@@ -244,7 +245,7 @@ export interface CommonArgs {
  */
 export const toCommon = (args: CommonArgs): Common => ({
   codexHome: args.codexHome,
-  store: args.store,
+  store: Option.getOrUndefined(args.store),
   issuer: args.issuer,
   clientId: args.clientId,
   json: args.json,

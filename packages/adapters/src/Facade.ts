@@ -12,6 +12,7 @@
 import type { BrowserOpener } from "@codex-auth/core/BrowserOpener"
 import type { CodexConfigInvalid, PolicyConflict } from "@codex-auth/core/CodexConfig"
 import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
+import type { CredentialStore, CredentialStoreError } from "@codex-auth/core/CredentialStore"
 import * as CustomLoginHandler from "@codex-auth/core/CustomLoginHandler"
 import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
 import * as Login from "@codex-auth/core/Login"
@@ -73,6 +74,13 @@ export interface Platform {
   readonly runtimeFacts: (overrides: Overrides) => Layer.Layer<RuntimeFacts>
   /** Human output on stderr and lines read from stdin (the console presenter's terminal). */
   readonly terminal: Layer.Layer<Terminal>
+  /**
+   * The PostgreSQL store from the environment (`CODEX_AUTH_DATABASE_URL`, …), where this runtime ships it: loaded
+   * only when `store: "postgres"` is chosen, so a file-only embedder loads no database driver.
+   */
+  readonly postgresStore?:
+    | (() => Layer.Layer<CredentialStore, CredentialStoreError | ConfigError.ConfigError>)
+    | undefined
 }
 
 /**
@@ -82,8 +90,11 @@ export interface Platform {
 export interface OpenOptions {
   /** `CODEX_HOME`. Default: the `CODEX_HOME` variable, else `~/.codex`. */
   readonly codexHome?: string | undefined
-  /** `file` (default, `CODEX_HOME/auth.json`), `keyring`, `auto` (keyring, else file) or `memory`. */
-  readonly store?: "file" | "keyring" | "auto" | "memory" | undefined
+  /**
+   * `file` (`CODEX_HOME/auth.json`), `keyring`, `auto` (keyring, else file), `memory`, or `postgres` (a fleet's
+   * shared store: `CODEX_AUTH_DATABASE_URL`). Default: `CODEX_AUTH_STORE`, else `file`.
+   */
+  readonly store?: "file" | "keyring" | "auto" | "memory" | "postgres" | undefined
   /** The login method: `auto` (default: the planner picks for this machine), or force one. */
   readonly flow?: "auto" | "browser" | "device" | "paste" | "custom" | undefined
   /**
@@ -154,7 +165,7 @@ export interface Status {
   /** The access token's `exp` (for an access-token login, the Agent Identity token's). */
   readonly accessTokenExpiresAt: Date | null
   readonly lastRefresh: Date | null
-  readonly store: "file" | "keyring" | "memory"
+  readonly store: "file" | "keyring" | "memory" | "postgres"
   readonly location: string
 }
 
@@ -252,6 +263,7 @@ export const environmentLayer = (
   | CaCertificateInvalid
   | CodexConfigInvalid
   | PolicyConflict
+  | CredentialStoreError
 > => Environment.layer(platform, options)
 
 /**

@@ -8,16 +8,32 @@ import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Stream from "effect/Stream"
 import type { AuthDocument, AuthFileInvalid } from "./AuthJson.ts"
 import * as fileHints from "./internal/store/fileErrorHints.ts"
 
 /**
- * The kinds of store Codex knows (`cli_auth_credentials_store`), with `ephemeral` called memory here.
+ * The kinds of store Codex knows (`cli_auth_credentials_store`), with `ephemeral` called memory here, and
+ * `postgres` (a fleet's shared store, `@codex-auth/postgres`).
  *
  * @since 0.1.0
  * @category models
  */
-export type StoreKind = "file" | "keyring" | "memory"
+export type StoreKind = "file" | "keyring" | "memory" | "postgres"
+
+// The PostgreSQL store's reasons start with what happened (its own words or the server's SQLSTATE).
+const postgresHint = (operation: string, reason: string): string =>
+  reason.startsWith("fenced")
+    ? "Another replica saved newer credentials while this one had lost its lock; they were kept. Retry: it reads them."
+    : reason.startsWith("lock wait")
+    ? "Another replica held the lock too long: it may be stuck or paused. Retry, or raise CODEX_AUTH_STORE_LOCK_TIMEOUT_MS."
+    : reason.startsWith("newer schema")
+    ? "The row was written by a newer codex-auth: upgrade this replica (@codex-auth/postgres) to read it."
+    : reason.startsWith("sealed")
+    ? "Set CODEX_AUTH_STORE_KEY (or CODEX_AUTH_STORE_KEY_PREVIOUS during a rotation) to the key the row was sealed with."
+    : operation === "lock" || operation === "load"
+    ? "Check that PostgreSQL is up and CODEX_AUTH_DATABASE_URL points at it, then retry; the stored credentials are intact."
+    : "Check that PostgreSQL is up and writable, then retry; the stored credentials were left as they were."
 
 /**
  * A store could not be read, written or locked. The message names the store and the place, never a secret.
@@ -28,9 +44,9 @@ export type StoreKind = "file" | "keyring" | "memory"
 export class CredentialStoreError extends Schema.TaggedError<CredentialStoreError>(
   "@codex-auth/core/CredentialStoreError"
 )("CredentialStoreError", {
-  store: Schema.Literal("file", "keyring", "memory"),
+  store: Schema.Literal("file", "keyring", "memory", "postgres"),
   operation: Schema.Literal("load", "save", "remove", "lock"),
-  /** The file or keyring entry. */
+  /** The file, keyring entry or database row (a URL without its password, and the account). */
   location: Schema.String,
   reason: Schema.String
 }) {
@@ -39,6 +55,8 @@ export class CredentialStoreError extends Schema.TaggedError<CredentialStoreErro
     // permissions problem, a refused lock file is not a stuck process).
     const next = this.store === "file"
       ? fileHints.hintFor(this.operation, this.reason)
+      : this.store === "postgres"
+      ? postgresHint(this.operation, this.reason)
       : this.operation === "lock"
       ? "Another codex-auth or Codex CLI process may be stuck holding it; end it and try again."
       : this.store === "keyring" && this.reason.includes("@napi-rs/keyring is not installed")
@@ -84,6 +102,11 @@ export declare namespace CredentialStore {
     readonly prepareSave?:
       | ((current: AuthDocument) => Effect.Effect<PreparedSave, CredentialStoreError>)
       | undefined
+    /**
+     * Emits when another process stored newer credentials (a fleet's store: LISTEN/NOTIFY), so a session drops its
+     * cached bearer at once instead of serving it until it expires. Absent: the store cannot tell.
+     */
+    readonly changes?: Stream.Stream<void> | undefined
   }
 }
 

@@ -138,7 +138,7 @@ const conflict = (runtime: Runtime, common: Common, args: LoginArgs): string | u
     return `--account ${JSON.stringify(args.account)} is not a valid account name: use 1-64 letters, digits, ` +
       "'.', '_' or '-', starting with a letter or digit."
   }
-  if (args.account !== undefined && common.store !== "file") {
+  if (args.account !== undefined && common.store !== undefined && common.store !== "file") {
     return `--account keeps every account in its own CODEX_HOME/auth.json, so it cannot be combined with ` +
       `--store ${common.store}.`
   }

@@ -19,7 +19,7 @@ export * from "./runtime.ts"
 
 export interface Common {
   readonly codexHome: Option.Option<string>
-  readonly store: Environment.StoreChoice
+  readonly store: Environment.StoreChoice | undefined
   readonly issuer: Option.Option<string>
   readonly clientId: Option.Option<string>
   readonly json: boolean

@@ -8,11 +8,12 @@ import * as CodexConfig from "@codex-auth/core/CodexConfig"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
+import { CredentialStoreError } from "@codex-auth/core/CredentialStore"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
 import * as OAuthClient from "@codex-auth/core/OAuthClient"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
-import type { SecretFileError } from "@codex-auth/core/SecretFile"
+import type { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
@@ -24,9 +25,18 @@ import * as Option from "effect/Option"
 import type { Platform } from "../../Facade.ts"
 import * as Ledger from "./ledger.ts"
 
-export type StoreChoice = "file" | "keyring" | "auto" | "memory"
+export type StoreChoice = "file" | "keyring" | "auto" | "memory" | "postgres"
 
-export const storeChoices: ReadonlyArray<StoreChoice> = ["file", "keyring", "auto", "memory"]
+export const storeChoices: ReadonlyArray<StoreChoice> = ["file", "keyring", "auto", "memory", "postgres"]
+
+/** The store: the explicit choice (`--store`, the facade's option), else `CODEX_AUTH_STORE`, else the file. */
+export const resolveStore = (explicit: StoreChoice | undefined): Effect.Effect<StoreChoice, ConfigError.ConfigError> =>
+  explicit !== undefined
+    ? Effect.succeed(explicit)
+    : Effect.map(
+      Config.option(Config.literal(...storeChoices)("CODEX_AUTH_STORE")),
+      Option.getOrElse((): StoreChoice => "file")
+    )
 
 export interface EnvironmentOptions {
   /** `CODEX_HOME`; default the `CODEX_HOME` variable, else `~/.codex`. */
@@ -84,19 +94,38 @@ const storeLayer = (
   options: EnvironmentOptions
 ): Layer.Layer<
   CredentialStore | Ledger.PendingLedger,
-  SecretFileError | ConfigError.ConfigError | CodexHomeNotFound
-> => {
-  const choice = options.store ?? "file"
-  if (choice === "memory") return Layer.merge(MemoryCredentialStore.layer(), Ledger.layerMemory)
-  const files = Layer.merge(codexHomeLayer(platform, options.codexHome), platform.secretFile)
-  const store = choice === "file" ? FileCredentialStore.layer : Layer.unwrapEffect(
-    Effect.promise(() => import("../../KeyringCredentialStore.ts")).pipe(
-      Effect.map((keyring) => choice === "keyring" ? keyring.layer : keyring.layerAuto)
-    )
-    // The facts tell the keyring store which of Codex's layouts this OS uses (Windows: the encrypted file).
-  ).pipe(Layer.provide(platform.runtimeFacts({})))
-  return Layer.provideMerge(Ledger.layerFile, store).pipe(Layer.provide(files))
-}
+  SecretFileError | ConfigError.ConfigError | CodexHomeNotFound | CredentialStoreError
+> =>
+  Layer.unwrapEffect(Effect.map(resolveStore(options.store), (choice) => {
+    if (choice === "memory") return Layer.merge(MemoryCredentialStore.layer(), Ledger.layerMemory)
+    const files = Layer.merge(codexHomeLayer(platform, options.codexHome), platform.secretFile)
+    // PostgreSQL (a package of its own, with its driver) comes from the runtime, loaded only when chosen; the
+    // two-step logins' ledger stays beside CODEX_HOME on this machine.
+    const store: Layer.Layer<
+      CredentialStore,
+      CredentialStoreError | ConfigError.ConfigError,
+      CodexHome.CodexHome | SecretFile
+    > = choice === "file"
+      ? FileCredentialStore.layer
+      : choice === "postgres"
+      ? platform.postgresStore === undefined
+        ? Layer.fail(
+          new CredentialStoreError({
+            store: "postgres",
+            operation: "load",
+            location: "CODEX_AUTH_DATABASE_URL",
+            reason: "the PostgreSQL store is not available on this runtime (it ships for Node as @codex-auth/postgres)"
+          })
+        )
+        : platform.postgresStore()
+      : Layer.unwrapEffect(
+        Effect.promise(() => import("../../KeyringCredentialStore.ts")).pipe(
+          Effect.map((keyring) => choice === "keyring" ? keyring.layer : keyring.layerAuto)
+        )
+        // The facts tell the keyring store which of Codex's layouts this OS uses (Windows: the encrypted file).
+      ).pipe(Layer.provide(platform.runtimeFacts({})))
+    return Layer.provideMerge(Ledger.layerFile, store).pipe(Layer.provide(files))
+  }))
 
 /** The profile: explicit options, then `CODEX_AUTH_ISSUER`, then the defaults; Codex's env overrides on top. */
 export const profileConfig = (options: EnvironmentOptions) =>
@@ -117,7 +146,7 @@ const policyLayer = (platform: Platform, options: EnvironmentOptions) =>
     ConfiguredPolicy,
     Effect.gen(function*() {
       const requested = options.session ?? {}
-      if (options.store === "memory") {
+      if ((yield* resolveStore(options.store)) === "memory") {
         const joined = CodexConfig.combine(requested, CodexConfig.empty)
         return joined.ok ? joined.value : CodexConfig.empty
       }

@@ -8,6 +8,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import * as AuthJson from "../../AuthJson.ts"
 import { CredentialStore } from "../../CredentialStore.ts"
 import type { CredentialStoreError } from "../../CredentialStore.ts"
@@ -114,6 +115,18 @@ export const make = (
     // The refresh token of the last grant that failed ambiguously (it may have been spent).
     let ambiguousFor: string | undefined
     const mutex = yield* Effect.makeSemaphore(1)
+
+    // Another replica stored newer credentials: forget ours, so the next call reads the store instead of serving a
+    // bearer the issuer may already have replaced (a refresh in flight here sets `current` itself when it ends).
+    if (store.changes !== undefined) {
+      yield* Effect.forkIn(
+        Stream.runForEach(store.changes, () =>
+          Effect.sync(() => {
+            if (inflight === undefined) current = undefined
+          })),
+        scope
+      )
+    }
 
     const source = options.policySource
     // §10: credentials of a forbidden method or workspace are removed when loaded to be used (as `codex exec` does);

@@ -26,7 +26,7 @@ export const appServerCommand = (passthrough: ReadonlyArray<string>) =>
       Effect.flatMap(Effect.promise(() => import("../../internal/cli/appServer.ts")), (cli) =>
         cli.appServer({
           codexHome: args.codexHome,
-          store: args.store,
+          store: Option.getOrUndefined(args.store),
           issuer: args.issuer,
           verbose: args.verbose,
           codexBin: Option.getOrUndefined(args.codexBin),

@@ -9,6 +9,7 @@ import * as Layer from "effect/Layer"
 import { accountsCommand } from "../../bin/commands/accounts.ts"
 import { appServerCommand } from "../../bin/commands/appServer.ts"
 import { emulatorCommand } from "../../bin/commands/emulator.ts"
+import { storeCommand } from "../../bin/commands/store.ts"
 import * as StderrTerminal from "../facade/terminal.ts"
 import { runtime } from "./process.ts"
 
@@ -29,7 +30,8 @@ const root = Command.make("codex-auth").pipe(
     Cli.logoutCommand,
     accountsCommand,
     emulatorCommand,
-    appServerCommand(passthrough)
+    appServerCommand(passthrough),
+    storeCommand
   ])
 )
 

@@ -1,5 +1,7 @@
 /** Node's ports for the shared facade and CLI (`@codex-auth/adapters/Facade`, `@codex-auth/adapters/Cli`). */
 import type * as Facade from "@codex-auth/adapters/Facade"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Os from "node:os"
 import * as NodeBrowserOpener from "../../NodeBrowserOpener.ts"
 import * as NodeHttpClient from "../../NodeHttpClient.ts"
@@ -17,5 +19,13 @@ export const platform: Facade.Platform = {
   loopbackListener: NodeLoopbackListener.layer,
   browserOpener: NodeBrowserOpener.layer,
   runtimeFacts: NodeRuntimeFacts.layerWith,
-  terminal: StderrTerminal.layer
+  terminal: StderrTerminal.layer,
+  // The driver loads only when the PostgreSQL store is chosen (an optional peer: file-only installs lack it).
+  postgresStore: () =>
+    Layer.unwrapEffect(
+      Effect.map(
+        Effect.promise(() => import("@codex-auth/postgres/PostgresCredentialStore")),
+        (module) => module.layerConfig()
+      )
+    )
 }

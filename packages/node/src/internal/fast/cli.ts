@@ -28,6 +28,12 @@ interface Parsed {
   readonly codexHome: string | undefined
 }
 
+/** CODEX_AUTH_STORE names another store (PostgreSQL, the keyring, …): the full CLI decides, this path never does. */
+export const fileStoreByDefault = (env: Readonly<Record<string, string | undefined>>): boolean => {
+  const chosen = env["CODEX_AUTH_STORE"]
+  return chosen === undefined || chosen === "file"
+}
+
 /** The argument shapes the fast path understands; anything else (help, other flags, `=` forms) is the full CLI's. */
 export const parseArgs = (args: ReadonlyArray<string>): Parsed | undefined => {
   const [command, ...rest] = args
@@ -173,7 +179,7 @@ export const run = (
   now: number
 ): Answer | undefined => {
   const parsed = parseArgs(args)
-  if (parsed === undefined || !httpClientWouldBuild(env)) return undefined
+  if (parsed === undefined || !httpClientWouldBuild(env) || !fileStoreByDefault(env)) return undefined
   const directory = resolveCodexHome(parsed.codexHome, env)
   if (directory === undefined) return undefined
   // config.toml's §10 policy (or a file Codex refuses) is the engine's to apply.

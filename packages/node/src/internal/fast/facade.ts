@@ -8,7 +8,7 @@ import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Path from "node:path"
 import type { CodexAuth, LoginEvent, OpenOptions, Status } from "../../CodexAuth.ts"
 import * as BoundedRead from "../boundedRead.ts"
-import { httpClientWouldBuild, resolveCodexHome } from "./cli.ts"
+import { fileStoreByDefault, httpClientWouldBuild, resolveCodexHome } from "./cli.ts"
 import * as Platform from "./platform.ts"
 
 /**
@@ -18,6 +18,7 @@ import * as Platform from "./platform.ts"
  */
 export const fastLocation = (options: OpenOptions): string | undefined => {
   if (options.store !== undefined && options.store !== "file") return undefined
+  if (options.store === undefined && !fileStoreByDefault(process.env)) return undefined
   if ((options.workspaceIds?.length ?? 0) > 0 || options.proactiveRefresh === true) return undefined
   if (options.signal?.aborted === true) return undefined
   if (!httpClientWouldBuild(process.env)) return undefined
