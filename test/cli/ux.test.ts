@@ -101,14 +101,14 @@ describe("help", () => {
       login.stdout,
       "\nUSAGE\n  $ codex-auth login [--flow auto|browser|device|paste] [--device-auth] [--no-browser] [--port N] " +
         "[--workspace ID]... [--with-api-key] [--with-access-token] [--account NAME] [--pool FILE] " +
-        "[--codex-home DIR] [--store file|keyring|auto|memory] [--issuer URL] [--client-id ID] [--json] [--verbose] " +
+        "[--codex-home DIR] [--store file|keyring|auto|memory|postgres] [--issuer URL] [--client-id ID] [--json] [--verbose] " +
         "[--config KEY=VALUE]...\n"
     )
     assert.include(login.stdout, "\n  --workspace ID (repeatable)\n")
     assert.notInclude(login.stdout, "$ login")
     assert.strictEqual(
       (await run(["status", "--help"])).stdout.split("\n")[3],
-      "  $ codex-auth status [--codex-home DIR] [--store file|keyring|auto|memory] [--issuer URL] [--client-id ID] [--json] [--verbose] [--config KEY=VALUE]..."
+      "  $ codex-auth status [--codex-home DIR] [--store file|keyring|auto|memory|postgres] [--issuer URL] [--client-id ID] [--json] [--verbose] [--config KEY=VALUE]..."
     )
   })
 
@@ -189,7 +189,7 @@ describe("usage errors: exit 2, the flag named, a pointer to --help", () => {
     ],
     [
       ["login", "--store", "vault"],
-      "invalid value \"vault\" for --store: expected one of file, keyring, auto, memory. See " +
+      "invalid value \"vault\" for --store: expected one of file, keyring, auto, memory, postgres. See " +
       "`codex-auth login --help`.",
       "--store"
     ],

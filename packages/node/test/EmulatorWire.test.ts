@@ -630,10 +630,10 @@ describe("admin API", () => {
   it.scoped("unknown paths answer 404 and are logged; admin requests are not", () =>
     Effect.gen(function*() {
       const { admin, url } = yield* serve()
-      const answer = yield* request(`${url}/backend-api/codex/models`)
+      const answer = yield* request(`${url}/backend-api/no-such-route`)
       assert.strictEqual(answer.status, 404)
       const log = yield* admin.requests
-      assert.deepStrictEqual(log.map((e) => [e.path, e.status]), [["/backend-api/codex/models", 404]])
+      assert.deepStrictEqual(log.map((e) => [e.path, e.status]), [["/backend-api/no-such-route", 404]])
     }))
 
   it.scoped("an unreachable emulator is a typed admin error", () =>
