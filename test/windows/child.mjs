@@ -75,11 +75,13 @@ switch (command) {
   }
   case "keyring": {
     const [codexHome, authFile] = args
-    // The native binding loads with the module: under a Wine that cannot load it, say why and stop.
-    const loaded = await import("@codex-auth/adapters/KeyringCredentialStore").then(
-      (module) => ({ module }),
-      (error) => ({ unavailable: String(error?.message ?? error).split("\n")[0] })
-    )
+    // The store loads the native binding on first use: probe it first, and under a Wine that cannot load it, say
+    // why and stop.
+    const loaded = await import("@napi-rs/keyring").then(() => import("@codex-auth/adapters/KeyringCredentialStore"))
+      .then(
+        (module) => ({ module }),
+        (error) => ({ unavailable: String(error?.message ?? error).split("\n")[0] })
+      )
     if (!("module" in loaded)) {
       say(loaded)
       break
