@@ -272,9 +272,10 @@ export const make = (
         const release = prepared === undefined ? Effect.void : prepared.release
         const url = refreshUrl(stored.tokenSet)
         // The grant runs in a fiber of its own that stays interruptible, so that its own bound (refreshTimeout) can
-        // cut it off; this fiber joins it without being interruptible, so that nothing else can.
+        // cut it off; this fiber joins it without being interruptible, so that nothing else can. A daemon, not a
+        // child: an interrupted fiber passes the interruption on to its children, which would abort the grant.
         const grant = Effect.flatMap(
-          Effect.fork(Effect.interruptible(oauth.refresh(refreshToken, url === undefined ? undefined : { url }))),
+          Effect.forkDaemon(Effect.interruptible(oauth.refresh(refreshToken, url === undefined ? undefined : { url }))),
           Fiber.join
         )
         const refreshed = yield* grant.pipe(
