@@ -89,8 +89,12 @@ Deno.test("auth.json: Codex's file round-trips byte for byte; older shapes load;
 })
 
 Deno.test("refresh: the JSON body, key order and headers of PROTOCOL.md §5, on the wire", async () => {
+  // A 200 is a refresh only with a usable access token: an unexpired JWT.
+  const b64url = (value: unknown) =>
+    btoa(JSON.stringify(value)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
+  const access = `${b64url({ alg: "none" })}.${b64url({ exp: Math.floor(Date.now() / 1000) + 3600 })}.c2ln`
   const server = recorder(() =>
-    Response.json({ access_token: "new-access", refresh_token: "rt-new", id_token: fixtures.idToken })
+    Response.json({ access_token: access, refresh_token: "rt-new-rotated", id_token: fixtures.idToken })
   )
   try {
     const result = await Effect.runPromise(
@@ -98,7 +102,7 @@ Deno.test("refresh: the JSON body, key order and headers of PROTOCOL.md §5, on 
         Effect.provide(clientLayer(server.url))
       )
     )
-    assertEquals(Redacted.value(Option.getOrThrow(result.refreshToken)), "rt-new", "rotated token")
+    assertEquals(Redacted.value(Option.getOrThrow(result.refreshToken)), "rt-new-rotated", "rotated token")
     const sent = server.bodies[0]!
     assertEquals(sent.method, "POST", "method")
     assertEquals(sent.path, "/oauth/token", "path")
