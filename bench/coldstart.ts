@@ -1,7 +1,7 @@
 // Cold start: whole-process wall time and peak RSS of `codex-auth status` and `codex-auth token` on a valid
 // auth.json, beside `node -e 0` and the real Codex CLI's `codex login status` on the same file. A breakdown of the
 // full (Effect) CLI: loading effect alone, and `--version` (the whole CLI module graph, no work).
-import { startEmulatorPromise } from "@codex-auth/node/testing"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as Path from "node:path"
 import {
   authJsonText,

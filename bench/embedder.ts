@@ -1,7 +1,7 @@
 // Embedder cold start and footprint. (1) A process that imports the Promise facade and gets its first token from a
 // valid auth.json, beside `node -e 0` — run from dist (unbundled) and from one esbuild bundle. (2) min+gzip size of
 // that minimal embedder (facade, file store, refresh). Target: ≤ 2× bare Node.
-import { startEmulatorPromise } from "@codex-auth/node/testing"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as esbuild from "esbuild"
 import * as Fs from "node:fs"
 import * as Path from "node:path"

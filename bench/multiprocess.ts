@@ -1,7 +1,7 @@
 // Multi-process: 16 Node processes on one CODEX_HOME, an expired access token, the rotation-enforcing emulator.
 // Refresh grants (must be 1) and the time from "go" until every process holds the new token. The children are the
 // multi-process test's (test/multiprocess/getTokenChild.mjs, built dist), loaded and waiting before "go".
-import { startEmulatorPromise } from "@codex-auth/node/testing"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
 import { spawn } from "node:child_process"
 import * as Path from "node:path"
 import * as Readline from "node:readline"

@@ -1,6 +1,6 @@
 // Shared by the benchmarks: statistics, tables, temporary CODEX_HOMEs holding emulator-minted tokens, and timing
 // child processes (wall time from our side, peak RSS from GNU time). Benchmarks print figures; nothing here asserts.
-import type * as Emulator from "@codex-auth/core/Emulator"
+import type * as Emulator from "@codex-auth/emulator/Emulator"
 import { spawn, spawnSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"

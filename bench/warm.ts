@@ -2,9 +2,9 @@
 // runPromise per call as a non-Effect caller would), through the Promise facade, against the naive baseline most
 // peers use: read and parse auth.json (and the access token's exp) on every call.
 import * as Session from "@codex-auth/core/Session"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
 import * as NodeSession from "@codex-auth/node/NodeSession"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Fs from "node:fs"

@@ -6,9 +6,9 @@
 // writes is byte for byte what we write and reads back as the same login.
 import * as AccessTokenAuth from "@codex-auth/core/AccessTokenAuth"
 import * as AuthJson from "@codex-auth/core/AuthJson"
-import * as Emulator from "@codex-auth/core/Emulator"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"

@@ -3,8 +3,8 @@
 // bearer; 4 bridges on one CODEX_HOME with every bearer rejected once → exactly 1 refresh grant; a refused refresh and
 // a slow one answered with an error in time; the transcript with and without the bridge the same but for auth.
 //   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/appserver
+import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as NodeAppServer from "@codex-auth/node/NodeAppServer"
-import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/node/testing"
 import { chmod, readFile, writeFile } from "node:fs/promises"
 import * as Path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"

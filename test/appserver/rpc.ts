@@ -1,6 +1,6 @@
 // A JSON-RPC host over a child's stdio, for driving `codex app-server` (directly or through `codex-auth app-server`)
 // as an embedding runtime would: one JSON object per line, every line kept for transcript comparisons.
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtemp, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"

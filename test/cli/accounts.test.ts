@@ -1,8 +1,8 @@
 // `codex-auth login --account NAME` and `codex-auth accounts` as a user runs them: the built bin (run `npx tsc -b`
 // first), a temp pool file, the emulator with three users approving one device code each.
-import * as Emulator from "@codex-auth/core/Emulator"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"

@@ -2,8 +2,8 @@
 // a temp --codex-home. The file is Codex's byte for byte, `status` and `headers` read it, the key shows only masked,
 // and `--with-access-token` is not mistaken for it (its own behaviour is test/accesstoken's). With the real Codex CLI (CODEX_BIN, inside scripts/netns.sh) `codex login
 // status` on the same home agrees.
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"

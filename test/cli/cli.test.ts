@@ -1,6 +1,6 @@
 // The codex-auth CLI as a user runs it: the built bin (run `npx tsc -b` first), a temp --codex-home, an emulator.
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"

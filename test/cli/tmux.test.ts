@@ -1,8 +1,8 @@
 // The interactive login as a person sees it: `codex-auth login --flow device` in a real terminal (a tmux pane on a
 // private tmux server), read back with `tmux capture-pane`, the code approved in the emulator as the person would,
 // the screen checked line by line. tmux comes from Debian (scripts/setup-tmux.sh, run by `npm test`).
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"

@@ -2,10 +2,10 @@
 // point to --help (exit 2), one JSON document on stdout for every --json run (failures included), the messages a
 // person reads, and a progress line on a terminal while a wait lasts. Real child processes of the built bin (run
 // `npm run build` first), real files, an emulator on an ephemeral port, a real lock held by util-linux `flock`.
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
 import * as CodexAuthPool from "@codex-auth/node/CodexAuthPool"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"

@@ -3,11 +3,11 @@
 // Runs only inside scripts/netns.sh (loopback only):
 //   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/codex-interop-session
 import * as AuthJson from "@codex-auth/core/AuthJson"
-import * as Emulator from "@codex-auth/core/Emulator"
 import * as Session from "@codex-auth/core/Session"
 import * as TokenSet from "@codex-auth/core/TokenSet"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as NodeSession from "@codex-auth/node/NodeSession"
-import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/node/testing"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"

@@ -3,8 +3,8 @@
 // dependencies, beside effect@4, and in an Effect 3 project that type-checks strictly under node16, nodenext and
 // bundler. Installs are offline, from npm's cache (scripts/setup-consumer.sh fills it), so the suite runs inside the
 // loopback-only namespace. The README's embedding snippets are taken from README.md itself and run here.
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
@@ -200,6 +200,8 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     // The facade and the CLI carry their own Effect: nothing of it is installed for them.
     assert.deepStrictEqual(copiesOf(project, "effect"), [])
     assert.deepStrictEqual(copiesOf(project, "@effect/platform"), [])
+    // The emulator is for tests: an optional peer of @codex-auth/node that a production install leaves out.
+    assert.deepStrictEqual(copiesOf(project, "@codex-auth/emulator"), [])
     const size = footprint(project)
     console.log(`facade-only install: ${size.megabytes.toFixed(1)} MB in ${size.packages} packages`)
     // 12 before smol-toml (config.toml) and age-encryption (the Windows keyring layout) with its @noble deps joined.
@@ -236,6 +238,12 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     ])
     assert.strictEqual(denoCli.code, 0, denoCli.stderr)
     assert.strictEqual(JSON.parse(denoCli.stdout).loggedIn, true)
+
+    // `codex-auth emulator` without the emulator installed says what to install, and exits 1.
+    const noEmulator = await cli(project, ["emulator"])
+    assert.strictEqual(noEmulator.code, 1, noEmulator.stdout + noEmulator.stderr)
+    assert.include(noEmulator.stderr, "install @codex-auth/emulator to run the emulator")
+    assert.notInclude(noEmulator.stderr, "Cannot find package")
 
     // The facade's own FacadeErrors (the bundle's classes) load without any effect installed.
     const identity = await script(project, "identity.mjs", identityScript(false), { CODEX_HOME: tempHome() })
@@ -297,10 +305,17 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     assert.strictEqual(copiesOf(project, "effect").length, 1, copiesOf(project, "effect").join("\n"))
     assert.strictEqual(copiesOf(project, "@effect/platform").length, 1)
 
+    assert.strictEqual(copiesOf(project, "@codex-auth/emulator").length, 1)
+
     const example = snippet("**The Effect API with layers**")
     const facade = snippet("**The Promise facade in an agent runtime**")
     Fs.mkdirSync(Path.join(project, "src"))
     Fs.writeFileSync(Path.join(project, "src/effect.ts"), example)
+    // An embedder's test: the README's emulator snippet, type-checked with the rest and run below.
+    Fs.writeFileSync(
+      Path.join(project, "src/emulator.ts"),
+      `export {}\n${snippet("## Using the emulator in your own tests")}`
+    )
     Fs.writeFileSync(
       Path.join(project, "src/facade.ts"),
       `declare const backend: string\nexport {}\n${facade}`
@@ -331,6 +346,8 @@ describe("consumer: the packed packages installed into fresh projects", () => {
       CODEX_HOME: home
     })
     assert.strictEqual(result.code, 0, result.stdout + result.stderr)
+    const emulated = await run(project, process.execPath, [Path.join(project, "out-nodenext/emulator.js")])
+    assert.strictEqual(emulated.code, 0, emulated.stdout + emulated.stderr)
     const identity = await script(project, "identity.mjs", identityScript(true), { CODEX_HOME: tempHome() })
     assert.strictEqual(identity.code, 0, identity.stderr)
     assert.deepStrictEqual(JSON.parse(identity.stdout), {

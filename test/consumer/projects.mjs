@@ -9,18 +9,22 @@ import * as Path from "node:path"
 export const root = Path.resolve(import.meta.dirname, "../..")
 
 /** The packages an embedder installs, in dependency order. */
-export const publicPackages = ["core", "adapters", "node"]
+export const publicPackages = ["core", "adapters", "emulator", "node"]
 
-/** Each project: its own dependencies (besides the tarballs) and how npm lays it out. */
+/**
+ * Each project: its own dependencies (besides the tarballs), how npm lays it out, and whether it installs the
+ * emulator (an embedder's tests do; its production install does not).
+ */
 export const projects = {
-  // A facade-only embedder with no Effect of its own: nothing of Effect may be installed for it.
-  facade: { dependencies: {}, npmArgs: [] },
+  // A facade-only embedder with no Effect of its own: nothing of Effect may be installed for it, nor the emulator.
+  facade: { dependencies: {}, npmArgs: [], emulator: false },
   // The pnpm-style layout, without optional dependencies (no keyring): every import must be declared.
-  linked: { dependencies: {}, npmArgs: ["--install-strategy=linked", "--omit=optional"] },
+  linked: { dependencies: {}, npmArgs: ["--install-strategy=linked", "--omit=optional"], emulator: false },
   // A project on Effect 4: the facade and the CLI run from the bundle, never from the project's effect.
-  effect4: { dependencies: { effect: "4.1.0" }, npmArgs: [] },
-  // An Effect 3 project using the Effect API, type-checked strictly: one copy of effect.
+  effect4: { dependencies: { effect: "4.1.0" }, npmArgs: [], emulator: false },
+  // An Effect 3 project using the Effect API, type-checked strictly: one copy of effect; its tests use the emulator.
   effect3: {
+    emulator: true,
     dependencies: {
       effect: "3.22.4",
       "@effect/platform": "0.97.2",
@@ -61,7 +65,10 @@ export const install = (name, tarballs, { offline = true, parent = Os.tmpdir() }
     Path.join(dir, "package.json"),
     JSON.stringify({ name: `consumer-${name}`, version: "1.0.0", private: true, type: "module" }, null, 2)
   )
-  const specs = [...tarballs, ...Object.entries(spec.dependencies).map(([pkg, version]) => `${pkg}@${version}`)]
+  const chosen = tarballs.filter((tarball) =>
+    spec.emulator || !Path.basename(tarball).startsWith("codex-auth-emulator-")
+  )
+  const specs = [...chosen, ...Object.entries(spec.dependencies).map(([pkg, version]) => `${pkg}@${version}`)]
   npm(["install", offline ? "--offline" : "--prefer-offline", "--no-save", ...spec.npmArgs, ...specs], dir)
   return dir
 }

@@ -1,7 +1,7 @@
 // The CLI with the PostgreSQL store, as an operator runs it (the built bin; `npm run build` first): the schema printed
 // for a DBA, a laptop's login copied into the fleet's store and back, `status` / `token` on `--store postgres` and
 // CODEX_AUTH_STORE=postgres, and a database that is down — never a password in what is printed.
-import { startEmulator } from "@codex-auth/node/testing"
+import { startEmulator } from "@codex-auth/emulator/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as ChildProcess from "node:child_process"

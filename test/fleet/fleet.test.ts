@@ -3,7 +3,7 @@
 // access token is expired: the whole fleet makes exactly one refresh grant and all 32 get the same new token.
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
-import { startEmulator } from "@codex-auth/node/testing"
+import { startEmulator } from "@codex-auth/emulator/node"
 import * as PostgresCredentialStore from "@codex-auth/postgres/PostgresCredentialStore"
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"

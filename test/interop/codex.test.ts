@@ -2,8 +2,8 @@
 // and a refresh of an expired access token by `codex exec` through CODEX_REFRESH_TOKEN_URL_OVERRIDE.
 // Runs only inside scripts/netns.sh (loopback only), so the CLI can never reach the internet:
 //   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/interop
-import * as Emulator from "@codex-auth/core/Emulator"
-import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/node/testing"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterEach, describe, expect, it } from "vitest"
 import { codexBin, type CodexHome, execOfflineConfig, interopEnabled, makeCodexHome } from "../support/codex.ts"
 

@@ -1,8 +1,8 @@
 // Every way a person signs in through the CLI, driven only by what the CLI prints and the emulator's pages in a
 // real Chromium, ending with the real Codex CLI reading the result (`codex login status`). Failures save
 // screenshots to .cache/journeys/<name>/.
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Net from "node:net"

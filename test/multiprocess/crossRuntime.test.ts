@@ -1,7 +1,7 @@
 // Cross-runtime proof: Deno processes and Node processes refreshing on one CODEX_HOME at once, against the
 // rotation-enforcing emulator, make exactly one refresh grant and all get the same token — the Deno lock
 // (FsFile.tryLock) and the Node lock (libc flock) are the same flock(2) on auth.lock and exclude each other.
-import { startEmulator } from "@codex-auth/node/testing"
+import { startEmulator } from "@codex-auth/emulator/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { type ChildProcessByStdio, spawn } from "node:child_process"

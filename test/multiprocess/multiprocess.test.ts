@@ -1,7 +1,7 @@
 // Real processes on one CODEX_HOME: 16 sessions refreshing an expired token against the rotation-enforcing
 // emulator make exactly one grant; a writer killed with SIGKILL at random points never leaves a torn auth.json.
 import * as AuthJson from "@codex-auth/core/AuthJson"
-import { startEmulator } from "@codex-auth/node/testing"
+import { startEmulator } from "@codex-auth/emulator/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"

@@ -2,8 +2,8 @@
 // token) and all ask every account for a token at once: exactly one refresh grant per account, and every process
 // ends up with the same token per account.
 import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
-import * as Emulator from "@codex-auth/core/Emulator"
-import { startEmulator } from "@codex-auth/node/testing"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import { startEmulator } from "@codex-auth/emulator/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { type ChildProcessByStdio, spawn } from "node:child_process"

@@ -1,6 +1,6 @@
 // Shared by the session suites: temporary CODEX_HOMEs and auth.json files in the exact shape Codex 0.169 writes
 // (serde_json pretty, two spaces, no trailing newline), filled with tokens the emulator minted.
-import type * as Emulator from "@codex-auth/core/Emulator"
+import type * as Emulator from "@codex-auth/emulator/Emulator"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"

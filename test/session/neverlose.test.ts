@@ -1,15 +1,15 @@
 // Issue 13: a rotated refresh token is never lost. Real files, the emulator over HTTP (its refresh tokens are single
 // use: a reuse answers refresh_token_reused), the built CLI as a child process and real signals.
 import * as CodexHome from "@codex-auth/core/CodexHome"
-import type * as Emulator from "@codex-auth/core/Emulator"
-import type * as EmulatorAdmin from "@codex-auth/core/EmulatorAdmin"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import * as OAuthClient from "@codex-auth/core/OAuthClient"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
 import * as SecretFile from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
+import type * as Emulator from "@codex-auth/emulator/Emulator"
+import type * as EmulatorAdmin from "@codex-auth/emulator/EmulatorAdmin"
+import { startEmulator, startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as NodeSecretFile from "@codex-auth/node/NodeSecretFile"
-import { startEmulator, startEmulatorPromise } from "@codex-auth/node/testing"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as Context from "effect/Context"

@@ -3,8 +3,8 @@
 // of the token may reach the error's message, String() or JSON. The token has no digits, so only the held-secret
 // redaction (Redact.secrets) can catch it, not scrub's look-alike heuristics.
 import * as Session from "@codex-auth/core/Session"
+import { startEmulator } from "@codex-auth/emulator/node"
 import * as NodeSession from "@codex-auth/node/NodeSession"
-import { startEmulator } from "@codex-auth/node/testing"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"

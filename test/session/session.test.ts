@@ -1,9 +1,9 @@
 // The Node session against the real emulator over HTTP, on a real CODEX_HOME: refresh with rotation, the
 // single-flight guarantee on the wire, reuse detection, logout's revoke, and status.
-import type * as Emulator from "@codex-auth/core/Emulator"
 import * as Session from "@codex-auth/core/Session"
+import type * as Emulator from "@codex-auth/emulator/Emulator"
+import { startEmulator } from "@codex-auth/emulator/node"
 import * as NodeSession from "@codex-auth/node/NodeSession"
-import { startEmulator } from "@codex-auth/node/testing"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"

@@ -1,11 +1,11 @@
 // Conformance: the device code flow (PROTOCOL.md §6, §13 "Device") through the runtime's HttpClient against the
 // emulator served by the runtime's own HTTP server, with interval "0".
 import * as DeviceFlow from "@codex-auth/core/DeviceFlow"
-import * as Emulator from "@codex-auth/core/Emulator"
 import * as LoginPresenter from "@codex-auth/core/LoginPresenter"
 import type { LoginEvent } from "@codex-auth/core/LoginPresenter"
 import * as OAuthClient from "@codex-auth/core/OAuthClient"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
+import * as Emulator from "@codex-auth/emulator/Emulator"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"

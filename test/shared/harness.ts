@@ -1,10 +1,10 @@
 // What a runtime hands the shared conformance suites: how to register a test, the layer of its ports, and the few
 // helpers a suite cannot write without runtime APIs. The suites use only effect and @codex-auth/core, so the same
 // file runs under vitest (Node layer) and `deno test` (Deno layer); a difference is a bug in one of the runtimes.
-import type * as Emulator from "@codex-auth/core/Emulator"
-import type * as EmulatorAdmin from "@codex-auth/core/EmulatorAdmin"
 import type { LoopbackListener } from "@codex-auth/core/LoopbackListener"
 import type { SecretFile } from "@codex-auth/core/SecretFile"
+import type * as Emulator from "@codex-auth/emulator/Emulator"
+import type * as EmulatorAdmin from "@codex-auth/emulator/EmulatorAdmin"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"

@@ -1,12 +1,12 @@
 // Conformance: the session lifecycle (PROTOCOL.md §5, §7, §9, §13 "Refresh" and "Logout") on the file store of the
 // runtime's SecretFile, through the runtime's HttpClient, against the emulator served by the runtime.
 import * as CodexHome from "@codex-auth/core/CodexHome"
-import type * as Emulator from "@codex-auth/core/Emulator"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import * as OAuthClient from "@codex-auth/core/OAuthClient"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
 import { SecretFile } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
+import type * as Emulator from "@codex-auth/emulator/Emulator"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"

@@ -3,7 +3,7 @@
 // processes share loopback with Linux ones). Node under Wine cannot write to pipes, so every child's stdout and
 // stderr are files. The lane needs scripts/setup-wine.sh (run by `npm test`); where Wine cannot be installed it
 // skips with a line saying so.
-import { startEmulator } from "@codex-auth/node/testing"
+import { startEmulator } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"

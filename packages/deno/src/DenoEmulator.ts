@@ -3,8 +3,8 @@
  *
  * @since 0.1.0
  */
-import * as Emulator from "@codex-auth/core/Emulator"
-import * as EmulatorAdmin from "@codex-auth/core/EmulatorAdmin"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import * as EmulatorAdmin from "@codex-auth/emulator/EmulatorAdmin"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as Effect from "effect/Effect"

@@ -1,12 +1,12 @@
 // The Deno journey, end to end against the emulator on Deno.serve: device-code login through the core Login with the
 // Deno ports, saved by the Deno session into a real CODEX_HOME, then status, token, refresh and logout.
-import * as Emulator from "@codex-auth/core/Emulator"
 import * as Login from "@codex-auth/core/Login"
 import * as LoginPresenter from "@codex-auth/core/LoginPresenter"
 import type { LoginEvent } from "@codex-auth/core/LoginPresenter"
 import * as OAuthClient from "@codex-auth/core/OAuthClient"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
 import * as Session from "@codex-auth/core/Session"
+import * as Emulator from "@codex-auth/emulator/Emulator"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"

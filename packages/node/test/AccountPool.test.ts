@@ -2,9 +2,9 @@
 // Promise API against the emulator over HTTP with three users — round-robin order, a revoked account dropping out
 // while the others serve, reported limits, and the listing.
 import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
-import * as Emulator from "@codex-auth/core/Emulator"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as NodeAccountPool from "@codex-auth/node/NodeAccountPool"
-import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/node/testing"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"

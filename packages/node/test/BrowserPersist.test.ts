@@ -1,10 +1,10 @@
 // The browser login persists the moment the code exchange (and the workspace check) succeeded, over the real loopback
 // server and the emulator: a client that GETs the callback and never follows the 302 still leaves auth.json written
 // and the login succeeds; a /cancel after the exchange (any web page can fire one) changes nothing.
-import * as Emulator from "@codex-auth/core/Emulator"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
 import { afterEach, assert, describe, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Http from "node:http"

@@ -2,10 +2,10 @@
 // the Deno layer (packages/deno/test/conformance.test.ts): a behaviour that differs is a bug in one of the runtimes.
 // Below: vitest registration, the Node layer, and the helpers that need Node's own APIs (temporary directories, raw
 // HTTP with a chosen Host header, the emulator on node:http).
+import { startEmulator } from "@codex-auth/emulator/node"
 import * as NodeHttpClient from "@codex-auth/node/NodeHttpClient"
 import * as NodeLoopbackListener from "@codex-auth/node/NodeLoopbackListener"
 import * as NodeSecretFile from "@codex-auth/node/NodeSecretFile"
-import { startEmulator } from "@codex-auth/node/testing"
 import { describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

@@ -1,6 +1,6 @@
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Os from "node:os"

@@ -1,9 +1,9 @@
 // Issue 13 for the Promise facade: `close()` (or the open signal aborting) while a refresh grant is in flight waits for
 // the issuer's answer and saves it, so the rotated refresh token is never dropped. The emulator over HTTP rotates at
 // once and holds its answer back; real files.
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
 import { assert, describe, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Os from "node:os"

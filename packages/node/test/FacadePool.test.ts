@@ -2,10 +2,10 @@
 // round-robin across them, reportLimited honoured (and listed), affinity, the typed rejections FacadeErrors exports,
 // and close().
 import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
-import * as Emulator from "@codex-auth/core/Emulator"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuthPool from "@codex-auth/node/CodexAuthPool"
 import * as FacadeErrors from "@codex-auth/node/FacadeErrors"
-import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/node/testing"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"

@@ -1,8 +1,8 @@
 // The facade's two-step login (issue 21) against the emulator over HTTP, real files and real processes: begun on one
 // instance or process, finished on another; every bad pending value or callback is a typed error with nothing saved.
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as ChildProcess from "node:child_process"
 import * as Crypto from "node:crypto"

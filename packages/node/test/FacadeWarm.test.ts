@@ -1,10 +1,10 @@
 // The facade's warm path (internal/fast/hot.ts): a fresh bearer is handed out from plain memory without reaching the
 // instance behind it (the startup path or the Effect runtime); it is dropped by refresh, login, logout and
 // recoverUnauthorized, goes stale by the §9 rule, and the error classes CodexAuth exports match by `_tag`.
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
 import * as FacadeErrors from "@codex-auth/node/FacadeErrors"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
 import { afterAll, afterEach, assert, beforeAll, describe, it, vi } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Os from "node:os"

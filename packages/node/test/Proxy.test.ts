@@ -1,8 +1,8 @@
 // §12 HTTPS_PROXY / NO_PROXY on the wire under Node: the emulator served over TLS (a private CA trusted through
 // CODEX_CA_CERTIFICATE) and a real CONNECT proxy on 127.0.0.1 that logs every tunnel it opens. A session's refresh
 // reaches a host only the proxy can resolve; a host in NO_PROXY is reached directly.
-import * as Emulator from "@codex-auth/core/Emulator"
 import * as Session from "@codex-auth/core/Session"
+import * as Emulator from "@codex-auth/emulator/Emulator"
 import * as NodeSession from "@codex-auth/node/NodeSession"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { assert, describe, it } from "@effect/vitest"

@@ -4,7 +4,7 @@
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { CredentialStore as CredentialStoreTag } from "@codex-auth/core/CredentialStore"
-import { startEmulator } from "@codex-auth/node/testing"
+import { startEmulator } from "@codex-auth/emulator/node"
 import * as PostgresCredentialStore from "@codex-auth/postgres/PostgresCredentialStore"
 import { assert, describe, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"

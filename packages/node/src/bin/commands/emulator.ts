@@ -1,12 +1,12 @@
-// `codex-auth emulator`: serve the auth-server emulator on 127.0.0.1 until SIGINT/SIGTERM.
-import * as Emulator from "@codex-auth/core/Emulator"
+// `codex-auth emulator`: serve the auth-server emulator on 127.0.0.1 until SIGINT/SIGTERM. The emulator
+// (`@codex-auth/emulator`, an optional peer) loads only when the command runs.
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as NodeEmulator from "../../NodeEmulator.ts"
+import { loadEmulator } from "../../internal/cli/loadEmulator.ts"
 
 const seconds = (name: string, description: string) =>
   Options.integer(name).pipe(Options.withDescription(description), Options.optional)
@@ -47,6 +47,7 @@ export const emulatorCommand = Command.make("emulator", options, (args) =>
   Effect.scoped(
     Effect.gen(function*() {
       const duration = (value: Option.Option<number>) => Option.getOrUndefined(Option.map(value, Duration.seconds))
+      const { Emulator, NodeEmulator } = yield* loadEmulator
       const running = yield* NodeEmulator.serve({
         port: args.port,
         autoApprove: args.autoApprove,

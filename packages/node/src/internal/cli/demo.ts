@@ -21,11 +21,11 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import * as NodeEmulator from "../../NodeEmulator.ts"
 import * as NodeLoopbackListener from "../../NodeLoopbackListener.ts"
 import * as NodeRuntimeFacts from "../../NodeRuntimeFacts.ts"
 import * as Environment from "../facade/environment.ts"
 import * as FacadeLogin from "../facade/login.ts"
+import { loadEmulator } from "./loadEmulator.ts"
 
 export interface DemoOptions {
   /** Where each line goes. Default stdout. */
@@ -80,6 +80,7 @@ export const program = (options: DemoOptions = {}) =>
     print("codex-auth demo: the whole journey, offline, against an emulator of auth.openai.com in this process")
 
     const loopbackPort = yield* freePort
+    const { NodeEmulator } = yield* loadEmulator
     const emulator = yield* NodeEmulator.serve({ redirectPorts: [loopbackPort], deviceInterval: "1" })
     const codexHome = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-demo-"))
     yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(codexHome, { recursive: true, force: true })))

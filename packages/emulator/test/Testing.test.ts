@@ -1,5 +1,5 @@
-// The `testing` entry: Effect (scoped) and Promise APIs start an emulator on an ephemeral port and stop it.
-import { startEmulator, startEmulatorPromise } from "@codex-auth/node/testing"
+// `@codex-auth/emulator/node` (the former `testing` entry): Effect (scoped) and Promise APIs start an emulator on an ephemeral port and stop it.
+import { startEmulator, startEmulatorPromise } from "@codex-auth/emulator/node"
 import { assert, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { expect, it as plainIt } from "vitest"

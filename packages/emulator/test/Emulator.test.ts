@@ -1,6 +1,6 @@
 // In-process tests of the emulator app: time-dependent behaviour under TestClock (expiry of device codes,
 // authorization codes, refresh families, access tokens, injected latency) and the minted claims.
-import * as Emulator from "@codex-auth/core/Emulator"
+import * as Emulator from "@codex-auth/emulator/Emulator"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"

@@ -1,13 +1,13 @@
 // The emulator over real HTTP on 127.0.0.1: every endpoint, its bad inputs (RFC 6749 §5.2 shapes),
 // refresh rotation and reuse detection, device codes, revoke, fault injection and the admin client.
-import * as Emulator from "@codex-auth/core/Emulator"
+import * as Emulator from "@codex-auth/emulator/Emulator"
+import * as NodeEmulator from "@codex-auth/emulator/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
-import * as NodeEmulator from "../src/NodeEmulator.ts"
 import {
   authorizeUrl,
   clientId,

@@ -8,6 +8,7 @@
  *
  * @since 0.1.0
  */
+import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
@@ -15,8 +16,8 @@ import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as internal from "./internal/emulator/app.ts"
 
-/** The Codex CLI's OAuth client id, the only client the emulator knows by default. */
-export const codexClientId: string = "app_EMoamEEZ73f0CkXaXp7hrann"
+/** The Codex CLI's OAuth client id (the engine's default), the only client the emulator knows by default. */
+export const codexClientId: string = ProviderProfile.defaultClientId
 
 /** The loopback ports the real issuer allow-lists for the browser flow's redirect URI. */
 export const defaultRedirectPorts: ReadonlyArray<number> = [1455, 1457]
@@ -409,7 +410,7 @@ export class EmulatorAdminError extends Schema.TaggedError<EmulatorAdminError>()
  *
  * @since 0.1.0
  */
-export class Emulator extends Context.Tag("@codex-auth/core/Emulator")<Emulator, Emulator.Service>() {}
+export class Emulator extends Context.Tag("@codex-auth/emulator/Emulator")<Emulator, Emulator.Service>() {}
 
 /** @since 0.1.0 */
 export declare namespace Emulator {

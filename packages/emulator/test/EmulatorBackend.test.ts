@@ -1,6 +1,6 @@
 // The emulator as a ChatGPT backend (wham/accounts/check, codex/models, codex/responses): what `codex app-server`
 // needs to sign in and run a turn, and the 401s that make it ask for a refresh. Time under TestClock.
-import * as Emulator from "@codex-auth/core/Emulator"
+import * as Emulator from "@codex-auth/emulator/Emulator"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"

@@ -44,7 +44,7 @@ export class EmulatorAdminRequestError extends Schema.TaggedError<EmulatorAdminR
 
 /** @since 0.1.0 */
 export class EmulatorAdmin
-  extends Context.Tag("@codex-auth/core/EmulatorAdmin")<EmulatorAdmin, EmulatorAdmin.Service>()
+  extends Context.Tag("@codex-auth/emulator/EmulatorAdmin")<EmulatorAdmin, EmulatorAdmin.Service>()
 {}
 
 /** @since 0.1.0 */
