@@ -1,5 +1,5 @@
 /**
- * Serves the core emulator app on `127.0.0.1` with `Deno.serve`.
+ * Serves the emulator app (`@codex-auth/emulator`) on `127.0.0.1` with `Deno.serve`.
  *
  * @since 0.1.0
  */
