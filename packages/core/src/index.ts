@@ -1,7 +1,3 @@
-export * as AccessTokenAuth from "./AccessTokenAuth.ts"
-export * as AccountPool from "./AccountPool.ts"
-export * as AccountPoolConfig from "./AccountPoolConfig.ts"
-export * as AccountPoolError from "./AccountPoolError.ts"
 export * as ApiKeyAuth from "./ApiKeyAuth.ts"
 export * as AuthJson from "./AuthJson.ts"
 export * as AuthorizeUrl from "./AuthorizeUrl.ts"
