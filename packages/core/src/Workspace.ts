@@ -28,4 +28,4 @@ export const check = (
 ): Effect.Effect<void, WorkspaceRestricted> =>
   isAllowed(tokens.accountId, allowed)
     ? Effect.void
-    : Effect.fail(new WorkspaceRestricted({ allowed: allowed ?? [], actual: Option.getOrUndefined(tokens.accountId) }))
+    : Effect.fail(new WorkspaceRestricted({ allowed: allowed ?? [], found: Option.getOrUndefined(tokens.accountId) }))
