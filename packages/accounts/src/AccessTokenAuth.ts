@@ -27,6 +27,7 @@ import * as AuthJson from "@codex-auth/core/AuthJson"
 import type { CredentialStoreError } from "@codex-auth/core/CredentialStore"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as jwt from "@codex-auth/core/Jwt"
+import * as Workspace from "@codex-auth/core/Workspace"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
@@ -646,7 +647,18 @@ export const login = (
   HttpClient.HttpClient | CredentialStore
 > =>
   Effect.gen(function*() {
-    if (options.forcedLoginMethod === "api") {
+    // §10 is the engine's one check: an access-token login counts as a ChatGPT login, its workspace is `account_id`.
+    // The method is checked before any request, the workspace once the token is verified (as in Codex).
+    const policy: Workspace.Policy = {
+      forcedLoginMethod: options.forcedLoginMethod,
+      forcedWorkspaceIds: options.forcedWorkspaceIds
+    }
+    if (
+      Workspace.violation({ forcedLoginMethod: policy.forcedLoginMethod }, {
+        method: "chatgpt",
+        workspace: Option.none()
+      })
+    ) {
       return yield* new AccessTokenLoginRefused({
         reason: "Access token login is disabled (forced_login_method = \"api\"). Use API key login instead."
       })
@@ -656,11 +668,11 @@ export const login = (
     const url = options.jwksUrl ?? (yield* endpointsConfig).jwksUrl
     const jwks = yield* fetchJwks(url, options)
     const decoded = yield* verify(token, jwks, yield* Clock.currentTimeMillis)
-    const allowed = options.forcedWorkspaceIds ?? []
-    if (allowed.length > 0 && !allowed.includes(decoded.claims.accountId)) {
+    const refused = Workspace.violation(policy, { method: "chatgpt", workspace: Option.some(decoded.claims.accountId) })
+    if (refused?._tag === "Workspace") {
       return yield* new AccessTokenLoginRefused({
-        reason: `Login is restricted to workspace id(s) ${allowed.join(", ")}; the access token belongs to another ` +
-          "workspace. Nothing was saved."
+        reason: `Login is restricted to workspace id(s) ${refused.allowed.join(", ")}; the access token belongs to ` +
+          "another workspace. Nothing was saved."
       })
     }
     const store = yield* CredentialStore
