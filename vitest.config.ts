@@ -15,6 +15,7 @@ export default defineConfig({
   test: {
     projects: [
       { ...shared, test: { ...timeouts, name: "core", include: ["packages/core/test/**/*.test.ts"] } },
+      { ...shared, test: { ...timeouts, name: "accounts", include: ["packages/accounts/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "adapters", include: ["packages/adapters/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "emulator", include: ["packages/emulator/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "node", include: ["packages/node/test/**/*.test.ts"] } },

@@ -13,7 +13,7 @@
 //                             (one copy, shared chunks), and none of them loads the embedder's `effect` (a peer
 //                             dependency an embedder may have at another major version, or not at all)
 //
-// Then every published `.d.ts` of core, adapters, emulator and node gets its relative imports as `.js`: tsc keeps the source's
+// Then every published `.d.ts` of core, accounts, adapters, emulator and node gets its relative imports as `.js`: tsc keeps the source's
 // `./X.ts` in declarations (rewriteRelativeImportExtensions rewrites only the JavaScript), which a consumer's tsc
 // (node16, nodenext, bundler) and `deno check` cannot resolve beside `X.d.ts`.
 import * as esbuild from "esbuild"
@@ -73,7 +73,7 @@ for (const entry of ["CodexAuth", "CodexAuthPool", "FacadeErrors"]) {
 // `from "./X.ts"`, `import("./X.ts")`, `import "./X.ts"` → `.js` (relative specifiers only; `.d.ts` files only).
 const relativeTs = /((?:from|import)\s*\(?\s*["'])(\.\.?\/[^"']*?)\.ts(["'])/g
 let rewritten = 0
-for (const pkg of ["core", "adapters", "emulator", "node"]) {
+for (const pkg of ["core", "accounts", "adapters", "emulator", "node"]) {
   const dist = Path.join(root, "packages", pkg, "dist")
   for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
     if (!file.endsWith(".d.ts")) continue
@@ -93,7 +93,7 @@ const sizes = Object.entries(result.metafile.outputs)
 // Deno resolves a workspace package's `./X.js` to the JavaScript file itself (not the `.d.ts` beside it, as tsc and
 // Deno's npm resolution do): each `.js` names its declarations, on its first line so that source maps stay aligned.
 let selfTyped = 0
-for (const pkg of ["core", "adapters", "emulator", "node"]) {
+for (const pkg of ["core", "accounts", "adapters", "emulator", "node"]) {
   const dist = Path.join(root, "packages", pkg, "dist")
   for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
     if (!file.endsWith(".js") || file.startsWith("bundle")) continue

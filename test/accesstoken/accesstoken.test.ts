@@ -4,7 +4,7 @@
 // scripts/netns.sh), both directions: Codex's `login status` accepts what we wrote (it verifies the token and
 // registers a task at the emulator, whose Ed25519 check must pass), and what `codex login --with-access-token`
 // writes is byte for byte what we write and reads back as the same login.
-import * as AccessTokenAuth from "@codex-auth/core/AccessTokenAuth"
+import * as AccessTokenAuth from "@codex-auth/accounts/AccessTokenAuth"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as Emulator from "@codex-auth/emulator/Emulator"
 import { startEmulatorPromise } from "@codex-auth/emulator/node"

@@ -1,7 +1,7 @@
 // Eight real processes share one pool config (three accounts, each in its own CODEX_HOME with an expired access
 // token) and all ask every account for a token at once: exactly one refresh grant per account, and every process
 // ends up with the same token per account.
-import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
+import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
 import * as Emulator from "@codex-auth/emulator/Emulator"
 import { startEmulator } from "@codex-auth/emulator/node"
 import { assert, describe, it } from "@effect/vitest"

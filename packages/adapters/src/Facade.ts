@@ -21,6 +21,7 @@ import type { LoginResult } from "@codex-auth/core/LoginFlow"
 import * as LoginPresenter from "@codex-auth/core/LoginPresenter"
 import type { LoginEvent, PasteRequest } from "@codex-auth/core/LoginPresenter"
 import type { LoopbackListener } from "@codex-auth/core/LoopbackListener"
+import * as OnDemandLogin from "@codex-auth/core/OnDemandLogin"
 import type { Overrides, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
 import type { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
@@ -332,15 +333,6 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
     allowedWorkspaceIds: options.workspaceIds,
     timeout: options.loginTimeoutMillis === undefined ? undefined : Duration.millis(options.loginTimeoutMillis)
   }
-  // The session's on-demand login runs in this same runtime, once it is built.
-  const built_: { runtime?: ManagedRuntime.ManagedRuntime<any, any> } = {}
-  const loginOnDemand = Effect.suspend(() =>
-    FacadeLogin.withPolicy(loginOptions).pipe(
-      Effect.flatMap(Login.login),
-      Effect.map(FacadeLogin.toOutcome),
-      Effect.provide(built_.runtime!)
-    )
-  )
   const loginLayers = Layer.mergeAll(
     FacadeLogin.portsLayer(platform, {
       flow,
@@ -352,7 +344,7 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
     presenterLayer(platform, options.presenter, flow === "paste" ? pasteAnswer(options.loginHandler) : undefined),
     options.loginHandler === undefined ? Layer.empty : CustomLoginHandler.layer(options.loginHandler)
   )
-  const layer = Layer.merge(
+  const environment = Layer.merge(
     Environment.layer(platform, {
       codexHome: options.codexHome,
       store: options.store,
@@ -360,15 +352,22 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
       clientId: options.clientId,
       loopbackPorts: options.loopbackPorts,
       session: {
-        login: options.loginOnDemand === true ? loginOnDemand : undefined,
         forcedWorkspaceIds: options.workspaceIds,
         proactiveRefresh: options.proactiveRefresh
       }
     }),
     loginLayers
   )
+  // The session's on-demand login is a service over the same ports (OnDemandLogin), which the session asks for.
+  const layer = options.loginOnDemand === true
+    ? Layer.provideMerge(
+      OnDemandLogin.layer(
+        FacadeLogin.withPolicy(loginOptions).pipe(Effect.flatMap(Login.login), Effect.map(FacadeLogin.toOutcome))
+      ),
+      environment
+    )
+    : environment
   const managed = ManagedRuntime.make(layer)
-  built_.runtime = managed
   const closing = new AbortController()
   let closed = false
 

@@ -204,3 +204,32 @@ export const expiresAtMillis = (claims: Claims): Option.Option<number> =>
  */
 export const needsSetup = (claims: Claims): boolean =>
   !Option.getOrElse(claims.completedPlatformOnboarding, () => false) && Option.getOrElse(claims.isOrgOwner, () => false)
+
+/**
+ * Which part of a compact JWT is wrong, and why (never any text of the token).
+ *
+ * @since 0.1.0
+ */
+export type JwtProblem = internal.JwtProblem
+
+/**
+ * The decoded (not verified) header and payload of a compact JWT.
+ *
+ * @since 0.1.0
+ */
+export type DecodedJwt = internal.DecodedJwt
+
+/**
+ * Splits and decodes a compact JWT (three parts, base64url JSON header and payload), without verifying it; for a
+ * product that verifies signatures itself (the access-token login).
+ *
+ * @since 0.1.0
+ */
+export const decodeCompact: (token: string) => internal.Result<DecodedJwt, JwtProblem> = internal.decodeCompact
+
+/**
+ * Decodes base64url (RFC 4648 §5) as Codex does (`URL_SAFE_NO_PAD`; exact padding allowed).
+ *
+ * @since 0.1.0
+ */
+export const decodeBase64Url: (text: string) => internal.Result<Uint8Array, string> = internal.decodeBase64Url

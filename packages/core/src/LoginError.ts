@@ -5,25 +5,14 @@
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import type { LoginRequired, WorkspaceRestricted } from "./SessionError.ts"
 
 /**
- * The planner refused to start a login: nobody is there to complete one (no terminal, or CI).
+ * The planner refused to start a login (`reason` `non-interactive` or `ci`); the session's class, one shape per tag.
  *
  * @since 0.1.0
  */
-export class LoginRequired extends Schema.TaggedError<LoginRequired>("@codex-auth/core/LoginRequired")(
-  "LoginRequired",
-  { reason: Schema.Literal("non-interactive", "ci") }
-) {
-  override get message(): string {
-    const why = this.reason === "ci"
-      ? "this looks like a CI environment"
-      : "there is no interactive terminal (stdin/stdout are not TTYs)"
-    return `Not signed in, and no login was started because ${why}. ` +
-      "Sign in once on a machine with a terminal (`codex-auth login`, or `codex-auth login --device-auth` over SSH), " +
-      "or provide credentials (CODEX_HOME with auth.json, or an API key)."
-  }
-}
+export { LoginRequired, WorkspaceRestricted } from "./SessionError.ts"
 
 /**
  * Neither loopback port could be bound, even after asking the holder to cancel.
@@ -118,23 +107,6 @@ export class InvalidCallbackUrl extends Schema.TaggedError<InvalidCallbackUrl>("
 ) {
   override get message(): string {
     return `The callback URL was rejected: ${this.reason}. Paste the full address the browser shows after you choose Allow (it starts with the redirect URI).`
-  }
-}
-
-/**
- * The account that signed in is not one of the allowed workspaces (PROTOCOL.md §10). Nothing was saved.
- *
- * @since 0.1.0
- */
-export class WorkspaceRestricted extends Schema.TaggedError<WorkspaceRestricted>(
-  "@codex-auth/core/WorkspaceRestricted"
-)("WorkspaceRestricted", {
-  allowed: Schema.Array(Schema.String),
-  actual: Schema.optional(Schema.String)
-}) {
-  override get message(): string {
-    return `Login is restricted to workspace id(s) ${this.allowed.join(", ")}. ` +
-      "Nothing was saved. Sign in again and pick an allowed workspace."
   }
 }
 

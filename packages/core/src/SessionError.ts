@@ -11,7 +11,10 @@ import type { JwtMalformed } from "./Jwt.ts"
 import type { MalformedResponse, RefreshTokenRejected, RefreshTransientError } from "./OAuthError.ts"
 
 /**
- * There are no usable credentials, and the session may not start a login.
+ * There are no usable credentials, and no login may be started: the session found none and may not start one
+ * (`no-credentials`, `api-key-only`, with the `location` it looked in), or the planner refused to start one because
+ * nobody is there to complete it (`non-interactive`: no terminal; `ci`). One class for both (the planner's is
+ * `LoginError.LoginRequired`, the same class), so `_tag`, identifier and `instanceof` agree.
  *
  * @since 0.1.0
  * @category errors
@@ -19,12 +22,20 @@ import type { MalformedResponse, RefreshTokenRejected, RefreshTransientError } f
 export class LoginRequired extends Schema.TaggedError<LoginRequired>("@codex-auth/core/LoginRequired")(
   "LoginRequired",
   {
-    reason: Schema.Literal("no-credentials", "api-key-only"),
-    /** Where the session looked (a path or a keyring entry). */
-    location: Schema.String
+    reason: Schema.Literal("no-credentials", "api-key-only", "non-interactive", "ci"),
+    /** Where the session looked (a path or a keyring entry); absent for the planner's refusal. */
+    location: Schema.optional(Schema.String)
   }
 ) {
   override get message(): string {
+    if (this.reason === "non-interactive" || this.reason === "ci") {
+      const why = this.reason === "ci"
+        ? "this looks like a CI environment"
+        : "there is no interactive terminal (stdin/stdout are not TTYs)"
+      return `Not signed in, and no login was started because ${why}. ` +
+        "Sign in once on a machine with a terminal (`codex-auth login`, or `codex-auth login --device-auth` over " +
+        "SSH), or provide credentials (CODEX_HOME with auth.json, or an API key)."
+    }
     const what = this.reason === "no-credentials"
       ? `Not signed in: no credentials in ${this.location}.`
       : `The credentials in ${this.location} hold an API key, not a ChatGPT sign-in.`
@@ -50,7 +61,10 @@ export class AccountChanged extends Schema.TaggedError<AccountChanged>("@codex-a
 }
 
 /**
- * `forced_chatgpt_workspace_id`: the credentials belong to a workspace that is not allowed (PROTOCOL.md §10).
+ * `forced_chatgpt_workspace_id`: the credentials belong to a workspace that is not allowed (PROTOCOL.md §10). Raised
+ * by a login flow before anything is stored (`removed` absent: "Nothing was saved"), and by the session when it loads
+ * or saves credentials (`removed` says whether the stored ones were removed). One class for both (`LoginError`
+ * re-exports it).
  *
  * @since 0.1.0
  * @category errors
@@ -61,12 +75,20 @@ export class WorkspaceRestricted extends Schema.TaggedError<WorkspaceRestricted>
   allowed: Schema.Array(Schema.String),
   /** The workspace the credentials were for (none when they named none). */
   found: Schema.optional(Schema.String),
-  /** Whether the stored credentials were removed. */
-  removed: Schema.Boolean,
+  /** Whether the stored credentials were removed; absent when a login flow refused before anything was stored. */
+  removed: Schema.optional(Schema.Boolean),
   /** Where the restriction is configured (`…/config.toml`), when it is not only the program's own. */
   source: Schema.optional(Schema.String)
 }) {
+  /** The login flows' name for {@link found}. */
+  get actual(): string | undefined {
+    return this.found
+  }
   override get message(): string {
+    if (this.removed === undefined) {
+      return `Login is restricted to workspace id(s) ${this.allowed.join(", ")}. ` +
+        "Nothing was saved. Sign in again and pick an allowed workspace."
+    }
     const removed = this.removed ? " The stored credentials were removed." : ""
     const where = this.source === undefined ? "" : ` (forced_chatgpt_workspace_id in ${this.source})`
     const change = this.source === undefined ? "" : `, or change forced_chatgpt_workspace_id in ${this.source}`

@@ -17,8 +17,8 @@
  *
  * @since 0.1.0
  */
-import * as AccountPool from "@codex-auth/core/AccountPool"
-import type * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
+import * as AccountPool from "@codex-auth/accounts/AccountPool"
+import type * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
 import * as Cause from "effect/Cause"
 import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"

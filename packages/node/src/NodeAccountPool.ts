@@ -8,9 +8,9 @@
  *
  * @since 0.1.0
  */
-import * as AccountPool from "@codex-auth/core/AccountPool"
-import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
-import type { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "@codex-auth/core/AccountPoolError"
+import * as AccountPool from "@codex-auth/accounts/AccountPool"
+import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
+import type { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "@codex-auth/accounts/AccountPoolError"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"

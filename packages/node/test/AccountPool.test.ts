@@ -1,7 +1,7 @@
 // The Node account pool: the config file (default path, relative CODEX_HOMEs, concurrent adds under its lock) and the
 // Promise API against the emulator over HTTP with three users — round-robin order, a revoked account dropping out
 // while the others serve, reported limits, and the listing.
-import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
+import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
 import * as Emulator from "@codex-auth/emulator/Emulator"
 import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as NodeAccountPool from "@codex-auth/node/NodeAccountPool"

@@ -1,7 +1,7 @@
 // `codex-auth accounts` formatting: the row a fresh process derives from the pool's view (no credentials → needs
 // login), and the table for every health state (cooling down and failing cannot be reached from one CLI process, so
 // they are checked here on plain data).
-import type * as AccountPool from "@codex-auth/core/AccountPool"
+import type * as AccountPool from "@codex-auth/accounts/AccountPool"
 import * as NodeAccountPool from "@codex-auth/node/NodeAccountPool"
 import type { PoolAccount } from "@codex-auth/node/NodeAccountPool"
 import * as Option from "effect/Option"

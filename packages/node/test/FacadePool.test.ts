@@ -1,7 +1,7 @@
 // The pool through the Promise facade (CodexAuthPool.open) against the emulator over HTTP with three users:
 // round-robin across them, reportLimited honoured (and listed), affinity, the typed rejections FacadeErrors exports,
 // and close().
-import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
+import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
 import * as Emulator from "@codex-auth/emulator/Emulator"
 import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuthPool from "@codex-auth/node/CodexAuthPool"

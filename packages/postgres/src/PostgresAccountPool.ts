@@ -7,8 +7,8 @@
  *
  * @since 0.1.0
  */
-import * as AccountPool from "@codex-auth/core/AccountPool"
-import type { DuplicateAccount } from "@codex-auth/core/AccountPoolError"
+import * as AccountPool from "@codex-auth/accounts/AccountPool"
+import type { DuplicateAccount } from "@codex-auth/accounts/AccountPoolError"
 import type { CredentialStoreError } from "@codex-auth/core/CredentialStore"
 import type { OAuthClient } from "@codex-auth/core/OAuthClient"
 import type { ProviderProfile } from "@codex-auth/core/ProviderProfile"

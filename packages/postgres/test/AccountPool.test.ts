@@ -1,7 +1,7 @@
 // The account pool on PostgreSQL: 3 accounts in the store, 4 replicas (each its own pool and connections, as on four
 // machines). One replica reports a 429 for an account: no replica picks it until the reported reset, a replica that
 // starts meanwhile knows it too, and after the reset it is picked again.
-import * as AccountPool from "@codex-auth/core/AccountPool"
+import * as AccountPool from "@codex-auth/accounts/AccountPool"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as OAuthClient from "@codex-auth/core/OAuthClient"

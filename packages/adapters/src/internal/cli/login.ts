@@ -3,8 +3,8 @@
  * `--with-api-key` saves a key read from stdin instead; `--account NAME` signs in (or saves the key of) one account of
  * the account pool, in that account's own CODEX_HOME.
  */
-import * as AccessTokenAuth from "@codex-auth/core/AccessTokenAuth"
-import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
+import * as AccessTokenAuth from "@codex-auth/accounts/AccessTokenAuth"
+import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
 import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { LoginPresenter } from "@codex-auth/core/LoginPresenter"

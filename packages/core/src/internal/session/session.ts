@@ -1,11 +1,9 @@
 import * as Clock from "effect/Clock"
-import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
+import type * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -15,6 +13,7 @@ import type { CredentialStoreError } from "../../CredentialStore.ts"
 import * as Headers from "../../Headers.ts"
 import { OAuthClient } from "../../OAuthClient.ts"
 import type { RefreshTokenRejected } from "../../OAuthError.ts"
+import { OnDemandLogin } from "../../OnDemandLogin.ts"
 import { ProviderProfile } from "../../ProviderProfile.ts"
 import type * as Session from "../../Session.ts"
 import type { SessionError } from "../../SessionError.ts"
@@ -22,74 +21,18 @@ import {
   AccountChanged,
   BearerTokenUnavailable,
   LoginFailed,
-  LoginMethodRestricted,
+  type LoginMethodRestricted,
   LoginRequired,
-  WorkspaceRestricted
+  type WorkspaceRestricted
 } from "../../SessionError.ts"
 import * as TokenSet from "../../TokenSet.ts"
+import * as Workspace from "../../Workspace.ts"
 import * as agentIdentity from "../agentIdentityPlain.ts"
+import * as SingleFlight from "./singleFlight.ts"
+import * as State from "./state.ts"
+import type { Loaded } from "./state.ts"
 
-type Loaded =
-  | {
-    readonly _tag: "ChatGpt"
-    readonly tokenSet: TokenSet.TokenSet
-    readonly document: AuthJson.AuthDocument
-    readonly bearer: Redacted.Redacted<string>
-  }
-  | {
-    readonly _tag: "ApiKey"
-    readonly apiKey: Redacted.Redacted<string>
-    readonly document: AuthJson.AuthDocument
-    readonly bearer: Redacted.Redacted<string>
-  }
-
-const fromDocument = (document: AuthJson.AuthDocument): Option.Option<Loaded> => {
-  const mode = AuthJson.resolvedMode(document)
-  if (mode === "apikey") {
-    return Option.map(document.openaiApiKey, (apiKey) => ({ _tag: "ApiKey", apiKey, document, bearer: apiKey }))
-  }
-  return Option.map(TokenSet.fromAuthDocument(document), (tokenSet) => ({
-    _tag: "ChatGpt",
-    tokenSet,
-    document,
-    bearer: tokenSet.accessToken
-  }))
-}
-
-/** The status claims of an access-token (Agent Identity) login; none for any other document. */
-const agentIdentityOf = (document: AuthJson.AuthDocument): Option.Option<agentIdentity.PlainAgentIdentityStatus> =>
-  Option.map(
-    Option.fromNullable(agentIdentity.storedToken({
-      authMode: Option.getOrUndefined(document.authMode),
-      hasApiKey: Option.isSome(document.openaiApiKey),
-      agentIdentity: Option.getOrUndefined(Option.map(document.agentIdentity, Redacted.value))
-    })),
-    agentIdentity.statusClaims
-  )
-
-const toCredentials = (loaded: Loaded): Session.Credentials =>
-  loaded._tag === "ChatGpt" ? { _tag: "ChatGpt", tokenSet: loaded.tokenSet } : { _tag: "ApiKey", apiKey: loaded.apiKey }
-
-const secretEquals = (a: Redacted.Redacted<string>, b: Redacted.Redacted<string>): boolean =>
-  Redacted.value(a) === Redacted.value(b)
-
-/** Same credentials byte for byte (the store was not changed by anyone else). */
-const sameCredentials = (a: Loaded, b: Loaded): boolean => {
-  if (a._tag === "ApiKey" || b._tag === "ApiKey") {
-    return a._tag === b._tag && secretEquals(a.bearer, b.bearer)
-  }
-  return secretEquals(a.tokenSet.refreshToken, b.tokenSet.refreshToken) &&
-    secretEquals(a.tokenSet.accessToken, b.tokenSet.accessToken)
-}
-
-const sameAccount = (a: Loaded, b: Loaded): boolean =>
-  a._tag === "ChatGpt" && b._tag === "ChatGpt" ? TokenSet.sameAccount(a.tokenSet, b.tokenSet) : a._tag === b._tag
-
-const isFresh = (loaded: Loaded, now: number): boolean =>
-  loaded._tag === "ApiKey" || !TokenSet.needsRefresh(loaded.tokenSet, now)
-
-const workspaceOf = (tokenSet: TokenSet.TokenSet): Option.Option<string> =>
-  Option.orElse(tokenSet.accountId, () => tokenSet.idTokenInfo.chatgptAccountId)
+const { agentIdentityOf, fromDocument, secretEquals, toCredentials, workspaceOf } = State
 
 const trimSlashes = (url: string): string => url.replace(/\/+$/, "")
 
@@ -101,96 +44,70 @@ export const make = (
     const oauth = yield* OAuthClient
     const profile = yield* ProviderProfile
     const scope = yield* Effect.scope
-    const forcedWorkspaceIds = options.forcedWorkspaceIds ?? []
+    const policy: Workspace.Policy = {
+      forcedLoginMethod: options.forcedLoginMethod,
+      forcedWorkspaceIds: options.forcedWorkspaceIds ?? []
+    }
     const userAgent = options.userAgent ?? profile.userAgent
     const retrySchedule = Schedule.exponential(Duration.millis(options.refreshRetryDelayMillis ?? 250)).pipe(
       Schedule.intersect(Schedule.recurs(options.refreshRetries ?? 3))
     )
 
-    // The session's state. Plain variables: JavaScript runs one fiber step at a time, and every change happens
-    // inside `mutex` (or, for `inflight`, in one synchronous step), so the warm path reads them without locking.
-    let current: Loaded | undefined
-    let permanentFailure: { readonly refreshToken: string; readonly error: RefreshTokenRejected } | undefined
-    let inflight: Deferred.Deferred<Loaded, SessionError> | undefined
-    // The refresh token of the last grant that failed ambiguously (it may have been spent).
-    let ambiguousFor: string | undefined
+    // The session's state: one immutable value, replaced by the transitions of state.ts. A plain variable:
+    // JavaScript runs one fiber step at a time, and every change happens inside `mutex` (or in one synchronous step),
+    // so the warm path reads it without locking.
+    let state: State.State = State.initial
+    const update = (transition: (current: State.State) => State.State) =>
+      Effect.sync(() => {
+        state = transition(state)
+      })
     const mutex = yield* Effect.makeSemaphore(1)
+    const refreshFlight = SingleFlight.make<Loaded, SessionError>(scope)
+    const loginFlight = SingleFlight.make<Loaded, SessionError>(scope)
 
     // Another replica stored newer credentials: forget ours, so the next call reads the store instead of serving a
-    // bearer the issuer may already have replaced (a refresh in flight here sets `current` itself when it ends).
+    // bearer the issuer may already have replaced (a refresh in flight here sets the state itself when it ends).
     if (store.changes !== undefined) {
       yield* Effect.forkIn(
         Stream.runForEach(store.changes, () =>
           Effect.sync(() => {
-            if (inflight === undefined) current = undefined
+            if (!refreshFlight.busy()) state = State.forgotten(state)
           })),
         scope
       )
     }
 
     const source = options.policySource
-    // §10: credentials of a forbidden method or workspace are removed when loaded to be used (as `codex exec` does);
-    // `status` only refuses them (as `codex login status` does: it leaves auth.json alone).
-    const removeForPolicy = (remove: boolean): Effect.Effect<boolean, CredentialStoreError> =>
-      remove ? Effect.zipLeft(store.remove, Effect.sync(() => (current = undefined))) : Effect.succeed(false)
-    const enforceRestrictions = (loaded: Loaded, remove = true): Effect.Effect<Loaded, SessionError> =>
-      Effect.gen(function*() {
-        const method = options.forcedLoginMethod
-        if (
-          (method === "chatgpt" && loaded._tag === "ApiKey") || (method === "api" && loaded._tag === "ChatGpt")
-        ) {
-          const removed = yield* removeForPolicy(remove)
-          return yield* new LoginMethodRestricted({ required: method, removed, during: "load", source })
-        }
-        if (loaded._tag === "ChatGpt" && forcedWorkspaceIds.length > 0) {
-          const found = workspaceOf(loaded.tokenSet)
-          if (Option.isNone(found) || !forcedWorkspaceIds.includes(found.value)) {
-            const removed = yield* removeForPolicy(remove)
-            return yield* new WorkspaceRestricted({
-              allowed: forcedWorkspaceIds,
-              found: Option.getOrUndefined(found),
-              removed,
-              source
-            })
-          }
-        }
-        return loaded
-      })
-
     /**
-     * An access-token (Agent Identity) login: §10 as Codex applies it at load (it counts as a ChatGPT login for
-     * `forced_login_method`, and its `account_id` claim is its workspace), then no bearer to serve.
+     * §10 (`Workspace.violation`) on credentials being loaded: to be used, they are removed (as `codex exec` does);
+     * for `status` (`remove: false`) only refused (as `codex login status` does: it leaves auth.json alone).
      */
-    const agentIdentityRestrictions = (
-      claims: agentIdentity.PlainAgentIdentityStatus,
+    const restrict = (
+      subject: Workspace.Subject,
       remove: boolean
-    ): Effect.Effect<void, SessionError> =>
-      Effect.gen(function*() {
-        if (options.forcedLoginMethod === "api") {
-          const removed = yield* removeForPolicy(remove)
-          return yield* new LoginMethodRestricted({ required: "api", removed, during: "load", source })
-        }
-        if (
-          forcedWorkspaceIds.length > 0 &&
-          (claims.accountId === undefined || !forcedWorkspaceIds.includes(claims.accountId))
-        ) {
-          const removed = yield* removeForPolicy(remove)
-          return yield* new WorkspaceRestricted({
-            allowed: forcedWorkspaceIds,
-            found: claims.accountId,
-            removed,
-            source
-          })
-        }
-      })
+    ): Effect.Effect<void, LoginMethodRestricted | WorkspaceRestricted | CredentialStoreError> => {
+      const found = Workspace.violation(policy, subject)
+      if (found === undefined) return Effect.void
+      const removed = remove
+        ? Effect.zipLeft(store.remove, update(State.forgotten))
+        : Effect.succeed(false)
+      return Effect.flatMap(
+        removed,
+        (removed) => Effect.fail(Workspace.toError(found, { during: "load", removed, source }))
+      )
+    }
+
+    /** An access-token (Agent Identity) login: §10 as for any login, then no bearer to serve. */
     const refuseAgentIdentity = (
       claims: agentIdentity.PlainAgentIdentityStatus
     ): Effect.Effect<never, SessionError> =>
-      Effect.gen(function*() {
-        yield* agentIdentityRestrictions(claims, true)
-        current = undefined
-        return yield* new BearerTokenUnavailable({ mode: "agentIdentity", location: store.location })
-      })
+      Effect.zipRight(
+        restrict(State.agentIdentitySubject(claims), true),
+        Effect.suspend(() => {
+          state = State.forgotten(state)
+          return Effect.fail(new BearerTokenUnavailable({ mode: "agentIdentity", location: store.location }))
+        })
+      )
 
     const loadStored: Effect.Effect<Option.Option<Loaded>, SessionError> = Effect.flatMap(
       store.load,
@@ -202,24 +119,13 @@ export const make = (
             onNone: () =>
               Option.match(fromDocument(document), {
                 onNone: () => Effect.succeedNone,
-                onSome: (loaded) => Effect.asSome(enforceRestrictions(loaded))
+                onSome: (loaded) => Effect.as(restrict(State.subjectOf(loaded), true), Option.some(loaded))
               })
           })
       })
     )
 
     const noCredentials = () => new LoginRequired({ reason: "no-credentials", location: store.location })
-
-    /** What the store holds, reconciled with memory: adopt another process's tokens for the same account. */
-    const reconcile = (stored: Loaded): Effect.Effect<Loaded, AccountChanged> => {
-      if (current === undefined || sameCredentials(current, stored)) return Effect.succeed(stored)
-      const ourTokensAreDead = current._tag === "ChatGpt" && permanentFailure !== undefined &&
-        permanentFailure.refreshToken === Redacted.value(current.tokenSet.refreshToken)
-      if (sameAccount(current, stored) || ourTokensAreDead || current._tag !== stored._tag) {
-        return Effect.succeed(stored)
-      }
-      return Effect.fail(new AccountChanged({ location: store.location }))
-    }
 
     const refreshUrl = (tokenSet: TokenSet.TokenSet): string | undefined => {
       if (options.refreshTokenUrlOverride !== undefined && options.refreshTokenUrlOverride.trim() !== "") {
@@ -249,11 +155,6 @@ export const make = (
       })
     }
 
-    const rememberPermanent = (refreshToken: Redacted.Redacted<string>, error: RefreshTokenRejected) =>
-      Effect.sync(() => {
-        permanentFailure = { refreshToken: Redacted.value(refreshToken), error }
-      })
-
     /**
      * Refresh `stored` (held under the store lock), save, and make it current. Once the grant is on its way nothing
      * interrupts this (a signal, `close()`, an abort): the issuer's answer is the only copy of the rotated refresh
@@ -264,9 +165,8 @@ export const make = (
     const refreshAndSave = (stored: Extract<Loaded, { _tag: "ChatGpt" }>): Effect.Effect<Loaded, SessionError> =>
       Effect.uninterruptible(Effect.gen(function*() {
         const refreshToken = stored.tokenSet.refreshToken
-        if (permanentFailure !== undefined && permanentFailure.refreshToken === Redacted.value(refreshToken)) {
-          return yield* permanentFailure.error
-        }
+        const known = State.knownRejection(state, refreshToken)
+        if (known !== undefined) return yield* known
         // Prove the answer can be kept before spending the token it replaces.
         const prepared = store.prepareSave === undefined ? undefined : yield* store.prepareSave(stored.document)
         const release = prepared === undefined ? Effect.void : prepared.release
@@ -278,11 +178,13 @@ export const make = (
           Effect.forkDaemon(Effect.interruptible(oauth.refresh(refreshToken, url === undefined ? undefined : { url }))),
           Fiber.join
         )
+        const rememberRejected = (error: RefreshTokenRejected) =>
+          Effect.zipRight(update((current) => State.rejected(current, refreshToken, error)), Effect.fail(error))
         const refreshed = yield* grant.pipe(
           Effect.map(Option.some),
           Effect.catchTag("RefreshTokenRejected", (error) =>
             error.reason !== "reused"
-              ? Effect.zipRight(rememberPermanent(refreshToken, error), Effect.fail(error))
+              ? rememberRejected(error)
               // Another process may have used it first and stored what it got: adopt that.
               : Effect.flatMap(loadStored, (again) => {
                 if (
@@ -292,7 +194,7 @@ export const make = (
                 ) {
                   return Effect.succeed(Option.none())
                 }
-                return Effect.zipRight(rememberPermanent(refreshToken, error), Effect.fail(error))
+                return rememberRejected(error)
               })),
           Effect.tapError((error) =>
             Effect.zipRight(
@@ -301,7 +203,7 @@ export const make = (
                 if (
                   (error._tag === "RefreshTransientError" && !error.retryable) || error._tag === "MalformedResponse"
                 ) {
-                  ambiguousFor = Redacted.value(refreshToken)
+                  state = State.ambiguous(state, refreshToken)
                 }
               })
             )
@@ -311,7 +213,7 @@ export const make = (
           yield* release
           const again = yield* loadStored
           if (Option.isNone(again)) return yield* noCredentials()
-          current = again.value
+          state = State.serving(state, again.value)
           return again.value
         }
         const now = yield* Clock.currentTimeMillis
@@ -319,7 +221,7 @@ export const make = (
         const document = TokenSet.toAuthDocument(merged, stored.document)
         yield* prepared === undefined ? store.save(document) : prepared.commit(document)
         const next: Loaded = { _tag: "ChatGpt", tokenSet: merged, document, bearer: merged.accessToken }
-        current = next
+        state = State.serving(state, next)
         return next
       }))
 
@@ -330,36 +232,34 @@ export const make = (
         while: (error) => error._tag === "RefreshTransientError" && error.retryable
       })
 
-    /**
-     * Under the store lock: re-read, adopt what another process stored, and refresh only if still needed.
-     * `force`: refresh even a fresh token, unless the store held newer tokens than ours (then those are the answer).
-     */
+    /** Under the store lock: re-read, adopt what another process stored, and refresh only if still needed. */
     const lockedEnsure = (force: boolean): Effect.Effect<Loaded, SessionError> =>
       store.withLock(Effect.gen(function*() {
         const stored = yield* loadStored
         if (Option.isNone(stored)) {
-          current = undefined
+          state = State.forgotten(state)
           return yield* noCredentials()
         }
-        const changed = current === undefined || !sameCredentials(current, stored.value)
-        const adopted = yield* reconcile(stored.value)
         const now = yield* Clock.currentTimeMillis
-        if (adopted._tag === "ApiKey" || ((!force || (changed && current !== undefined)) && isFresh(adopted, now))) {
-          current = adopted
-          return adopted
+        const decision = State.afterReload(state, stored.value, force, now)
+        if (decision === "account-changed") return yield* new AccountChanged({ location: store.location })
+        if (decision === "serve" || stored.value._tag === "ApiKey") {
+          state = State.serving(state, stored.value)
+          return stored.value
         }
-        return yield* refreshAndSave(adopted)
+        return yield* refreshAndSave(stored.value)
       }))
 
     const ensureFresh: Effect.Effect<Loaded, SessionError> = mutex.withPermits(1)(Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      if (current !== undefined && isFresh(current, now)) return current
-      if (current === undefined) {
+      const cached = State.servable(state, now)
+      if (cached !== undefined) return cached
+      if (state.current === undefined) {
         // First use: a fresh stored token needs no lock.
         const stored = yield* loadStored
         if (Option.isNone(stored)) return yield* noCredentials()
-        if (isFresh(stored.value, now)) {
-          current = stored.value
+        if (State.isFresh(stored.value, now)) {
+          state = State.serving(state, stored.value)
           return stored.value
         }
       }
@@ -367,40 +267,12 @@ export const make = (
     }))
 
     /** One refresh at a time in this process; every caller waiting on it gets its result. */
-    const singleFlight: Effect.Effect<Loaded, SessionError> = Effect.suspend(() => {
-      if (inflight !== undefined) return Deferred.await(inflight)
-      const deferred = Deferred.unsafeMake<Loaded, SessionError>(FiberId.none)
-      inflight = deferred
-      return ensureFresh.pipe(
-        Effect.exit,
-        Effect.flatMap((exit) => {
-          inflight = undefined
-          return Deferred.done(deferred, exit)
-        }),
-        // The refresh belongs to the session, not to the first caller: interrupting that caller leaves it running.
-        Effect.forkIn(scope),
-        Effect.zipRight(Deferred.await(deferred))
-      )
-    })
-
-    let loginInflight: Deferred.Deferred<Loaded, SessionError> | undefined
+    const singleFlight: Effect.Effect<Loaded, SessionError> = Effect.suspend(() => refreshFlight.run(ensureFresh))
 
     const saveLoginLoaded = (outcome: Session.LoginOutcome): Effect.Effect<Loaded, SessionError> =>
       Effect.gen(function*() {
-        const method = options.forcedLoginMethod
-        if ((method === "chatgpt" && outcome._tag === "ApiKey") || (method === "api" && outcome._tag === "ChatGpt")) {
-          return yield* new LoginMethodRestricted({ required: method, removed: false, during: "login" })
-        }
-        if (outcome._tag === "ChatGpt" && forcedWorkspaceIds.length > 0) {
-          const found = workspaceOf(outcome.tokenSet)
-          if (Option.isNone(found) || !forcedWorkspaceIds.includes(found.value)) {
-            return yield* new WorkspaceRestricted({
-              allowed: forcedWorkspaceIds,
-              found: Option.getOrUndefined(found),
-              removed: false
-            })
-          }
-        }
+        const found = Workspace.violation(policy, State.subjectOf(outcome))
+        if (found !== undefined) return yield* Workspace.toError(found, { during: "login", removed: false })
         const { next, superseded } = yield* mutex.withPermits(1)(store.withLock(Effect.gen(function*() {
           const previous = yield* store.load.pipe(
             Effect.catchTag("AuthFileInvalid", () => Effect.succeedNone)
@@ -411,11 +283,8 @@ export const make = (
             })
             : AuthJson.fromApiKey(outcome.apiKey)
           yield* store.save(document)
-          const next: Loaded = outcome._tag === "ChatGpt"
-            ? { _tag: "ChatGpt", tokenSet: outcome.tokenSet, document, bearer: outcome.tokenSet.accessToken }
-            : { _tag: "ApiKey", apiKey: outcome.apiKey, document, bearer: outcome.apiKey }
-          current = next
-          permanentFailure = undefined
+          const next = State.fromOutcome(outcome, document)
+          state = State.loggedIn(state, next)
           const superseded = Option.filter(
             Option.flatMap(previous, (doc) => doc.tokens),
             (old) => outcome._tag === "ApiKey" || !secretEquals(old.refreshToken, outcome.tokenSet.refreshToken)
@@ -432,35 +301,28 @@ export const make = (
         return next
       })
 
-    const runLogin = (login: Effect.Effect<Session.LoginOutcome, unknown>): Effect.Effect<Loaded, SessionError> =>
-      Effect.suspend(() => {
-        if (loginInflight !== undefined) return Deferred.await(loginInflight)
-        const deferred = Deferred.unsafeMake<Loaded, SessionError>(FiberId.none)
-        loginInflight = deferred
-        return login.pipe(
-          Effect.mapError((cause) => new LoginFailed({ cause })),
-          Effect.flatMap(saveLoginLoaded),
-          Effect.exit,
-          Effect.flatMap((exit) => {
-            loginInflight = undefined
-            return Deferred.done(deferred, exit)
-          }),
-          Effect.forkIn(scope),
-          Effect.zipRight(Deferred.await(deferred))
-        )
-      })
+    // On-demand login: the session's own option, else the `OnDemandLogin` service of the caller's context (the
+    // runtime the session lives in provides it); without either, `LoginRequired` stands.
+    const onDemandLogin: Effect.Effect<Option.Option<Effect.Effect<Session.LoginOutcome, unknown>>> =
+      options.login !== undefined
+        ? Effect.succeed(Option.some(options.login))
+        : Effect.map(Effect.serviceOption(OnDemandLogin), Option.map((service) => service.login))
 
-    const slowPath: Effect.Effect<Loaded, SessionError> = options.login === undefined
-      ? singleFlight
-      : Effect.catchIf(
-        singleFlight,
-        (error): error is LoginRequired => error._tag === "LoginRequired",
-        () => runLogin(options.login!)
-      )
+    const runLogin = (login: Effect.Effect<Session.LoginOutcome, unknown>): Effect.Effect<Loaded, SessionError> =>
+      loginFlight.run(login.pipe(
+        Effect.mapError((cause) => new LoginFailed({ cause })),
+        Effect.flatMap(saveLoginLoaded)
+      ))
+
+    const slowPath: Effect.Effect<Loaded, SessionError> = Effect.catchIf(
+      singleFlight,
+      (error): error is LoginRequired => error._tag === "LoginRequired",
+      (error) => Effect.flatMap(onDemandLogin, Option.match({ onNone: () => Effect.fail(error), onSome: runLogin }))
+    )
 
     const getLoaded: Effect.Effect<Loaded, SessionError> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      const loaded = current
-      return loaded !== undefined && isFresh(loaded, now) ? Effect.succeed(loaded) : slowPath
+      const loaded = State.servable(state, now)
+      return loaded !== undefined ? Effect.succeed(loaded) : slowPath
     })
 
     const getToken: Effect.Effect<Redacted.Redacted<string>, SessionError> = Effect.map(
@@ -481,18 +343,19 @@ export const make = (
     /** Forced refresh, single-flighted by comparing the bearer the caller saw with the current one. */
     const forced = (seen: Redacted.Redacted<string> | undefined): Effect.Effect<Loaded, SessionError> =>
       mutex.withPermits(1)(Effect.suspend(() => {
+        const current = state.current
         if (current !== undefined && seen !== undefined && !secretEquals(current.bearer, seen)) {
           return Effect.succeed(current)
         }
         return retryUnspent(lockedEnsure(true))
       }))
 
-    const recoverUnauthorized = Effect.suspend(() => forced(current?.bearer)).pipe(
+    const recoverUnauthorized = Effect.suspend(() => forced(state.current?.bearer)).pipe(
       Effect.map((loaded) => loaded.bearer),
       Effect.withSpan("Session.recoverUnauthorized")
     )
 
-    const refresh = Effect.suspend(() => forced(current?.bearer)).pipe(
+    const refresh = Effect.suspend(() => forced(state.current?.bearer)).pipe(
       Effect.map(toCredentials),
       Effect.withSpan("Session.refresh")
     )
@@ -542,11 +405,11 @@ export const make = (
     /** §10 for `status`: refuse what `getToken` would remove, leaving the store alone. */
     const statusRestrictions = (document: Option.Option<AuthJson.AuthDocument>) =>
       Option.match(Option.flatMap(document, agentIdentityOf), {
-        onSome: (claims) => agentIdentityRestrictions(claims, false),
+        onSome: (claims) => restrict(State.agentIdentitySubject(claims), false),
         onNone: () =>
           Option.match(Option.flatMap(document, fromDocument), {
             onNone: () => Effect.void,
-            onSome: (loaded) => Effect.asVoid(enforceRestrictions(loaded, false))
+            onSome: (loaded) => restrict(State.subjectOf(loaded), false)
           })
       }) as Effect.Effect<void, WorkspaceRestricted | LoginMethodRestricted>
 
@@ -574,31 +437,23 @@ export const make = (
           )
         }
         const removed = yield* store.remove
-        current = undefined
-        permanentFailure = undefined
+        state = State.loggedOut(state)
         return { removed, revoke }
       }))).pipe(Effect.withSpan("Session.logout"))
     const logout = logoutWith({})
 
     if (options.proactiveRefresh === true) {
-      const nextDelay = Effect.map(Clock.currentTimeMillis, (now) => {
-        const loaded = current
-        if (loaded === undefined || loaded._tag === "ApiKey") return Duration.minutes(1)
-        const due = Option.match(loaded.tokenSet.accessTokenExpiresAt, {
-          onNone: () => Option.getOrElse(loaded.tokenSet.lastRefresh, () => now) + TokenSet.refreshIntervalMillis,
-          onSome: (exp) => exp - TokenSet.refreshSkewMillis
-        })
-        return Duration.millis(Math.max(1_000, due - now + 1_000))
-      })
+      const nextDelay = Effect.map(
+        Clock.currentTimeMillis,
+        (now) => Duration.millis(State.proactiveDelayMillis(state, now))
+      )
       // After an ambiguous failure the token may be spent: the background fiber does not try it again on its own (a
       // caller's next demand may); it waits for the session to hold another token.
-      const spentMaybe = () =>
-        current !== undefined && current._tag === "ChatGpt" &&
-        ambiguousFor === Redacted.value(current.tokenSet.refreshToken)
-      const tick = Effect.suspend(() => spentMaybe() ? Effect.sleep(Duration.minutes(1)) : singleFlight).pipe(
-        Effect.asVoid,
-        Effect.catchAll(() => Effect.sleep(Duration.seconds(30)))
-      )
+      const tick = Effect.suspend(() => State.spentMaybe(state) ? Effect.sleep(Duration.minutes(1)) : singleFlight)
+        .pipe(
+          Effect.asVoid,
+          Effect.catchAll(() => Effect.sleep(Duration.seconds(30)))
+        )
       yield* nextDelay.pipe(
         Effect.flatMap(Effect.sleep),
         Effect.zipRight(tick),

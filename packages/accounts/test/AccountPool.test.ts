@@ -1,8 +1,8 @@
 // The account pool over memory stores and a scripted OAuth client, on the TestClock: strategies, cooldowns that end,
 // accounts that need login or fail transiently, affinity, the explicit account, and the pool config file.
-import * as AccountPool from "@codex-auth/core/AccountPool"
-import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
-import type { NoAccountAvailable } from "@codex-auth/core/AccountPoolError"
+import * as AccountPool from "@codex-auth/accounts/AccountPool"
+import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
+import type { NoAccountAvailable } from "@codex-auth/accounts/AccountPoolError"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
 import { OAuthClient } from "@codex-auth/core/OAuthClient"
@@ -19,8 +19,8 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as TestClock from "effect/TestClock"
+import { idTokenClaims, makeJwt } from "../../core/test/fixtures/jwt.ts"
 import { AffinityMap } from "../src/internal/pool/affinity.ts"
-import { idTokenClaims, makeJwt } from "./fixtures/jwt.ts"
 
 const day = 24 * 3600
 

@@ -101,7 +101,7 @@ const FileSchema = Schema.Struct({
  * @since 0.1.0
  * @category errors
  */
-export class PoolConfigInvalid extends Schema.TaggedError<PoolConfigInvalid>("@codex-auth/core/PoolConfigInvalid")(
+export class PoolConfigInvalid extends Schema.TaggedError<PoolConfigInvalid>("@codex-auth/accounts/PoolConfigInvalid")(
   "PoolConfigInvalid",
   { path: Schema.String, reason: Schema.String }
 ) {

@@ -82,7 +82,7 @@ export class NoAccountAvailable extends Schema.TaggedError<NoAccountAvailable>(
  * @since 0.1.0
  * @category errors
  */
-export class AccountNotFound extends Schema.TaggedError<AccountNotFound>("@codex-auth/core/AccountNotFound")(
+export class AccountNotFound extends Schema.TaggedError<AccountNotFound>("@codex-auth/accounts/AccountNotFound")(
   "AccountNotFound",
   { name: Schema.String, known: Schema.Array(Schema.String) }
 ) {
@@ -99,7 +99,7 @@ export class AccountNotFound extends Schema.TaggedError<AccountNotFound>("@codex
  * @since 0.1.0
  * @category errors
  */
-export class DuplicateAccount extends Schema.TaggedError<DuplicateAccount>("@codex-auth/core/DuplicateAccount")(
+export class DuplicateAccount extends Schema.TaggedError<DuplicateAccount>("@codex-auth/accounts/DuplicateAccount")(
   "DuplicateAccount",
   { name: Schema.String }
 ) {

@@ -10,6 +10,10 @@
  *
  * @since 0.1.0
  */
+import type { CredentialStore, StoreKind } from "@codex-auth/core/CredentialStore"
+import type { OAuthClient } from "@codex-auth/core/OAuthClient"
+import type { ProviderProfile } from "@codex-auth/core/ProviderProfile"
+import type * as Session from "@codex-auth/core/Session"
 import type * as Headers from "@effect/platform/Headers"
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
@@ -19,11 +23,7 @@ import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import type { Strategy } from "./AccountPoolConfig.ts"
 import type { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "./AccountPoolError.ts"
-import type { CredentialStore, StoreKind } from "./CredentialStore.ts"
 import * as internal from "./internal/pool/pool.ts"
-import type { OAuthClient } from "./OAuthClient.ts"
-import type { ProviderProfile } from "./ProviderProfile.ts"
-import type * as Session from "./Session.ts"
 
 /**
  * One account: a name and the store holding its credentials.
@@ -170,7 +170,7 @@ export declare namespace AccountPool {
  * @since 0.1.0
  * @category tags
  */
-export class AccountPool extends Context.Tag("@codex-auth/core/AccountPool")<AccountPool, AccountPool.Service>() {}
+export class AccountPool extends Context.Tag("@codex-auth/accounts/AccountPool")<AccountPool, AccountPool.Service>() {}
 
 /**
  * Builds a pool; every account's session lives in the scope.

@@ -1,7 +1,7 @@
 // Access-token (Agent Identity) login against the emulator served on a real 127.0.0.1 port: the checks Codex 0.169
 // makes (kid, JWKS, RS256, iss, aud, exp with 60 s leeway, claim types), the document it writes, task registration
 // (Ed25519 over `{runtime}:{timestamp}`), and the emulator's own endpoints. Time is the TestClock's.
-import * as AccessTokenAuth from "@codex-auth/core/AccessTokenAuth"
+import * as AccessTokenAuth from "@codex-auth/accounts/AccessTokenAuth"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"

@@ -22,6 +22,12 @@
  *
  * @since 0.1.0
  */
+import type { AuthDocument } from "@codex-auth/core/AuthJson"
+import * as AuthJson from "@codex-auth/core/AuthJson"
+import type { CredentialStoreError } from "@codex-auth/core/CredentialStore"
+import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import * as jwt from "@codex-auth/core/Jwt"
+import * as Workspace from "@codex-auth/core/Workspace"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
@@ -34,11 +40,6 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { AuthDocument } from "./AuthJson.ts"
-import * as AuthJson from "./AuthJson.ts"
-import type { CredentialStoreError } from "./CredentialStore.ts"
-import { CredentialStore } from "./CredentialStore.ts"
-import * as jwt from "./internal/jwt.ts"
 
 // ---------------------------------------------------------------------------------------------------------------
 // constants
@@ -186,10 +187,12 @@ export const endpointsConfig: Effect.Effect<Endpoints, ConfigError.ConfigError> 
  * @since 0.1.0
  * @category errors
  */
-export class AccessTokenMissing extends Schema.TaggedError<AccessTokenMissing>("@codex-auth/core/AccessTokenMissing")(
-  "AccessTokenMissing",
-  {}
-) {
+export class AccessTokenMissing
+  extends Schema.TaggedError<AccessTokenMissing>("@codex-auth/accounts/AccessTokenMissing")(
+    "AccessTokenMissing",
+    {}
+  )
+{
   override get message(): string {
     return "No access token provided via stdin. Pipe it in, e.g. " +
       "`printenv CODEX_ACCESS_TOKEN | codex-auth login --with-access-token`."
@@ -204,7 +207,7 @@ export class AccessTokenMissing extends Schema.TaggedError<AccessTokenMissing>("
  * @category errors
  */
 export class PersonalAccessTokenUnsupported
-  extends Schema.TaggedError<PersonalAccessTokenUnsupported>("@codex-auth/core/PersonalAccessTokenUnsupported")(
+  extends Schema.TaggedError<PersonalAccessTokenUnsupported>("@codex-auth/accounts/PersonalAccessTokenUnsupported")(
     "PersonalAccessTokenUnsupported",
     {}
   )
@@ -222,10 +225,12 @@ export class PersonalAccessTokenUnsupported
  * @since 0.1.0
  * @category errors
  */
-export class AccessTokenInvalid extends Schema.TaggedError<AccessTokenInvalid>("@codex-auth/core/AccessTokenInvalid")(
-  "AccessTokenInvalid",
-  { reason: Schema.String }
-) {
+export class AccessTokenInvalid
+  extends Schema.TaggedError<AccessTokenInvalid>("@codex-auth/accounts/AccessTokenInvalid")(
+    "AccessTokenInvalid",
+    { reason: Schema.String }
+  )
+{
   override get message(): string {
     return `The access token is not a valid Agent Identity token: ${this.reason}. Nothing was saved; get a new ` +
       "token from its issuer and pipe it in again."
@@ -239,7 +244,7 @@ export class AccessTokenInvalid extends Schema.TaggedError<AccessTokenInvalid>("
  * @category errors
  */
 export class AgentIdentityJwksUnavailable
-  extends Schema.TaggedError<AgentIdentityJwksUnavailable>("@codex-auth/core/AgentIdentityJwksUnavailable")(
+  extends Schema.TaggedError<AgentIdentityJwksUnavailable>("@codex-auth/accounts/AgentIdentityJwksUnavailable")(
     "AgentIdentityJwksUnavailable",
     { url: Schema.String, detail: Schema.String }
   )
@@ -257,7 +262,7 @@ export class AgentIdentityJwksUnavailable
  * @category errors
  */
 export class AccessTokenLoginRefused
-  extends Schema.TaggedError<AccessTokenLoginRefused>("@codex-auth/core/AccessTokenLoginRefused")(
+  extends Schema.TaggedError<AccessTokenLoginRefused>("@codex-auth/accounts/AccessTokenLoginRefused")(
     "AccessTokenLoginRefused",
     { reason: Schema.String }
   )
@@ -274,7 +279,7 @@ export class AccessTokenLoginRefused
  * @category errors
  */
 export class TaskRegistrationFailed
-  extends Schema.TaggedError<TaskRegistrationFailed>("@codex-auth/core/TaskRegistrationFailed")(
+  extends Schema.TaggedError<TaskRegistrationFailed>("@codex-auth/accounts/TaskRegistrationFailed")(
     "TaskRegistrationFailed",
     { url: Schema.String, detail: Schema.String }
   )
@@ -642,7 +647,18 @@ export const login = (
   HttpClient.HttpClient | CredentialStore
 > =>
   Effect.gen(function*() {
-    if (options.forcedLoginMethod === "api") {
+    // §10 is the engine's one check: an access-token login counts as a ChatGPT login, its workspace is `account_id`.
+    // The method is checked before any request, the workspace once the token is verified (as in Codex).
+    const policy: Workspace.Policy = {
+      forcedLoginMethod: options.forcedLoginMethod,
+      forcedWorkspaceIds: options.forcedWorkspaceIds
+    }
+    if (
+      Workspace.violation({ forcedLoginMethod: policy.forcedLoginMethod }, {
+        method: "chatgpt",
+        workspace: Option.none()
+      })
+    ) {
       return yield* new AccessTokenLoginRefused({
         reason: "Access token login is disabled (forced_login_method = \"api\"). Use API key login instead."
       })
@@ -652,11 +668,11 @@ export const login = (
     const url = options.jwksUrl ?? (yield* endpointsConfig).jwksUrl
     const jwks = yield* fetchJwks(url, options)
     const decoded = yield* verify(token, jwks, yield* Clock.currentTimeMillis)
-    const allowed = options.forcedWorkspaceIds ?? []
-    if (allowed.length > 0 && !allowed.includes(decoded.claims.accountId)) {
+    const refused = Workspace.violation(policy, { method: "chatgpt", workspace: Option.some(decoded.claims.accountId) })
+    if (refused?._tag === "Workspace") {
       return yield* new AccessTokenLoginRefused({
-        reason: `Login is restricted to workspace id(s) ${allowed.join(", ")}; the access token belongs to another ` +
-          "workspace. Nothing was saved."
+        reason: `Login is restricted to workspace id(s) ${refused.allowed.join(", ")}; the access token belongs to ` +
+          "another workspace. Nothing was saved."
       })
     }
     const store = yield* CredentialStore
