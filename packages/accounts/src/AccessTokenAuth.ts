@@ -28,18 +28,41 @@ import type { CredentialStoreError } from "@codex-auth/core/CredentialStore"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as jwt from "@codex-auth/core/Jwt"
 import * as Workspace from "@codex-auth/core/Workspace"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as http from "./internal/accessToken/http.ts"
+import * as shared from "./internal/accessToken/shared.ts"
+import {
+  AccessTokenInvalid,
+  AccessTokenLoginRefused,
+  AccessTokenMissing,
+  AgentIdentityJwksUnavailable,
+  PersonalAccessTokenUnsupported,
+  type RequestOptions,
+  TaskRegistrationFailed
+} from "./internal/accessToken/shared.ts"
+
+export {
+  AccessTokenInvalid,
+  AccessTokenLoginRefused,
+  AccessTokenMissing,
+  AgentIdentityJwksUnavailable,
+  authApiBaseUrlVariable,
+  jwksBaseUrlVariable,
+  jwksUrl,
+  PersonalAccessTokenUnsupported,
+  type RequestOptions,
+  TaskRegistrationFailed,
+  taskRegistrationUrl
+} from "./internal/accessToken/shared.ts"
 
 // ---------------------------------------------------------------------------------------------------------------
 // constants
@@ -94,22 +117,6 @@ export const authMode: string = "agentIdentity"
 export const documentKey: string = "agent_identity"
 
 /**
- * The environment variable naming the JWKS base (`{base}/agent-identities/jwks`).
- *
- * @since 0.1.0
- * @category constants
- */
-export const jwksBaseUrlVariable: string = "CODEX_AGENT_IDENTITY_JWKS_BASE_URL"
-
-/**
- * The environment variable naming the base of the task-registration endpoint.
- *
- * @since 0.1.0
- * @category constants
- */
-export const authApiBaseUrlVariable: string = "CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL"
-
-/**
  * Where Codex fetches the keys without an override: its ChatGPT base URL (`https://chatgpt.com/backend-api/`) +
  * `wham/agent-identities/jwks`. Derived from what Codex requests for other `chatgpt_base_url`s (offline; the
  * production host itself was not reached).
@@ -127,25 +134,6 @@ export const defaultJwksUrl: string = "https://chatgpt.com/backend-api/wham/agen
  * @category constants
  */
 export const defaultAuthApiBaseUrl: string = "https://auth.openai.com/api/accounts"
-
-const trimSlash = (url: string): string => url.replace(/\/+$/, "")
-
-/**
- * `{base}/agent-identities/jwks`.
- *
- * @since 0.1.0
- * @category urls
- */
-export const jwksUrl = (base: string): string => `${trimSlash(base)}/agent-identities/jwks`
-
-/**
- * `{base}/v1/agent/{runtimeId}/task/register`.
- *
- * @since 0.1.0
- * @category urls
- */
-export const taskRegistrationUrl = (base: string, runtimeId: string): string =>
-  `${trimSlash(base)}/v1/agent/${encodeURIComponent(runtimeId)}/task/register`
 
 /**
  * The endpoints, from `CODEX_AGENT_IDENTITY_JWKS_BASE_URL` and `CODEX_AGENT_IDENTITY_AUTHAPI_BASE_URL` (empty means
@@ -170,125 +158,12 @@ const nonEmptyVariable = (name: string) =>
  * @category urls
  */
 export const endpointsConfig: Effect.Effect<Endpoints, ConfigError.ConfigError> = Effect.map(
-  Effect.all([nonEmptyVariable(jwksBaseUrlVariable), nonEmptyVariable(authApiBaseUrlVariable)]),
+  Effect.all([nonEmptyVariable(shared.jwksBaseUrlVariable), nonEmptyVariable(shared.authApiBaseUrlVariable)]),
   ([jwksBase, authApiBase]) => ({
-    jwksUrl: Option.match(jwksBase, { onNone: () => defaultJwksUrl, onSome: jwksUrl }),
+    jwksUrl: Option.match(jwksBase, { onNone: () => defaultJwksUrl, onSome: shared.jwksUrl }),
     authApiBaseUrl: Option.getOrElse(authApiBase, () => defaultAuthApiBaseUrl)
   })
 )
-
-// ---------------------------------------------------------------------------------------------------------------
-// errors
-// ---------------------------------------------------------------------------------------------------------------
-
-/**
- * Nothing but whitespace arrived on stdin (Codex: "No access token provided via stdin.").
- *
- * @since 0.1.0
- * @category errors
- */
-export class AccessTokenMissing
-  extends Schema.TaggedError<AccessTokenMissing>("@codex-auth/accounts/AccessTokenMissing")(
-    "AccessTokenMissing",
-    {}
-  )
-{
-  override get message(): string {
-    return "No access token provided via stdin. Pipe it in, e.g. " +
-      "`printenv CODEX_ACCESS_TOKEN | codex-auth login --with-access-token`."
-  }
-}
-
-/**
- * A personal access token (`at-…`): Codex checks those against OpenAI's `whoami` endpoint; codex-auth does not
- * support them.
- *
- * @since 0.1.0
- * @category errors
- */
-export class PersonalAccessTokenUnsupported
-  extends Schema.TaggedError<PersonalAccessTokenUnsupported>("@codex-auth/accounts/PersonalAccessTokenUnsupported")(
-    "PersonalAccessTokenUnsupported",
-    {}
-  )
-{
-  override get message(): string {
-    return "This is a personal access token (it starts with `at-`), which codex-auth does not support yet: only " +
-      "Agent Identity tokens can be saved with --with-access-token. Use `codex login --with-access-token` for it, " +
-      "or sign in with `codex-auth login`."
-  }
-}
-
-/**
- * The token is not an Agent Identity token Codex would accept. `reason` says which check failed; no token text.
- *
- * @since 0.1.0
- * @category errors
- */
-export class AccessTokenInvalid
-  extends Schema.TaggedError<AccessTokenInvalid>("@codex-auth/accounts/AccessTokenInvalid")(
-    "AccessTokenInvalid",
-    { reason: Schema.String }
-  )
-{
-  override get message(): string {
-    return `The access token is not a valid Agent Identity token: ${this.reason}. Nothing was saved; get a new ` +
-      "token from its issuer and pipe it in again."
-  }
-}
-
-/**
- * The issuer's keys could not be fetched (network, non-2xx or not a JWKS).
- *
- * @since 0.1.0
- * @category errors
- */
-export class AgentIdentityJwksUnavailable
-  extends Schema.TaggedError<AgentIdentityJwksUnavailable>("@codex-auth/accounts/AgentIdentityJwksUnavailable")(
-    "AgentIdentityJwksUnavailable",
-    { url: Schema.String, detail: Schema.String }
-  )
-{
-  override get message(): string {
-    return `Could not fetch the Agent Identity signing keys from ${this.url} (${this.detail}), so the token could ` +
-      `not be checked and nothing was saved. Check the network (or ${jwksBaseUrlVariable}) and try again.`
-  }
-}
-
-/**
- * Saving an access-token login is not allowed here (`forced_login_method = "api"`, or another workspace).
- *
- * @since 0.1.0
- * @category errors
- */
-export class AccessTokenLoginRefused
-  extends Schema.TaggedError<AccessTokenLoginRefused>("@codex-auth/accounts/AccessTokenLoginRefused")(
-    "AccessTokenLoginRefused",
-    { reason: Schema.String }
-  )
-{
-  override get message(): string {
-    return this.reason
-  }
-}
-
-/**
- * Task registration failed (the request, the status, or the answer).
- *
- * @since 0.1.0
- * @category errors
- */
-export class TaskRegistrationFailed
-  extends Schema.TaggedError<TaskRegistrationFailed>("@codex-auth/accounts/TaskRegistrationFailed")(
-    "TaskRegistrationFailed",
-    { url: Schema.String, detail: Schema.String }
-  )
-{
-  override get message(): string {
-    return `Agent task registration at ${this.url} failed: ${this.detail}. Check ${authApiBaseUrlVariable} and ` +
-      "that the access token is still valid, then try again."
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // claims
@@ -487,61 +362,16 @@ const verifyRs256 = async (jwk: JsonWebKey, signature: Uint8Array, data: Uint8Ar
   return crypto.subtle.verify("RSASSA-PKCS1-v1_5", key, new Uint8Array(signature), new Uint8Array(data))
 }
 
-const JwksSchema = Schema.Struct({
-  keys: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
-})
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface RequestOptions {
-  readonly originator: string
-  readonly userAgent: string
-  /** Default 30 seconds. */
-  readonly timeout?: Duration.DurationInput | undefined
-}
-
-const sendText = (
-  request: HttpClientRequest.HttpClientRequest,
-  options: RequestOptions
-): Effect.Effect<{ readonly status: number; readonly body: string }, string, HttpClient.HttpClient> =>
-  Effect.flatMap(HttpClient.HttpClient, (client) =>
-    HttpClient.withTracerPropagation(client, false).execute(
-      HttpClientRequest.setHeaders(request, { originator: options.originator, "user-agent": options.userAgent })
-    ).pipe(
-      Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
-      Effect.mapError((error) => `request failed: ${error._tag}`),
-      Effect.timeoutFail({
-        duration: options.timeout ?? Duration.seconds(30),
-        onTimeout: () => `no answer within ${Duration.format(options.timeout ?? Duration.seconds(30))}`
-      })
-    ))
-
 /**
  * Fetches the issuer's JWKS (`GET`, with the `originator` and `User-Agent` headers Codex sends).
  *
  * @since 0.1.0
  * @category verification
  */
-export const fetchJwks = (
+export const fetchJwks: (
   url: string,
   options: RequestOptions
-): Effect.Effect<Jwks, AgentIdentityJwksUnavailable, HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const response = yield* Effect.mapError(
-      sendText(HttpClientRequest.get(url), options),
-      (detail) => new AgentIdentityJwksUnavailable({ url, detail })
-    )
-    if (response.status < 200 || response.status > 299) {
-      return yield* new AgentIdentityJwksUnavailable({ url, detail: `the endpoint answered HTTP ${response.status}` })
-    }
-    const jwks = Schema.decodeUnknownEither(Schema.parseJson(JwksSchema))(response.body)
-    if (Either.isLeft(jwks)) {
-      return yield* new AgentIdentityJwksUnavailable({ url, detail: "the answer is not a JSON Web Key Set" })
-    }
-    return jwks.right as Jwks
-  })
+) => Effect.Effect<Jwks, AgentIdentityJwksUnavailable, HttpClient.HttpClient> = http.fetchJwks
 
 // ---------------------------------------------------------------------------------------------------------------
 // auth.json
@@ -685,31 +515,13 @@ export const login = (
 // task registration
 // ---------------------------------------------------------------------------------------------------------------
 
-const base64Standard = (bytes: Uint8Array): string => {
-  let binary = ""
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-const base64StandardDecode = (text: string): Uint8Array | undefined => {
-  try {
-    const binary = atob(text)
-    const bytes = new Uint8Array(binary.length)
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-    return bytes
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * `timestamp` as Codex sends it: RFC 3339 in UTC with whole seconds (`2026-11-22T00:26:27Z`).
  *
  * @since 0.1.0
  * @category task registration
  */
-export const registrationTimestamp = (epochMillis: number): string =>
-  new Date(Math.floor(epochMillis / 1000) * 1000).toISOString().replace(".000Z", "Z")
+export const registrationTimestamp: (epochMillis: number) => string = http.registrationTimestamp
 
 /**
  * The body Codex posts: `{timestamp, signature}`, the signature being Ed25519 over `{agent_runtime_id}:{timestamp}`
@@ -718,24 +530,11 @@ export const registrationTimestamp = (epochMillis: number): string =>
  * @since 0.1.0
  * @category task registration
  */
-export const signRegistration = (
+export const signRegistration: (
   claims: AgentIdentityClaims,
   epochMillis: number
-): Effect.Effect<{ readonly timestamp: string; readonly signature: string }, AccessTokenInvalid> =>
-  Effect.gen(function*() {
-    const der = base64StandardDecode(Redacted.value(claims.agentPrivateKey))
-    const invalidKey = new AccessTokenInvalid({ reason: "its agent_private_key is not a base64 PKCS#8 Ed25519 key" })
-    if (der === undefined) return yield* invalidKey
-    const key = yield* Effect.tryPromise({
-      try: () => crypto.subtle.importKey("pkcs8", new Uint8Array(der), { name: "Ed25519" }, false, ["sign"]),
-      catch: () => invalidKey
-    })
-    const timestamp = registrationTimestamp(epochMillis)
-    const signature = yield* Effect.promise(() =>
-      crypto.subtle.sign("Ed25519", key, encoder.encode(`${claims.agentRuntimeId}:${timestamp}`))
-    )
-    return { timestamp, signature: base64Standard(new Uint8Array(signature)) }
-  })
+) => Effect.Effect<{ readonly timestamp: string; readonly signature: string }, AccessTokenInvalid> =
+  http.signRegistration
 
 /**
  * Registers a task for the token's agent runtime, as `codex login status` does; answers the task id.
@@ -743,25 +542,7 @@ export const signRegistration = (
  * @since 0.1.0
  * @category task registration
  */
-export const registerTask = (
+export const registerTask: (
   claims: AgentIdentityClaims,
   options: RequestOptions & { readonly authApiBaseUrl: string }
-): Effect.Effect<string, TaskRegistrationFailed | AccessTokenInvalid, HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const url = taskRegistrationUrl(options.authApiBaseUrl, claims.agentRuntimeId)
-    const body = yield* signRegistration(claims, yield* Clock.currentTimeMillis)
-    const response = yield* Effect.mapError(
-      sendText(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson(body)), options),
-      (detail) => new TaskRegistrationFailed({ url, detail })
-    )
-    if (response.status < 200 || response.status > 299) {
-      return yield* new TaskRegistrationFailed({ url, detail: `the endpoint answered HTTP ${response.status}` })
-    }
-    const answer = Schema.decodeUnknownEither(Schema.parseJson(Schema.Struct({ task_id: Schema.String })))(
-      response.body
-    )
-    if (Either.isLeft(answer)) {
-      return yield* new TaskRegistrationFailed({ url, detail: "the answer omitted the task id" })
-    }
-    return answer.right.task_id
-  }).pipe(Effect.withSpan("AccessTokenAuth.registerTask"))
+) => Effect.Effect<string, TaskRegistrationFailed | AccessTokenInvalid, HttpClient.HttpClient> = http.registerTask

@@ -100,8 +100,9 @@ export interface LogoutResult {
  */
 export interface Options {
   /**
-   * Run when `getToken` finds no credentials. Without it the session fails with `LoginRequired` (the
-   * non-interactive guard). Its result is saved through the session's store.
+   * Run when `getToken` finds no credentials. Without it the session asks its caller's context for `OnDemandLogin`,
+   * and without that fails with `LoginRequired` (the non-interactive guard). Its result is saved through the session's
+   * store.
    */
   readonly login?: Effect.Effect<LoginOutcome, unknown> | undefined
   /** `forced_chatgpt_workspace_id`: the allowed ChatGPT workspace ids (empty: any). */
