@@ -250,7 +250,7 @@ describe("codex-auth CLI", () => {
     let stderr = ""
     child.stderr.on("data", (chunk) => (stderr += chunk))
     const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)))
-    for (let i = 0; i < 200 && !stderr.includes("/oauth/authorize"); i++) {
+    for (let i = 0; i < 2400 && !stderr.includes("/oauth/authorize"); i++) {
       await new Promise((resolve) => setTimeout(resolve, 25))
     }
     assert.include(stderr, `redirect_uri=http%3A%2F%2F127.0.0.1%3A${port}%2Fauth%2Fcallback`)

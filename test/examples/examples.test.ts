@@ -144,7 +144,7 @@ describe("examples/", () => {
     await waitFor(() => /open (http:\S+)/.test(run.output.stdout), "the page address")
     const page = /open (http:\S+)/.exec(run.output.stdout)![1]!
     let code: string | undefined
-    for (let i = 0; i < 200 && code === undefined; i++) {
+    for (let i = 0; i < 2400 && code === undefined; i++) {
       const html = await fetch(page).then((response) => response.text())
       code = /<code id="user-code">([^<]+)<\/code>/.exec(html)?.[1]
       if (code === undefined) await new Promise((resolve) => setTimeout(resolve, 25))

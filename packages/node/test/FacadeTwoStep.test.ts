@@ -346,7 +346,7 @@ describe("CodexAuth two-step login", () => {
         const waiting = auth.awaitLogin(pending)
         const location = await callbackOf(pending.authorizeUrl)
         let answer: Response | undefined
-        for (let i = 0; i < 200 && answer === undefined; i++) {
+        for (let i = 0; i < 2400 && answer === undefined; i++) {
           answer = await fetch(location, { redirect: "manual" }).catch(() => undefined)
           if (answer === undefined) await new Promise((resolve) => setTimeout(resolve, 25))
         }
@@ -408,7 +408,7 @@ describe("CodexAuth two-step login", () => {
         assert.strictEqual((await rejection(auth.openInBrowser(forged)))._tag, "PendingLoginInvalid")
         assert.isFalse(Fs.existsSync(seen))
         await auth.openInBrowser(pending)
-        for (let i = 0; i < 200 && !Fs.existsSync(seen); i++) await new Promise((resolve) => setTimeout(resolve, 25))
+        for (let i = 0; i < 2400 && !Fs.existsSync(seen); i++) await new Promise((resolve) => setTimeout(resolve, 25))
         assert.strictEqual(Fs.readFileSync(seen, "utf8"), pending.authorizeUrl)
       } finally {
         await auth.close()
@@ -543,7 +543,7 @@ describe("standalone helpers", () => {
           code_verifier: codeVerifier
         })
       })
-    assert.notStrictEqual((await exchange(request.codeVerifier.replace(/^./, "x"))).status, 200)
+    assert.notStrictEqual((await exchange(request.codeVerifier.replace(/^./, (c) => (c === "x" ? "y" : "x")))).status, 200)
     const other = await CodexAuth.authorizeUrl({ issuer: emulator.url })
     assert.notStrictEqual(other.state, request.state)
     assert.notStrictEqual(other.codeVerifier, request.codeVerifier)
