@@ -1,25 +1,36 @@
 /**
  * `@codex-auth/emulator` is an optional peer of `@codex-auth/node`: an embedder's production install does not carry
  * it. The two commands that run it (`codex-auth emulator`, the demo) load it here, on demand, and say what to install
- * when it is absent.
+ * when it (or one of its own peers) is absent.
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
-/** `@codex-auth/emulator` is not installed beside `@codex-auth/node`. */
+const emulatorPackage = "@codex-auth/emulator"
+
+/** `@codex-auth/emulator`, or a peer dependency it needs, is not installed beside `@codex-auth/node`. */
 export class EmulatorNotInstalled extends Schema.TaggedError<EmulatorNotInstalled>()("EmulatorNotInstalled", {
-  reason: Schema.String
+  /** The package Node could not find. */
+  missing: Schema.String
 }) {
   override get message(): string {
-    return `install @codex-auth/emulator to run the emulator (npm install --save-dev @codex-auth/emulator@0.1.0): ` +
-      this.reason
+    return this.missing === emulatorPackage
+      ? `install ${emulatorPackage} to run the emulator (npm install --save-dev ${emulatorPackage}@0.1.0)`
+      : `install ${this.missing} to run the emulator: ${emulatorPackage} needs it as a peer dependency ` +
+        `(npm install --save-dev ${this.missing})`
   }
 }
 
-const isMissingEmulator = (cause: unknown): boolean =>
-  typeof cause === "object" && cause !== null && "code" in cause &&
-  (cause.code === "ERR_MODULE_NOT_FOUND" || cause.code === "MODULE_NOT_FOUND") &&
-  String((cause as { readonly message?: unknown }).message).includes("@codex-auth/emulator")
+/** The package an ESM/CJS "module not found" error names (`Cannot find package 'x' imported from …`), if any. */
+export const missingPackage = (cause: unknown): string | undefined => {
+  if (typeof cause !== "object" || cause === null || !("code" in cause)) return undefined
+  if (cause.code !== "ERR_MODULE_NOT_FOUND" && cause.code !== "MODULE_NOT_FOUND") return undefined
+  const message = String((cause as { readonly message?: unknown }).message)
+  const named = /Cannot find (?:package|module) '([^']+)'/.exec(message)?.[1]
+  if (named === undefined || named.startsWith(".") || named.startsWith("/")) return undefined
+  // `@scope/name/sub/path` and `name/sub/path` → the package.
+  return named.split("/").slice(0, named.startsWith("@") ? 2 : 1).join("/")
+}
 
 /** The emulator's modules: the in-process app (`Emulator`) and its Node server (`NodeEmulator`). */
 export const loadEmulator: Effect.Effect<
@@ -38,9 +49,8 @@ export const loadEmulator: Effect.Effect<
   },
   catch: (cause) => cause
 }).pipe(
-  Effect.catchAll((cause) =>
-    isMissingEmulator(cause)
-      ? Effect.fail(new EmulatorNotInstalled({ reason: "the package could not be found" }))
-      : Effect.die(cause)
-  )
+  Effect.catchAll((cause) => {
+    const missing = missingPackage(cause)
+    return missing === undefined ? Effect.die(cause) : Effect.fail(new EmulatorNotInstalled({ missing }))
+  })
 )
