@@ -8,7 +8,6 @@
  */
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -267,7 +266,6 @@ export const layerConfigured = <E>(
     ? MemoryCredentialStore.layer()
     : options.store
   return Layer.unwrapEffect(Effect.gen(function*() {
-    const override = yield* Config.option(Config.string("CODEX_REFRESH_TOKEN_URL_OVERRIDE"))
     const resolvedProfile = yield* ProviderProfileModule.config(options.profile)
     const policy = yield* configuredPolicy(options, ports)
     return layer({
@@ -275,7 +273,6 @@ export const layerConfigured = <E>(
       forcedWorkspaceIds: policy.forcedWorkspaceIds,
       forcedLoginMethod: policy.forcedLoginMethod,
       policySource: options.policySource ?? policy.source,
-      refreshTokenUrlOverride: options.refreshTokenUrlOverride ?? Option.getOrUndefined(override),
       userAgent: options.userAgent ?? ports.userAgent(resolvedProfile.originator, ProviderProfileModule.codexVersion)
     })
   })).pipe(
