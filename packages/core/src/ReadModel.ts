@@ -10,6 +10,8 @@
  *
  * @since 0.1.0
  */
+import type { AuthMode } from "./AuthJson.ts"
+import type { StoreKind } from "./CredentialStore.ts"
 import * as rules from "./internal/plainRules.ts"
 import type { CaVariable, Env, Settings, StoreChoice } from "./internal/read/environment.ts"
 import * as plainEnvironment from "./internal/read/environment.ts"
@@ -69,30 +71,70 @@ export const environment: (env: Env) => Settings = plainEnvironment.read
  * @category status
  */
 export interface StoreFacts {
-  /** `file`, `memory`, `keyring`, `postgres`, … */
-  readonly kind: string
+  readonly kind: StoreKind
   readonly location: string
 }
 
 /**
- * What `status` reports, in plain values (`undefined`: unknown; times in epoch milliseconds). The session, the
- * facade and the CLI show exactly these fields.
+ * What `status` reports, in plain values (`undefined`: unknown; times in epoch milliseconds). The session
+ * (`Session.Status`, in `Option`s), the facade (`null`s and `Date`s) and the CLI show exactly these fields, derived
+ * from this one definition: a new field is added here (and shown by the CLI's format), nowhere else.
  *
  * @since 0.1.0
  * @category status
  */
 export interface Status {
   readonly loggedIn: boolean
-  readonly mode: string | undefined
+  /** `agentIdentity` for an access-token login: logged in, with claims to show, but no bearer. */
+  readonly mode: AuthMode | undefined
   readonly email: string | undefined
   readonly plan: string | undefined
   /** The ChatGPT account (workspace) id. */
   readonly accountId: string | undefined
+  /** The `chatgpt_account_is_fedramp` claim (id token, or Agent Identity token), when present. */
   readonly fedramp: boolean | undefined
+  /** The access token's `exp` (for an access-token login, the Agent Identity token's). */
   readonly accessTokenExpiresAt: number | undefined
   readonly lastRefresh: number | undefined
-  readonly store: string
+  readonly store: StoreKind
   readonly location: string
+}
+
+/**
+ * The fields every status has; all others may be unknown.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export type RequiredStatusField = "loggedIn" | "store" | "location"
+
+/**
+ * The fields that are instants (epoch milliseconds here; `Date`s in the facade).
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export type TimeStatusField = "accessTokenExpiresAt" | "lastRefresh"
+
+const requiredStatusFields: ReadonlySet<string> = new Set<RequiredStatusField>(["loggedIn", "store", "location"])
+const timeStatusFields: ReadonlySet<string> = new Set<TimeStatusField>(["accessTokenExpiresAt", "lastRefresh"])
+
+/**
+ * A status in another shape, field by field in order: every field that may be unknown goes through `optional`
+ * (told whether it is an instant); the others are kept. The session, the facade and the CLI derive theirs this way.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const mapStatus = <S>(
+  status: { readonly [K in keyof Status]: unknown },
+  optional: (value: any, isTime: boolean) => unknown
+): S => {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(status)) {
+    out[key] = requiredStatusFields.has(key) ? value : optional(value, timeStatusFields.has(key))
+  }
+  return out as S
 }
 
 /**
@@ -135,6 +177,26 @@ export const status = (document: StoredAuth.Document | undefined, store: StoreFa
     location: store.location
   }
 }
+
+/**
+ * The status as the Promise facade resolves it: `null` for unknown, instants as `Date`s.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export type NullableStatus = {
+  readonly [K in keyof Status]: K extends RequiredStatusField ? Status[K]
+    : (K extends TimeStatusField ? Date : NonNullable<Status[K]>) | null
+}
+
+/**
+ * The facade's shape of a status.
+ *
+ * @since 0.1.0
+ * @category status
+ */
+export const nullable = (status: Status): NullableStatus =>
+  mapStatus(status, (value: unknown, isTime) => value === undefined ? null : isTime ? new Date(value as number) : value)
 
 // ---------------------------------------------------------------------------------------------------------------
 // freshness (§9) and the bearer

@@ -515,18 +515,7 @@ export const make = (
         Option.getOrUndefined(Option.map(document, AuthJson.toPlain)),
         { kind: store.kind, location: store.location }
       )
-      return {
-        loggedIn: plain.loggedIn,
-        mode: Option.fromNullable(plain.mode),
-        email: Option.fromNullable(plain.email),
-        plan: Option.fromNullable(plain.plan),
-        accountId: Option.fromNullable(plain.accountId),
-        fedramp: Option.fromNullable(plain.fedramp),
-        accessTokenExpiresAt: Option.fromNullable(plain.accessTokenExpiresAt),
-        lastRefresh: Option.fromNullable(plain.lastRefresh),
-        store: store.kind,
-        location: store.location
-      }
+      return ReadModel.mapStatus(plain, Option.fromNullable)
     }
 
     /** §10 for `status`: refuse what `getToken` would remove, leaving the store alone. */

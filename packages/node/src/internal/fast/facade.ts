@@ -47,19 +47,7 @@ const toDate = (millis: number | undefined): Date | null => millis === undefined
 /** The session's status of a stored document (`ReadModel.status`), or `undefined` when there is no login in it. */
 const fastStatus = (document: StoredAuth.Document, location: string): Status | undefined => {
   const status = ReadModel.status(document, { kind: "file", location })
-  if (!status.loggedIn) return undefined
-  return {
-    loggedIn: true,
-    mode: status.mode ?? null,
-    email: status.email ?? null,
-    plan: status.plan ?? null,
-    accountId: status.accountId ?? null,
-    fedramp: status.fedramp ?? null,
-    accessTokenExpiresAt: toDate(status.accessTokenExpiresAt),
-    lastRefresh: toDate(status.lastRefresh),
-    store: "file",
-    location
-  }
+  return status.loggedIn ? ReadModel.nullable(status) : undefined
 }
 
 export const make = (options: OpenOptions, location: string, openFull: () => Promise<CodexAuth>): CodexAuth => {
