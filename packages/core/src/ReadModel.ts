@@ -60,6 +60,19 @@ export const environmentNames: typeof plainEnvironment.names = plainEnvironment.
  */
 export const environment: (env: Env) => Settings = plainEnvironment.read
 
+/**
+ * The terminal named in the Codex `User-Agent` (`TERM_PROGRAM`, else `TERM`, else empty), reading only those two
+ * variables through `get` (for runtimes whose environment is granted per name).
+ *
+ * @since 0.1.0
+ * @category environment
+ */
+export const terminal = (get: (name: string) => string | undefined): string =>
+  plainEnvironment.terminal({
+    [plainEnvironment.names.termProgram]: get(plainEnvironment.names.termProgram),
+    [plainEnvironment.names.term]: get(plainEnvironment.names.term)
+  })
+
 // ---------------------------------------------------------------------------------------------------------------
 // status
 // ---------------------------------------------------------------------------------------------------------------
