@@ -2,15 +2,22 @@
 // auth.json carry no oauth_provenance, so the refresh goes to the profile's issuer: the emulator when the entry point
 // honours CODEX_AUTH_ISSUER, auth.openai.com (unreachable in the test namespace) when it does not.
 import * as AccountPool from "@codex-auth/core/AccountPool"
+import { BrowserOpener } from "@codex-auth/core/BrowserOpener"
+import * as CodexHome from "@codex-auth/core/CodexHome"
 import * as Environment from "@codex-auth/core/Environment"
+import { LoopbackListener } from "@codex-auth/core/LoopbackListener"
 import * as ReadModel from "@codex-auth/core/ReadModel"
+import { RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
+import { SecretFile } from "@codex-auth/core/SecretFile"
 import { Session } from "@codex-auth/core/Session"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
 import * as CodexAuthPool from "@codex-auth/node/CodexAuthPool"
 import * as NodeAccountPool from "@codex-auth/node/NodeAccountPool"
+import * as NodeLayer from "@codex-auth/node/NodeLayer"
 import * as NodeSession from "@codex-auth/node/NodeSession"
 import { startEmulatorPromise } from "@codex-auth/node/testing"
 import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import * as HttpClient from "@effect/platform/HttpClient"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
@@ -120,6 +127,29 @@ describe("one environment: CODEX_AUTH_ISSUER", () => {
     assert.notStrictEqual(run.stdout.trim(), viaCli.stale)
     assert.match(run.stdout.trim(), /^[\w-]+\.[\w-]+\.[\w-]*$/)
     assert.strictEqual(await refreshGrants() - before, 5, "every entry point refreshed at the emulator")
+  })
+
+  it("NodeLayer.layer bundles every port, CODEX_HOME read from the same environment", async () => {
+    const home = Fs.mkdtempSync(Path.join(tmp, "layer-"))
+    const services = await Effect.runPromise(
+      Effect.all([
+        CodexHome.CodexHome,
+        SecretFile,
+        LoopbackListener,
+        BrowserOpener,
+        RuntimeFacts,
+        HttpClient.HttpClient
+      ])
+        .pipe(
+          Effect.provide(NodeLayer.layer.pipe(
+            Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(
+              new Map([[Environment.names.codexHome, home]])
+            )))
+          ))
+        )
+    )
+    assert.strictEqual(services[0].authFile, Path.join(home, "auth.json"))
+    assert.strictEqual(services.length, 6)
   })
 
   it("the plain reading and the Config reading agree", async () => {
