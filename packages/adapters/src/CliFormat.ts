@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type * as ReadModel from "@codex-auth/core/ReadModel"
 
 // The last instant a Date can hold: a token's `exp` beyond it (`1e300`) is as far in the future as `token` treats it,
 // and is shown as that instant rather than crashing `toISOString`.
@@ -26,18 +27,7 @@ export const formatTime = (millis: number, now: number): string => {
 export const iso = (millis: number | undefined): string | null => millis === undefined ? null : toIso(millis)
 
 /** A session status with plain values (`undefined` = none). */
-export interface PlainStatus {
-  readonly loggedIn: boolean
-  readonly mode: string | undefined
-  readonly email: string | undefined
-  readonly plan: string | undefined
-  readonly accountId: string | undefined
-  readonly fedramp: boolean | undefined
-  readonly accessTokenExpiresAt: number | undefined
-  readonly lastRefresh: number | undefined
-  readonly store: string
-  readonly location: string
-}
+export type PlainStatus = ReadModel.Status
 
 /** The `status --json` document. */
 export interface StatusJson {

@@ -22,6 +22,7 @@ import * as LoginPresenter from "@codex-auth/core/LoginPresenter"
 import type { LoginEvent, PasteRequest } from "@codex-auth/core/LoginPresenter"
 import type { LoopbackListener } from "@codex-auth/core/LoopbackListener"
 import * as OnDemandLogin from "@codex-auth/core/OnDemandLogin"
+import * as ReadModel from "@codex-auth/core/ReadModel"
 import type { Overrides, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
 import type { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
@@ -151,24 +152,12 @@ export interface BeginLoginOptions {
 }
 
 /**
+ * What `status` resolves to: the read model's fields (`ReadModel.Status`), `null` when unknown, instants as `Date`s.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Status {
-  readonly loggedIn: boolean
-  /** `agentIdentity` for an access-token login: logged in, but `getToken` / `getHeaders` reject (no bearer). */
-  readonly mode: string | null
-  readonly email: string | null
-  readonly plan: string | null
-  readonly accountId: string | null
-  /** The `chatgpt_account_is_fedramp` claim, when the token carries it. */
-  readonly fedramp: boolean | null
-  /** The access token's `exp` (for an access-token login, the Agent Identity token's). */
-  readonly accessTokenExpiresAt: Date | null
-  readonly lastRefresh: Date | null
-  readonly store: "file" | "keyring" | "memory" | "postgres"
-  readonly location: string
-}
+export type Status = ReadModel.NullableStatus
 
 /**
  * @since 0.1.0
@@ -424,18 +413,8 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
       run(
         "status",
         Effect.flatMap(Session.Session, (s) =>
-          Effect.map(s.status, (status): Status => ({
-            loggedIn: status.loggedIn,
-            mode: Option.getOrNull(status.mode),
-            email: Option.getOrNull(status.email),
-            plan: Option.getOrNull(status.plan),
-            accountId: Option.getOrNull(status.accountId),
-            fedramp: Option.getOrNull(status.fedramp),
-            accessTokenExpiresAt: toDate(status.accessTokenExpiresAt),
-            lastRefresh: toDate(status.lastRefresh),
-            store: status.store,
-            location: status.location
-          })))
+          Effect.map(s.status, (status): Status =>
+            ReadModel.nullable(ReadModel.mapStatus(status, Option.getOrUndefined))))
       ),
     login: () =>
       run(

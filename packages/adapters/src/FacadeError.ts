@@ -1,10 +1,11 @@
 /**
  * The errors of the Promise facade itself (the engine's typed errors pass through unchanged). Each has a stable
  * `_tag`; messages say what failed and what to do next and never carry a token. This module loads only
- * `effect/Schema`, so a runtime's startup path can import it without the facade's machinery.
+ * `effect/Schema` (and the plain `ReadModel`), so a runtime's startup path can import it without the facade's machinery.
  *
  * @since 0.1.0
  */
+import * as ReadModel from "@codex-auth/core/ReadModel"
 import * as Schema from "effect/Schema"
 
 /**
@@ -78,7 +79,7 @@ export class PendingLoginKeyMissing
 export class PendingLoginKeyInvalid
   extends Schema.TaggedError<PendingLoginKeyInvalid>("@codex-auth/adapters/PendingLoginKeyInvalid")(
     "PendingLoginKeyInvalid",
-    { source: Schema.Literal("sealKey", "CODEX_AUTH_STORE_KEY"), reason: Schema.String }
+    { source: Schema.Literal("sealKey", ReadModel.environmentNames.storeKey), reason: Schema.String }
   )
 {
   override get message(): string {

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import type * as Environment from "@codex-auth/core/Environment"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
@@ -87,7 +88,7 @@ const decodeBase64Any = (text: string): Uint8Array<ArrayBuffer> | undefined => {
  * @category constructors
  */
 export const importKey = (
-  source: "sealKey" | "CODEX_AUTH_STORE_KEY",
+  source: "sealKey" | typeof Environment.names.storeKey,
   raw: string | Uint8Array
 ): Effect.Effect<CryptoKey, PendingLoginKeyInvalid> =>
   Effect.gen(function*() {

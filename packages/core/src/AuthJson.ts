@@ -206,6 +206,30 @@ const toDocument = (plain: read.PlainDocument): AuthDocument => ({
 })
 
 /**
+ * The document as plain values (secrets unwrapped), the inverse of reading: what the read model (`ReadModel`)
+ * decides on. Keep the result in memory only.
+ *
+ * @since 0.1.0
+ */
+export const toPlain = (document: AuthDocument): read.PlainDocument => ({
+  authMode: Option.getOrUndefined(document.authMode),
+  openaiApiKey: Option.getOrUndefined(Option.map(document.openaiApiKey, Redacted.value)),
+  agentIdentity: Option.getOrUndefined(Option.map(document.agentIdentity, Redacted.value)),
+  tokens: Option.getOrUndefined(Option.map(document.tokens, (tokens) => ({
+    idToken: Redacted.value(tokens.idToken),
+    idTokenClaims: Jwt.toPlainClaims(tokens.idTokenInfo),
+    accessToken: Redacted.value(tokens.accessToken),
+    refreshToken: Redacted.value(tokens.refreshToken),
+    oauthProvenance: Option.getOrUndefined(tokens.oauthProvenance),
+    loginOwnerId: Option.getOrUndefined(tokens.loginOwnerId),
+    accountId: Option.getOrUndefined(tokens.accountId),
+    unknownFields: tokens.unknownFields
+  }))),
+  lastRefresh: Option.getOrUndefined(document.lastRefresh),
+  unknownFields: document.unknownFields
+})
+
+/**
  * Options of {@link parse}.
  *
  * @since 0.1.0

@@ -5,13 +5,14 @@
  *
  * @since 0.1.0
  */
-import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Environment from "./Environment.ts"
+import * as ReadModel from "./ReadModel.ts"
 import type { SecretFileError } from "./SecretFile.ts"
 import { SecretFile } from "./SecretFile.ts"
 
@@ -27,7 +28,7 @@ export class CodexHomeNotFound extends Schema.TaggedError<CodexHomeNotFound>("@c
     path: Schema.String,
     reason: Schema.Literal("missing", "not-a-directory"),
     /** Where the path came from: the `CODEX_HOME` variable (the default), or an option the caller passed. */
-    source: Schema.optional(Schema.Literal("CODEX_HOME", "option"))
+    source: Schema.optional(Schema.Literal(Environment.names.codexHome, "option"))
   }
 ) {
   override get message(): string {
@@ -98,21 +99,25 @@ export const resolve = (
 ): Effect.Effect<CodexHome, CodexHomeNotFound | SecretFileError, SecretFile> =>
   Effect.gen(function*() {
     const files = yield* SecretFile
-    const variable = Option.filter(options.codexHomeVariable, (value) => value.trim() !== "")
-    if (Option.isSome(variable)) {
+    const choice = ReadModel.codexHome({
+      explicit: undefined,
+      variable: Option.getOrUndefined(options.codexHomeVariable),
+      homeDirectory: options.homeDirectory,
+      join: files.join
+    })
+    if (choice._tag === "Given") {
       const source = options.explicit === true ? "option" as const : undefined
-      const info = yield* files.stat(variable.value)
+      const info = yield* files.stat(choice.path)
       if (Option.isNone(info)) {
-        return yield* new CodexHomeNotFound({ path: variable.value, reason: "missing", source })
+        return yield* new CodexHomeNotFound({ path: choice.path, reason: "missing", source })
       }
       if (info.value.type !== "directory") {
-        return yield* new CodexHomeNotFound({ path: variable.value, reason: "not-a-directory", source })
+        return yield* new CodexHomeNotFound({ path: choice.path, reason: "not-a-directory", source })
       }
-      return fromDirectory(yield* files.realPath(variable.value), files.join)
+      return fromDirectory(yield* files.realPath(choice.path), files.join)
     }
-    const path = files.join(options.homeDirectory, ".codex")
-    yield* files.ensureDirectory(path, { mode: 0o700 })
-    return fromDirectory(path, files.join)
+    yield* files.ensureDirectory(choice.path, { mode: 0o700 })
+    return fromDirectory(choice.path, files.join)
   })
 
 /**
@@ -136,7 +141,7 @@ export const layerConfig = (
   Layer.effect(
     CodexHome,
     Effect.flatMap(
-      Config.option(Config.string("CODEX_HOME")),
+      Environment.codexHome,
       (codexHomeVariable) => resolve({ codexHomeVariable, homeDirectory: options.homeDirectory })
     )
   )

@@ -6,11 +6,12 @@
  * @since 0.1.0
  */
 import * as Config from "effect/Config"
-import * as ConfigError from "effect/ConfigError"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Environment from "./Environment.ts"
 import * as rules from "./internal/plainRules.ts"
+import { caVariables as plainCaVariables } from "./internal/read/environment.ts"
 
 /**
  * The variables that name a CA bundle, in order of precedence.
@@ -18,10 +19,7 @@ import * as rules from "./internal/plainRules.ts"
  * @since 0.1.0
  * @category constants
  */
-export const caVariables: ReadonlyArray<"CODEX_CA_CERTIFICATE" | "SSL_CERT_FILE"> = [
-  "CODEX_CA_CERTIFICATE",
-  "SSL_CERT_FILE"
-]
+export const caVariables: ReadonlyArray<Environment.CaVariable> = plainCaVariables
 
 /**
  * The size bound of a CA bundle read: 16 MiB, several times the largest system bundles, so `/dev/zero` or a huge
@@ -41,7 +39,7 @@ export const maxCaBundleBytes: number = 16 * 1024 * 1024
 export class CaCertificateInvalid extends Schema.TaggedError<CaCertificateInvalid>(
   "@codex-auth/core/CaCertificateInvalid"
 )("CaCertificateInvalid", {
-  variable: Schema.Literal("CODEX_CA_CERTIFICATE", "SSL_CERT_FILE"),
+  variable: Schema.Literal(Environment.names.caCertificate, Environment.names.sslCertFile),
   path: Schema.String,
   reason: Schema.String
 }) {
@@ -58,7 +56,7 @@ export class CaCertificateInvalid extends Schema.TaggedError<CaCertificateInvali
 export interface HttpClientConfig {
   /** The CA bundle to add to the system roots, and the variable that named it. */
   readonly caBundle: Option.Option<
-    { readonly variable: "CODEX_CA_CERTIFICATE" | "SSL_CERT_FILE"; readonly path: string }
+    { readonly variable: Environment.CaVariable; readonly path: string }
   >
   /** `HTTPS_PROXY` (or `https_proxy`). */
   readonly httpsProxy: Option.Option<string>
@@ -66,50 +64,17 @@ export interface HttpClientConfig {
   readonly noProxy: Option.Option<string>
 }
 
-const nonEmpty = (name: string): Config.Config<Option.Option<string>> =>
-  Config.option(Config.string(name)).pipe(
-    Config.map(Option.filter((value) => value.trim() !== "")),
-    Config.map(Option.map((value) => value.trim()))
-  )
-
-// A proxy must be a URL undici (and Deno) can dial; the value is never echoed (it may carry credentials).
-const proxyUrl = (name: string): Config.Config<Option.Option<string>> =>
-  Config.mapOrFail(nonEmpty(name), (value): Either.Either<Option.Option<string>, ConfigError.ConfigError> => {
-    if (Option.isNone(value)) return Either.right(value)
-    try {
-      const url = new URL(value.value)
-      if (url.protocol === "http:" || url.protocol === "https:") return Either.right(value)
-    } catch {
-      // not a URL at all
-    }
-    return Either.left(ConfigError.InvalidData(
-      [],
-      `${name} is not a proxy URL (expected one such as http://proxy.example:3128). Fix ${name}, or unset it to ` +
-        "connect directly."
-    ))
-  })
-
 /**
- * Reads §12's variables.
+ * Reads §12's variables (see `Environment`).
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<HttpClientConfig> = Config.all({
-  codex: nonEmpty("CODEX_CA_CERTIFICATE"),
-  ssl: nonEmpty("SSL_CERT_FILE"),
-  httpsProxy: proxyUrl("HTTPS_PROXY"),
-  httpsProxyLower: proxyUrl("https_proxy"),
-  noProxy: nonEmpty("NO_PROXY"),
-  noProxyLower: nonEmpty("no_proxy")
-}).pipe(Config.map(({ codex, httpsProxy, httpsProxyLower, noProxy, noProxyLower, ssl }) => ({
-  caBundle: Option.orElse(
-    Option.map(codex, (path) => ({ variable: "CODEX_CA_CERTIFICATE" as const, path })),
-    () => Option.map(ssl, (path) => ({ variable: "SSL_CERT_FILE" as const, path }))
-  ),
-  httpsProxy: Option.orElse(httpsProxy, () => httpsProxyLower),
-  noProxy: Option.orElse(noProxy, () => noProxyLower)
-})))
+  caBundle: Environment.caBundle,
+  httpsProxy: Environment.httpsProxy,
+  noProxy: Environment.noProxy
+})
 
 /**
  * The certificates of a PEM bundle, each as its own PEM text. Other blocks (keys, CRLs) are skipped, as Codex does;

@@ -136,6 +136,25 @@ export const fromPlainClaims = (plain: internal.PlainClaims): Claims => ({
   exp: Option.fromNullable(plain.exp)
 })
 
+/**
+ * The claims as plain values (`undefined` for none), the inverse of {@link fromPlainClaims}: what the read model
+ * (`ReadModel`) decides on.
+ *
+ * @since 0.1.0
+ */
+export const toPlainClaims = (claims: Claims): internal.PlainClaims => ({
+  email: Option.getOrUndefined(claims.email),
+  chatgptAccountId: Option.getOrUndefined(claims.chatgptAccountId),
+  chatgptPlanType: Option.getOrUndefined(Option.map(claims.chatgptPlanType, (plan) => plan.raw)),
+  chatgptUserId: Option.getOrUndefined(claims.chatgptUserId),
+  organizationId: Option.getOrUndefined(claims.organizationId),
+  projectId: Option.getOrUndefined(claims.projectId),
+  completedPlatformOnboarding: Option.getOrUndefined(claims.completedPlatformOnboarding),
+  isOrgOwner: Option.getOrUndefined(claims.isOrgOwner),
+  chatgptAccountIsFedramp: Option.getOrUndefined(claims.chatgptAccountIsFedramp),
+  exp: Option.getOrUndefined(claims.exp)
+})
+
 const reveal = (token: string | Redacted.Redacted<string>): string =>
   Redacted.isRedacted(token) ? Redacted.value(token) : token
 

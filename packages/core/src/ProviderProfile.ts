@@ -10,6 +10,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Environment from "./Environment.ts"
 import * as rules from "./internal/plainRules.ts"
 
 /**
@@ -29,6 +30,16 @@ export interface ProviderProfile {
   readonly tokenUrl: string
   readonly refreshTokenUrl: string
   readonly revokeTokenUrl: string
+  /**
+   * The refresh URL an override named (`CODEX_REFRESH_TOKEN_URL_OVERRIDE`): it wins over the issuer the tokens came
+   * from (§5). None: refresh where the tokens were minted.
+   */
+  readonly refreshTokenUrlOverride: Option.Option<string>
+  /**
+   * The revocation URL an override named (`CODEX_REVOKE_TOKEN_URL_OVERRIDE`, or an explicit `revokeTokenUrl`): it wins
+   * over the issuer the tokens came from. None: revoke where the tokens were minted.
+   */
+  readonly revokeTokenUrlOverride: Option.Option<string>
   readonly deviceUserCodeUrl: string
   readonly deviceTokenUrl: string
   readonly deviceVerificationUrl: string
@@ -122,8 +133,13 @@ export const make = (overrides: Overrides = {}): ProviderProfile => {
     originator,
     authorizeUrl: overrides.authorizeUrl ?? `${issuer}/oauth/authorize`,
     tokenUrl: overrides.tokenUrl ?? `${issuer}/oauth/token`,
-    refreshTokenUrl: overrides.refreshTokenUrl ?? `${issuer}/oauth/token`,
-    revokeTokenUrl: overrides.revokeTokenUrl ?? `${issuer}/oauth/revoke`,
+    refreshTokenUrl: Option.getOrUndefined(overrides.refreshTokenUrlOverride ?? Option.none()) ??
+      overrides.refreshTokenUrl ?? `${issuer}/oauth/token`,
+    revokeTokenUrl: Option.getOrUndefined(overrides.revokeTokenUrlOverride ?? Option.none()) ??
+      overrides.revokeTokenUrl ?? `${issuer}/oauth/revoke`,
+    refreshTokenUrlOverride: overrides.refreshTokenUrlOverride ?? Option.none(),
+    revokeTokenUrlOverride: overrides.revokeTokenUrlOverride ??
+      (overrides.revokeTokenUrl === undefined ? Option.none() : Option.some(overrides.revokeTokenUrl)),
     deviceUserCodeUrl: overrides.deviceUserCodeUrl ?? `${issuer}/api/accounts/deviceauth/usercode`,
     deviceTokenUrl: overrides.deviceTokenUrl ?? `${issuer}/api/accounts/deviceauth/token`,
     deviceVerificationUrl: overrides.deviceVerificationUrl ?? `${issuer}/codex/device`,
@@ -175,32 +191,29 @@ export const ProviderProfile: Context.TagClass<ProviderProfile, "@codex-auth/cor
 export const layer = (profile: ProviderProfile = openAI): Layer.Layer<ProviderProfile> =>
   Layer.succeed(ProviderProfile, profile)
 
-const optionalUrl = (name: string): Config.Config<Option.Option<string>> =>
-  Config.string(name).pipe(
-    Config.option,
-    Config.map(Option.flatMap((value) => {
-      const trimmed = value.trim()
-      return trimmed === "" ? Option.none() : Option.some(trimmed)
-    }))
-  )
-
 /**
- * The overrides Codex reads from the environment: `CODEX_REFRESH_TOKEN_URL_OVERRIDE` and
- * `CODEX_REVOKE_TOKEN_URL_OVERRIDE` (empty means unset). Like upstream, they win over any issuer.
+ * The profile from the environment (see `Environment`): `CODEX_AUTH_ISSUER` when `overrides` names no issuer, and
+ * Codex's overrides `CODEX_REFRESH_TOKEN_URL_OVERRIDE` and `CODEX_REVOKE_TOKEN_URL_OVERRIDE` (empty means unset),
+ * kept as `refreshTokenUrlOverride` / `revokeTokenUrlOverride`. Like upstream, they win over any issuer.
  *
  * @since 0.1.0
  * @category config
  */
 export const config = (overrides: Overrides = {}): Config.Config<ProviderProfile> =>
   Config.all({
-    refreshTokenUrl: optionalUrl("CODEX_REFRESH_TOKEN_URL_OVERRIDE"),
-    revokeTokenUrl: optionalUrl("CODEX_REVOKE_TOKEN_URL_OVERRIDE")
+    issuer: Environment.issuer,
+    refreshTokenUrl: Environment.refreshTokenUrlOverride,
+    revokeTokenUrl: Environment.revokeTokenUrlOverride
   }).pipe(
-    Config.map(({ refreshTokenUrl, revokeTokenUrl }) =>
+    Config.map(({ issuer, refreshTokenUrl, revokeTokenUrl }) =>
       make({
         ...overrides,
-        refreshTokenUrl: Option.getOrElse(refreshTokenUrl, () => overrides.refreshTokenUrl),
-        revokeTokenUrl: Option.getOrElse(revokeTokenUrl, () => overrides.revokeTokenUrl)
+        issuer: overrides.issuer ?? Option.getOrUndefined(issuer),
+        refreshTokenUrlOverride: Option.orElse(
+          refreshTokenUrl,
+          () => overrides.refreshTokenUrlOverride ?? Option.none()
+        ),
+        revokeTokenUrlOverride: Option.isSome(revokeTokenUrl) ? revokeTokenUrl : overrides.revokeTokenUrlOverride
       })
     )
   )

@@ -8,7 +8,6 @@
  */
 import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -16,15 +15,16 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import type { AuthFileInvalid, AuthMode } from "./AuthJson.ts"
+import type { AuthFileInvalid } from "./AuthJson.ts"
 import * as CodexConfig from "./CodexConfig.ts"
-import type { CredentialStore, CredentialStoreError, StoreKind } from "./CredentialStore.ts"
+import type { CredentialStore, CredentialStoreError } from "./CredentialStore.ts"
 import * as internal from "./internal/session/session.ts"
 import * as MemoryCredentialStore from "./MemoryCredentialStore.ts"
 import { layer as oauthClientLayer } from "./OAuthClient.ts"
 import type { OAuthClient } from "./OAuthClient.ts"
 import * as ProviderProfileModule from "./ProviderProfile.ts"
 import type { ProviderProfile } from "./ProviderProfile.ts"
+import type * as ReadModel from "./ReadModel.ts"
 import type { LoginMethodRestricted, SessionError, WorkspaceRestricted } from "./SessionError.ts"
 import type { TokenSet } from "./TokenSet.ts"
 
@@ -54,24 +54,14 @@ export type LoginOutcome =
   | { readonly _tag: "ApiKey"; readonly apiKey: Redacted.Redacted<string> }
 
 /**
+ * What `status` reports (`ReadModel.Status`, the one definition), each field that may be unknown in an `Option`.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Status {
-  readonly loggedIn: boolean
-  /** `agentIdentity` for an access-token login: logged in, with claims to show, but no bearer (`getToken` refuses). */
-  readonly mode: Option.Option<AuthMode>
-  readonly email: Option.Option<string>
-  readonly plan: Option.Option<string>
-  readonly accountId: Option.Option<string>
-  /** The `chatgpt_account_is_fedramp` claim (id token, or Agent Identity token), when present. */
-  readonly fedramp: Option.Option<boolean>
-  /** Epoch milliseconds: the access token's `exp` (for an access-token login, the Agent Identity token's). */
-  readonly accessTokenExpiresAt: Option.Option<number>
-  /** Epoch milliseconds. */
-  readonly lastRefresh: Option.Option<number>
-  readonly store: StoreKind
-  readonly location: string
+export type Status = {
+  readonly [K in keyof ReadModel.Status]: K extends ReadModel.RequiredStatusField ? ReadModel.Status[K]
+    : Option.Option<NonNullable<ReadModel.Status[K]>>
 }
 
 /**
@@ -268,7 +258,6 @@ export const layerConfigured = <E>(
     ? MemoryCredentialStore.layer()
     : options.store
   return Layer.unwrapEffect(Effect.gen(function*() {
-    const override = yield* Config.option(Config.string("CODEX_REFRESH_TOKEN_URL_OVERRIDE"))
     const resolvedProfile = yield* ProviderProfileModule.config(options.profile)
     const policy = yield* configuredPolicy(options, ports)
     return layer({
@@ -276,7 +265,6 @@ export const layerConfigured = <E>(
       forcedWorkspaceIds: policy.forcedWorkspaceIds,
       forcedLoginMethod: policy.forcedLoginMethod,
       policySource: options.policySource ?? policy.source,
-      refreshTokenUrlOverride: options.refreshTokenUrlOverride ?? Option.getOrUndefined(override),
       userAgent: options.userAgent ?? ports.userAgent(resolvedProfile.originator, ProviderProfileModule.codexVersion)
     })
   })).pipe(

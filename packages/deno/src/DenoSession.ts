@@ -11,6 +11,7 @@ import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import * as Headers from "@codex-auth/core/Headers"
 import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
+import * as ReadModel from "@codex-auth/core/ReadModel"
 import type { SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
 import type * as ConfigError from "effect/ConfigError"
@@ -68,7 +69,8 @@ export const userAgent = (originator: string, version: string): string =>
     os: osName(),
     osVersion: Deno.osRelease(),
     arch: archName(),
-    terminal: Deno.env.get("TERM_PROGRAM") ?? Deno.env.get("TERM") ?? ""
+    // Only the two variables (Deno's env permission may be granted per name).
+    terminal: ReadModel.terminal((name) => Deno.env.get(name))
   })
 
 /** `CODEX_HOME/config.toml`'s §10 policy, for the session. */

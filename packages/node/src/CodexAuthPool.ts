@@ -20,7 +20,6 @@
 import * as AccountPool from "@codex-auth/accounts/AccountPool"
 import type * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
 import * as Cause from "effect/Cause"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as ManagedRuntime from "effect/ManagedRuntime"
@@ -130,11 +129,6 @@ const toAccount = (info: AccountPool.AccountInfo): PoolAccount => {
   }
 }
 
-const issuerFromEnvironment = Effect.map(
-  Config.option(Config.string("CODEX_AUTH_ISSUER")),
-  (value) => Option.getOrUndefined(Option.filter(Option.map(value, (v) => v.trim()), (v) => v !== ""))
-)
-
 /**
  * Opens the pool: reads the config (rejecting with `PoolConfigInvalid` when it cannot be used) and builds every
  * account's session. Nothing is refreshed until a request needs it. Call `close()` when done.
@@ -143,15 +137,14 @@ const issuerFromEnvironment = Effect.map(
  * @category constructors
  */
 export const open = async (options: OpenOptions = {}): Promise<CodexAuthPool> => {
-  const issuer = options.issuer ??
-    (await Effect.runPromise(Effect.orElseSucceed(issuerFromEnvironment, () => undefined)))
   const managed = ManagedRuntime.make(NodeAccountPool.layer({
     configPath: options.configPath,
     config: options.accounts === undefined
       ? undefined
       : { strategy: options.strategy ?? "round-robin", accounts: options.accounts },
     strategy: options.strategy,
-    profile: { issuer, clientId: options.clientId },
+    // No issuer given: the pool's profile reads CODEX_AUTH_ISSUER from the one environment (`Environment`).
+    profile: { issuer: options.issuer, clientId: options.clientId },
     defaultCooldownMillis: options.defaultCooldownMillis,
     affinityCapacity: options.affinityCapacity,
     session: { proactiveRefresh: options.proactiveRefresh }

@@ -218,10 +218,8 @@ export const layer = (options: Options = {}): Layer.Layer<AccountPool.AccountPoo
       const accounts = yield* Effect.forEach(config.accounts, (entry) =>
         Effect.map(makeStore(resolveCodexHome(base, entry)), (store) => ({ name: entry.name, store })))
       const profile = yield* ProviderProfile.config(options.profile)
-      const override = yield* Config.option(Config.string("CODEX_REFRESH_TOKEN_URL_OVERRIDE"))
       const session: Session.Options = {
         ...options.session,
-        refreshTokenUrlOverride: options.session?.refreshTokenUrlOverride ?? Option.getOrUndefined(override),
         userAgent: options.session?.userAgent ?? userAgent(profile.originator, ProviderProfile.codexVersion)
       }
       return yield* AccountPool.make({ ...options, strategy: options.strategy ?? config.strategy, accounts, session })

@@ -6,6 +6,7 @@
  * @since 0.1.0
  */
 import * as HttpClientConfig from "@codex-auth/core/HttpClientConfig"
+import type * as ReadModel from "@codex-auth/core/ReadModel"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as ConfigError from "effect/ConfigError"
@@ -28,7 +29,7 @@ const lenientUtf8 = new TextDecoder("utf-8")
  * @category constructors
  */
 export const readCaBundle = (
-  bundle: { readonly variable: "CODEX_CA_CERTIFICATE" | "SSL_CERT_FILE"; readonly path: string }
+  bundle: { readonly variable: ReadModel.CaVariable; readonly path: string }
 ): Effect.Effect<ReadonlyArray<string>, HttpClientConfig.CaCertificateInvalid> =>
   Effect.tryPromise({
     // Bounded and non-blocking: a FIFO, /dev/zero or a huge file named by mistake fails at once.

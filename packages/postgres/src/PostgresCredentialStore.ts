@@ -8,6 +8,7 @@
  */
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import type { CredentialStoreError } from "@codex-auth/core/CredentialStore"
+import * as Environment from "@codex-auth/core/Environment"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -138,12 +139,12 @@ export const layerConfig = (
 ): Layer.Layer<CredentialStore, CredentialStoreError | ConfigError.ConfigError> =>
   Layer.unwrapEffect(Effect.map(
     Config.all({
-      url: Config.redacted("CODEX_AUTH_DATABASE_URL"),
-      account: Config.option(Config.nonEmptyString("CODEX_AUTH_STORE_ACCOUNT")),
-      key: Config.option(Config.redacted("CODEX_AUTH_STORE_KEY")),
-      previous: Config.option(Config.redacted("CODEX_AUTH_STORE_KEY_PREVIOUS")),
-      lockTimeoutMillis: Config.option(Config.integer("CODEX_AUTH_STORE_LOCK_TIMEOUT_MS")),
-      leaseTimeoutMillis: Config.option(Config.integer("CODEX_AUTH_STORE_LEASE_TIMEOUT_MS"))
+      url: Environment.databaseUrl,
+      account: Environment.storeAccount,
+      key: Environment.storeKey,
+      previous: Environment.storeKeyPrevious,
+      lockTimeoutMillis: Environment.storeLockTimeoutMillis,
+      leaseTimeoutMillis: Environment.storeLeaseTimeoutMillis
     }),
     (config) =>
       layer({

@@ -3,6 +3,7 @@
  * runtime, so Node and Deno plan the same login for the same machine.
  */
 import type { LoginMethod, Os, RuntimeFacts } from "../RuntimeFacts.ts"
+import { names } from "./read/environment.ts"
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -65,7 +66,7 @@ export const toOs = (platform: string): Os =>
  * WSL inside a container), for a distro that should be treated as plain Linux, and for tests of the WSL fallback.
  * The planner and the browser opener both read WSL through this, so they agree.
  */
-export const wsl = (env: Env, probed: boolean): boolean => flag(env, "CODEX_AUTH_WSL") ?? probed
+export const wsl = (env: Env, probed: boolean): boolean => flag(env, names.wsl) ?? probed
 
 export const detect = (probes: Probes): RuntimeFacts.Facts => {
   const { env } = probes
@@ -73,7 +74,7 @@ export const detect = (probes: Probes): RuntimeFacts.Facts => {
   const onWsl = wsl(env, probes.wsl)
   const ciFlag = flag(env, "CI")
   const ci = ciFlag ?? ciVariables.some((name) => set(env, name))
-  const method = env["CODEX_AUTH_LOGIN_METHOD"]?.trim().toLowerCase()
+  const method = env[names.loginMethod]?.trim().toLowerCase()
   const browserEnv = env["BROWSER"]?.trim().toLowerCase()
   return {
     os,
@@ -86,8 +87,8 @@ export const detect = (probes: Probes): RuntimeFacts.Facts => {
     ci,
     overrides: {
       method: methods.find((candidate) => candidate === method),
-      interactive: flag(env, "CODEX_AUTH_INTERACTIVE"),
-      browser: flag(env, "CODEX_AUTH_BROWSER") ?? (browserEnv === "none" || browserEnv === "false" ? false : undefined)
+      interactive: flag(env, names.interactive),
+      browser: flag(env, names.browser) ?? (browserEnv === "none" || browserEnv === "false" ? false : undefined)
     }
   }
 }

@@ -2,10 +2,11 @@
 // The `codex-auth` command line. `token`, `headers` and `status` on a fresh auth.json are answered without loading
 // Effect (internal/fast/cli.ts); everything else — and those whenever the fast path is unsure — loads the full CLI.
 // CODEX_AUTH_NO_FAST_PATH=1 forces the full CLI.
+import * as ReadModel from "@codex-auth/core/ReadModel"
 import * as FastCli from "../internal/fast/cli.ts"
 
 const fastAnswer = (): FastCli.Answer | undefined => {
-  if (process.env["CODEX_AUTH_NO_FAST_PATH"] === "1") return undefined
+  if (ReadModel.environment(process.env).noFastPath) return undefined
   try {
     return FastCli.run(process.argv.slice(2), process.env, Date.now())
   } catch {

@@ -1,6 +1,7 @@
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { CredentialStoreError } from "@codex-auth/core/CredentialStore"
+import * as Environment from "@codex-auth/core/Environment"
 import * as PgClient from "@effect/sql-pg/PgClient"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -94,8 +95,8 @@ export const make = (
               )
               : Effect.succeed(key)
         ))
-    const current = options.key === undefined ? [] : yield* importKeys([options.key], "CODEX_AUTH_STORE_KEY")
-    const previous = yield* importKeys(options.previousKeys ?? [], "CODEX_AUTH_STORE_KEY_PREVIOUS")
+    const current = options.key === undefined ? [] : yield* importKeys([options.key], Environment.names.storeKey)
+    const previous = yield* importKeys(options.previousKeys ?? [], Environment.names.storeKeyPrevious)
     const sealingKey = current[0]
     const openingKeys = [...current, ...previous]
 

@@ -1,6 +1,7 @@
 /** `status`, `token`, `headers`, `refresh` and `logout`: the session's operations, printed. */
 import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import * as ReadModel from "@codex-auth/core/ReadModel"
 import { SecretFile } from "@codex-auth/core/SecretFile"
 import { Session } from "@codex-auth/core/Session"
 import type * as SessionModule from "@codex-auth/core/Session"
@@ -56,18 +57,8 @@ const warnInsecureModes = Effect.gen(function*() {
   if (warning !== undefined) runtime.process.writeStderr(warning)
 })
 
-const plainStatus = (status: SessionModule.Status): Format.PlainStatus => ({
-  loggedIn: status.loggedIn,
-  mode: Option.getOrUndefined(status.mode),
-  email: Option.getOrUndefined(status.email),
-  plan: Option.getOrUndefined(status.plan),
-  accountId: Option.getOrUndefined(status.accountId),
-  fedramp: Option.getOrUndefined(status.fedramp),
-  accessTokenExpiresAt: Option.getOrUndefined(status.accessTokenExpiresAt),
-  lastRefresh: Option.getOrUndefined(status.lastRefresh),
-  store: status.store,
-  location: status.location
-})
+const plainStatus = (status: SessionModule.Status): Format.PlainStatus =>
+  ReadModel.mapStatus(status, Option.getOrUndefined)
 
 export const statusJson = (status: SessionModule.Status) => Format.statusJson(plainStatus(status))
 

@@ -9,6 +9,7 @@ import * as CodexHome from "@codex-auth/core/CodexHome"
 import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { CredentialStoreError } from "@codex-auth/core/CredentialStore"
+import * as Environment from "@codex-auth/core/Environment"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
 import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
 import * as OAuthClient from "@codex-auth/core/OAuthClient"
@@ -16,7 +17,6 @@ import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
 import type { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -25,16 +25,16 @@ import * as Option from "effect/Option"
 import type { Platform } from "../../Facade.ts"
 import * as Ledger from "./ledger.ts"
 
-export type StoreChoice = "file" | "keyring" | "auto" | "memory" | "postgres"
+export type StoreChoice = Environment.StoreChoice
 
-export const storeChoices: ReadonlyArray<StoreChoice> = ["file", "keyring", "auto", "memory", "postgres"]
+export const storeChoices: ReadonlyArray<StoreChoice> = Environment.storeChoices
 
 /** The store: the explicit choice (`--store`, the facade's option), else `CODEX_AUTH_STORE`, else the file. */
 export const resolveStore = (explicit: StoreChoice | undefined): Effect.Effect<StoreChoice, ConfigError.ConfigError> =>
   explicit !== undefined
     ? Effect.succeed(explicit)
     : Effect.map(
-      Config.option(Config.literal(...storeChoices)("CODEX_AUTH_STORE")),
+      Environment.store,
       Option.getOrElse((): StoreChoice => "file")
     )
 
@@ -70,16 +70,13 @@ export type Services =
   | ProviderProfile.ProviderProfile
   | HttpClient.HttpClient
 
-const nonEmpty = (value: Option.Option<string>): Option.Option<string> =>
-  Option.filter(Option.map(value, (text) => text.trim()), (text) => text !== "")
-
 const codexHomeLayer = (platform: Platform, explicit: string | undefined) =>
   Layer.effect(
     CodexHome.CodexHome,
     Effect.gen(function*() {
       const variable = explicit !== undefined
         ? Option.some(explicit)
-        : yield* Config.option(Config.string("CODEX_HOME"))
+        : yield* Environment.codexHome
       return yield* CodexHome.resolve({
         codexHomeVariable: variable,
         homeDirectory: platform.homeDirectory(),
@@ -113,7 +110,7 @@ const storeLayer = (
           new CredentialStoreError({
             store: "postgres",
             operation: "load",
-            location: "CODEX_AUTH_DATABASE_URL",
+            location: Environment.names.databaseUrl,
             reason: "the PostgreSQL store is not available on this runtime (it ships for Node as @codex-auth/postgres)"
           })
         )
@@ -127,17 +124,12 @@ const storeLayer = (
     return Layer.provideMerge(Ledger.layerFile, store).pipe(Layer.provide(files))
   }))
 
-/** The profile: explicit options, then `CODEX_AUTH_ISSUER`, then the defaults; Codex's env overrides on top. */
+/** The profile: explicit options, then the environment (`CODEX_AUTH_ISSUER`, Codex's overrides), then the defaults. */
 export const profileConfig = (options: EnvironmentOptions) =>
-  Effect.gen(function*() {
-    const issuer = options.issuer ?? Option.getOrUndefined(
-      nonEmpty(yield* Config.option(Config.string("CODEX_AUTH_ISSUER")))
-    )
-    return yield* ProviderProfile.config({
-      issuer,
-      clientId: options.clientId,
-      loopbackPorts: options.loopbackPorts
-    })
+  ProviderProfile.config({
+    issuer: options.issuer,
+    clientId: options.clientId,
+    loopbackPorts: options.loopbackPorts
   })
 
 /** config.toml is Codex's: read from `CODEX_HOME` whatever the store, except the in-memory one (no CODEX_HOME). */
@@ -166,7 +158,6 @@ export const layer = (platform: Platform, options: EnvironmentOptions = {}) => {
   )
   const oauth = Layer.provideMerge(OAuthClient.layer, base)
   const session = Layer.unwrapEffect(Effect.gen(function*() {
-    const override = nonEmpty(yield* Config.option(Config.string("CODEX_REFRESH_TOKEN_URL_OVERRIDE")))
     const resolved = yield* ProviderProfile.ProviderProfile
     const policy = yield* ConfiguredPolicy
     const sessionOptions = options.session ?? {}
@@ -175,7 +166,6 @@ export const layer = (platform: Platform, options: EnvironmentOptions = {}) => {
       forcedWorkspaceIds: policy.forcedWorkspaceIds,
       forcedLoginMethod: policy.forcedLoginMethod,
       policySource: sessionOptions.policySource ?? policy.source,
-      refreshTokenUrlOverride: sessionOptions.refreshTokenUrlOverride ?? Option.getOrUndefined(override),
       userAgent: sessionOptions.userAgent ?? platform.userAgent(resolved.originator, ProviderProfile.codexVersion)
     })
   }))

@@ -6,6 +6,7 @@
  * saves through the session (§10 and the lock). Nothing is saved on any failure.
  */
 import { BrowserOpener } from "@codex-auth/core/BrowserOpener"
+import * as Environment from "@codex-auth/core/Environment"
 import { LoginCancelled } from "@codex-auth/core/LoginError"
 import type * as LoginFlow from "@codex-auth/core/LoginFlow"
 import * as Pkce from "@codex-auth/core/Pkce"
@@ -13,7 +14,6 @@ import { ProviderProfile } from "@codex-auth/core/ProviderProfile"
 import { Session } from "@codex-auth/core/Session"
 import * as TwoStepLogin from "@codex-auth/core/TwoStepLogin"
 import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -56,11 +56,11 @@ export const make = (settings: Settings) =>
     // The key is looked up once (the option, else the variable); a missing one fails only the calls that need it.
     const lookup = yield* Effect.cached(Effect.gen(function*() {
       if (settings.sealKey !== undefined) return Option.some(yield* PendingLogin.importKey("sealKey", settings.sealKey))
-      const variable = yield* Config.option(Config.redacted("CODEX_AUTH_STORE_KEY")).pipe(Effect.orDie)
+      const variable = yield* Environment.storeKey.pipe(Effect.orDie)
       const text = Option.filter(Option.map(variable, (value) => Redacted.value(value).trim()), (value) => value !== "")
       return Option.isNone(text)
         ? Option.none<CryptoKey>()
-        : Option.some(yield* PendingLogin.importKey("CODEX_AUTH_STORE_KEY", text.value))
+        : Option.some(yield* PendingLogin.importKey(Environment.names.storeKey, text.value))
     }))
     const keyFor = (operation: string) =>
       Effect.flatMap(

@@ -15,6 +15,7 @@ import { OAuthClient } from "../../OAuthClient.ts"
 import type { RefreshTokenRejected } from "../../OAuthError.ts"
 import { OnDemandLogin } from "../../OnDemandLogin.ts"
 import { ProviderProfile } from "../../ProviderProfile.ts"
+import * as ReadModel from "../../ReadModel.ts"
 import type * as Session from "../../Session.ts"
 import type { SessionError } from "../../SessionError.ts"
 import {
@@ -131,6 +132,7 @@ export const make = (
       if (options.refreshTokenUrlOverride !== undefined && options.refreshTokenUrlOverride.trim() !== "") {
         return options.refreshTokenUrlOverride.trim()
       }
+      if (Option.isSome(profile.refreshTokenUrlOverride)) return profile.refreshTokenUrlOverride.value
       // Refresh where the tokens came from (§5): the issuer recorded with them, when it is not the profile's.
       return Option.match(tokenSet.provenance, {
         onNone: () => undefined,
@@ -141,11 +143,11 @@ export const make = (
 
     // Revoke where the tokens came from, like refresh: a token minted by another issuer (an emulator, a company
     // issuer) is never sent to the profile's. Upstream 0.169 revokes at the default issuer; an explicit revoke URL
-    // (CODEX_REVOKE_TOKEN_URL_OVERRIDE, folded into the profile) still wins.
+    // (CODEX_REVOKE_TOKEN_URL_OVERRIDE, kept by the profile as an Option) still wins.
     const revokeOptions = (
       provenance: Option.Option<{ readonly issuer: string }>
     ): { readonly url: string } | undefined => {
-      if (trimSlashes(profile.revokeTokenUrl) !== `${trimSlashes(profile.issuer)}/oauth/revoke`) return undefined
+      if (Option.isSome(profile.revokeTokenUrlOverride)) return undefined
       return Option.match(provenance, {
         onNone: () => undefined,
         onSome: ({ issuer }) =>
@@ -330,21 +332,31 @@ export const make = (
       (loaded) => loaded.bearer
     )
 
-    const headersOf = (loaded: Loaded) =>
-      Headers.make({
+    /** §11 through the read model (`ReadModel.accountHeaders`), the bearer unwrapped only at the edge. */
+    const headersOf = (loaded: Loaded) => {
+      const account = ReadModel.accountHeaders(
+        loaded._tag === "ChatGpt"
+          ? {
+            _tag: "ChatGpt",
+            workspaceId: Option.getOrUndefined(workspaceOf(loaded.tokenSet)),
+            fedramp: Option.getOrUndefined(loaded.tokenSet.idTokenInfo.chatgptAccountIsFedramp)
+          }
+          : loaded
+      )
+      return Headers.make({
         bearer: loaded.bearer,
-        accountId: loaded._tag === "ChatGpt" ? workspaceOf(loaded.tokenSet) : Option.none(),
-        fedramp: loaded._tag === "ChatGpt" &&
-          Option.getOrElse(loaded.tokenSet.idTokenInfo.chatgptAccountIsFedramp, () => false),
+        accountId: Option.fromNullable(account.accountId),
+        fedramp: account.fedramp,
         originator: profile.originator,
         userAgent
       })
+    }
 
     /** Forced refresh, single-flighted by comparing the bearer the caller saw with the current one. */
     const forced = (seen: Redacted.Redacted<string> | undefined): Effect.Effect<Loaded, SessionError> =>
       mutex.withPermits(1)(Effect.suspend(() => {
         const current = state.current
-        if (current !== undefined && seen !== undefined && !secretEquals(current.bearer, seen)) {
+        if (current !== undefined && ReadModel.adoptsNewer(seen, current.bearer, secretEquals)) {
           return Effect.succeed(current)
         }
         return retryUnspent(lockedEnsure(true))
@@ -360,46 +372,13 @@ export const make = (
       Effect.withSpan("Session.refresh")
     )
 
+    /** The read model's status (`ReadModel.status`), in `Option`s. */
     const statusOf = (document: Option.Option<AuthJson.AuthDocument>): Session.Status => {
-      const agent = Option.flatMap(document, agentIdentityOf)
-      if (Option.isSome(agent)) {
-        const claims = agent.value
-        return {
-          loggedIn: true,
-          mode: Option.some(agentIdentity.authMode),
-          email: Option.fromNullable(claims.email),
-          plan: Option.fromNullable(claims.planType),
-          accountId: Option.fromNullable(claims.accountId),
-          fedramp: Option.fromNullable(claims.fedramp),
-          accessTokenExpiresAt: Option.fromNullable(claims.expiresAt),
-          lastRefresh: Option.none(),
-          store: store.kind,
-          location: store.location
-        }
-      }
-      const loaded = Option.flatMap(document, fromDocument)
-      const tokenSet = Option.flatMap(loaded, (l) => l._tag === "ChatGpt" ? Option.some(l.tokenSet) : Option.none())
-      return {
-        loggedIn: Option.isSome(loaded),
-        mode: Option.flatMap(loaded, (l) => Option.some(AuthJson.resolvedMode(l.document))),
-        email: Option.flatMap(tokenSet, (t) => t.idTokenInfo.email),
-        plan: Option.flatMap(
-          tokenSet,
-          (t) =>
-            Option.map(
-              Option.orElse(t.idTokenInfo.chatgptPlanType, () =>
-                Option.flatMap(t.accessTokenInfo, (a) => a.chatgptPlanType)),
-              (p) =>
-                p.raw
-            )
-        ),
-        accountId: Option.flatMap(tokenSet, workspaceOf),
-        fedramp: Option.flatMap(tokenSet, (t) => t.idTokenInfo.chatgptAccountIsFedramp),
-        accessTokenExpiresAt: Option.flatMap(tokenSet, (t) => t.accessTokenExpiresAt),
-        lastRefresh: Option.flatMap(tokenSet, (t) => t.lastRefresh),
-        store: store.kind,
-        location: store.location
-      }
+      const plain = ReadModel.status(
+        Option.getOrUndefined(Option.map(document, AuthJson.toPlain)),
+        { kind: store.kind, location: store.location }
+      )
+      return ReadModel.mapStatus(plain, Option.fromNullable)
     }
 
     /** §10 for `status`: refuse what `getToken` would remove, leaving the store alone. */

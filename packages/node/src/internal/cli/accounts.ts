@@ -10,7 +10,6 @@ import * as AccountPool from "@codex-auth/accounts/AccountPool"
 import type { CliRuntime } from "@codex-auth/adapters/Cli"
 import { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import * as Clock from "effect/Clock"
-import * as Config from "effect/Config"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Fs from "node:fs"
@@ -120,11 +119,6 @@ const isDirectory = (path: string): boolean => {
   }
 }
 
-const issuerFromEnvironment = Effect.map(
-  Config.option(Config.string("CODEX_AUTH_ISSUER")),
-  (value) => Option.getOrUndefined(Option.filter(Option.map(value, (v) => v.trim()), (v) => v !== ""))
-)
-
 export const accounts = (args: AccountsArgs): Effect.Effect<void, ExitWith, CliRuntime> => {
   const common: Common = {
     codexHome: Option.fromNullable(args.codexHome),
@@ -142,7 +136,8 @@ export const accounts = (args: AccountsArgs): Effect.Effect<void, ExitWith, CliR
     const path = yield* NodeAccountPool.configPath(
       args.pool ?? (home === undefined ? undefined : Path.join(home, "codex-auth-pool.json"))
     )
-    const issuer = args.issuer ?? (yield* issuerFromEnvironment)
+    // No --issuer: the pool's profile reads CODEX_AUTH_ISSUER from the one environment (`Environment`).
+    const issuer = args.issuer
     const listing = Effect.gen(function*() {
       const pool = yield* AccountPool.AccountPool
       if (args.check) {

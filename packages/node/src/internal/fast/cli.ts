@@ -5,6 +5,7 @@
  * that is fresh by §9 (for `token` and `headers`) — and otherwise returns `undefined`, so the full CLI runs and gives
  * the real answer and the real errors. It never writes anything.
  */
+import * as ReadModel from "@codex-auth/core/ReadModel"
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -29,10 +30,8 @@ interface Parsed {
 }
 
 /** CODEX_AUTH_STORE names another store (PostgreSQL, the keyring, …): the full CLI decides, this path never does. */
-export const fileStoreByDefault = (env: Readonly<Record<string, string | undefined>>): boolean => {
-  const chosen = env["CODEX_AUTH_STORE"]
-  return chosen === undefined || chosen === "file"
-}
+export const fileStoreByDefault = (env: ReadModel.Env): boolean =>
+  ReadModel.fileStoreByDefault(ReadModel.environment(env).store)
 
 /** The argument shapes the fast path understands; anything else (help, other flags, `=` forms) is the full CLI's. */
 export const parseArgs = (args: ReadonlyArray<string>): Parsed | undefined => {
@@ -71,20 +70,22 @@ const isDirectory = (path: string): boolean => {
 /** `CODEX_HOME` as the full CLI resolves it (§8), without creating anything: `undefined` when that would be needed. */
 export const resolveCodexHome = (
   explicit: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
+  env: ReadModel.Env,
   homeDirectory: string = Os.homedir()
 ): string | undefined => {
-  const variable = explicit ?? env["CODEX_HOME"]
-  if (variable !== undefined && variable.trim() !== "") {
-    if (!isDirectory(variable)) return undefined
-    try {
-      return Fs.realpathSync(variable)
-    } catch {
-      return undefined
-    }
+  const choice = ReadModel.codexHome({
+    explicit,
+    variable: ReadModel.environment(env).codexHome,
+    homeDirectory,
+    join: Path.join
+  })
+  if (!isDirectory(choice.path)) return undefined
+  if (choice._tag === "Default") return choice.path
+  try {
+    return Fs.realpathSync(choice.path)
+  } catch {
+    return undefined
   }
-  const home = Path.join(homeDirectory, ".codex")
-  return isDirectory(home) ? home : undefined
 }
 
 // The bounds of the full CLI (SecretFile.defaultMaxReadBytes, HttpClientConfig.maxCaBundleBytes), not imported: this
@@ -100,59 +101,17 @@ const readText = (path: string, maxBytes: number): string | undefined => {
   }
 }
 
-const trimmed = (value: string | undefined): string | undefined =>
-  value === undefined || value.trim() === "" ? undefined : value.trim()
-
 /**
  * Whether the HTTP client the full CLI builds before any command runs would build (§12): the CA bundle named by
  * `CODEX_CA_CERTIFICATE`, else `SSL_CERT_FILE`, must read and parse; a proxy is left to the full CLI.
  */
-export const httpClientWouldBuild = (env: Readonly<Record<string, string | undefined>>): boolean => {
-  if (trimmed(env["HTTPS_PROXY"]) !== undefined || trimmed(env["https_proxy"]) !== undefined) return false
-  const bundle = trimmed(env["CODEX_CA_CERTIFICATE"]) ?? trimmed(env["SSL_CERT_FILE"])
-  if (bundle === undefined) return true
-  const text = readText(bundle, maxCaBundleBytes)
-  return text !== undefined && StoredAuth.parsePemBundle(text).ok
-}
+export const httpClientWouldBuild = (env: ReadModel.Env): boolean =>
+  ReadModel.httpClientWouldBuild(ReadModel.environment(env), (path) => readText(path, maxCaBundleBytes))
 
-/** The session's status of a stored document, or `undefined` when it holds no login (the full CLI answers). */
-const plainStatus = (
-  document: StoredAuth.Document,
-  credentials: StoredAuth.Credentials | undefined,
-  location: string
-): Format.PlainStatus | undefined => {
-  // An access-token (Agent Identity) login: its claims, never the token.
-  const agent = StoredAuth.agentIdentityStatus(document)
-  if (agent !== undefined) {
-    return {
-      loggedIn: true,
-      mode: "agentIdentity",
-      email: agent.email,
-      plan: agent.planType,
-      accountId: agent.accountId,
-      fedramp: agent.fedramp,
-      accessTokenExpiresAt: agent.expiresAt,
-      lastRefresh: undefined,
-      store: "file",
-      location
-    }
-  }
-  if (credentials === undefined) return undefined
-  const chatGpt = credentials._tag === "ChatGpt" ? credentials : undefined
-  return {
-    loggedIn: true,
-    mode: credentials.mode,
-    email: chatGpt?.tokens.idTokenClaims.email,
-    plan: chatGpt === undefined
-      ? undefined
-      : chatGpt.tokens.idTokenClaims.chatgptPlanType ?? chatGpt.accessTokenClaims?.chatgptPlanType,
-    accountId: chatGpt?.workspaceId,
-    fedramp: chatGpt?.tokens.idTokenClaims.chatgptAccountIsFedramp,
-    accessTokenExpiresAt: chatGpt?.accessTokenExpiresAt,
-    lastRefresh: chatGpt?.lastRefresh,
-    store: "file",
-    location
-  }
+/** The session's status of a stored document (`ReadModel.status`), or `undefined` when it holds no login. */
+const plainStatus = (document: StoredAuth.Document, location: string): Format.PlainStatus | undefined => {
+  const status = ReadModel.status(document, { kind: "file", location })
+  return status.loggedIn ? status : undefined
 }
 
 const modeOf = (path: string): number | undefined => {
@@ -175,7 +134,7 @@ const insecureModeWarning = (directory: string, location: string): string =>
 /** The answer of the fast path, or `undefined` when the full CLI must answer. */
 export const run = (
   args: ReadonlyArray<string>,
-  env: Readonly<Record<string, string | undefined>>,
+  env: ReadModel.Env,
   now: number
 ): Answer | undefined => {
   const parsed = parseArgs(args)
@@ -194,7 +153,7 @@ export const run = (
 
 const answerFrom = (
   parsed: Parsed,
-  env: Readonly<Record<string, string | undefined>>,
+  env: ReadModel.Env,
   now: number,
   location: string
 ): Answer | undefined => {
@@ -205,7 +164,7 @@ const answerFrom = (
   const credentials = StoredAuth.credentials(document.value)
 
   if (parsed.command === "status") {
-    const status = plainStatus(document.value, credentials, location)
+    const status = plainStatus(document.value, location)
     if (status === undefined) return undefined
     // API-key mode: Codex's line and mask, never the key.
     const masked = credentials?._tag === "ApiKey" ? StoredAuth.maskApiKey(credentials.apiKey) : undefined
@@ -216,8 +175,8 @@ const answerFrom = (
 
   // An access-token (Agent Identity) login has no bearer: the engine refuses `token` / `headers` with its error.
   if (credentials === undefined) return undefined
-  if (!StoredAuth.isFresh(credentials, now)) return undefined
-  const bearer = credentials._tag === "ChatGpt" ? credentials.tokens.accessToken : credentials.apiKey
+  if (!ReadModel.isFresh(credentials, now)) return undefined
+  const bearer = ReadModel.bearer(credentials)
 
   if (parsed.command === "token") {
     if (!parsed.json) return { stdout: Format.line(bearer), stderr: "", code: 0 }
@@ -227,10 +186,7 @@ const answerFrom = (
     return { stdout: Format.jsonText(Format.tokenJson(bearer, chatGpt)), stderr: "", code: 0 }
   }
 
-  const headers = StoredAuth.headers({
-    bearer,
-    accountId: credentials._tag === "ChatGpt" ? credentials.workspaceId : undefined,
-    fedramp: credentials._tag === "ChatGpt" && credentials.tokens.idTokenClaims.chatgptAccountIsFedramp === true,
+  const headers = ReadModel.headers(credentials, {
     originator: StoredAuth.defaultOriginator,
     userAgent: Platform.userAgent(StoredAuth.defaultOriginator, StoredAuth.codexVersion, env)
   })

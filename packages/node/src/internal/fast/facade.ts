@@ -4,6 +4,7 @@
  * no credentials (login or `LoginRequired`), a file that does not parse (its real error), `login`, `logout`,
  * `refresh`, `recoverUnauthorized`, `events`, the two-step login — the full facade is opened (once) and every call from then on is its.
  */
+import * as ReadModel from "@codex-auth/core/ReadModel"
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Path from "node:path"
 import type { CodexAuth, LoginEvent, OpenOptions, Status } from "../../CodexAuth.ts"
@@ -18,11 +19,12 @@ import * as Platform from "./platform.ts"
  */
 export const fastLocation = (options: OpenOptions): string | undefined => {
   if (options.store !== undefined && options.store !== "file") return undefined
-  if (options.store === undefined && !fileStoreByDefault(process.env)) return undefined
+  const env = process.env
+  if (options.store === undefined && !fileStoreByDefault(env)) return undefined
   if ((options.workspaceIds?.length ?? 0) > 0 || options.proactiveRefresh === true) return undefined
   if (options.signal?.aborted === true) return undefined
-  if (!httpClientWouldBuild(process.env)) return undefined
-  const directory = resolveCodexHome(options.codexHome, process.env)
+  if (!httpClientWouldBuild(env)) return undefined
+  const directory = resolveCodexHome(options.codexHome, env)
   if (directory === undefined) return undefined
   // config.toml's §10 policy (or a file Codex refuses) is the engine's to apply, from the start.
   const configPath = Path.join(directory, "config.toml")
@@ -42,39 +44,10 @@ const readConfig = (path: string): string | undefined => {
 
 const toDate = (millis: number | undefined): Date | null => millis === undefined ? null : new Date(millis)
 
-/** The session's status of a stored document, or `undefined` when there is no login in it (the engine answers). */
+/** The session's status of a stored document (`ReadModel.status`), or `undefined` when there is no login in it. */
 const fastStatus = (document: StoredAuth.Document, location: string): Status | undefined => {
-  // An access-token (Agent Identity) login: its claims, never the token.
-  const agent = StoredAuth.agentIdentityStatus(document)
-  if (agent !== undefined) {
-    return {
-      loggedIn: true,
-      mode: "agentIdentity",
-      email: agent.email ?? null,
-      plan: agent.planType ?? null,
-      accountId: agent.accountId ?? null,
-      fedramp: agent.fedramp ?? null,
-      accessTokenExpiresAt: toDate(agent.expiresAt),
-      lastRefresh: null,
-      store: "file",
-      location
-    }
-  }
-  const credentials = StoredAuth.credentials(document)
-  if (credentials === undefined) return undefined
-  const chatGpt = credentials._tag === "ChatGpt" ? credentials : undefined
-  return {
-    loggedIn: true,
-    mode: credentials.mode,
-    email: chatGpt?.tokens.idTokenClaims.email ?? null,
-    plan: chatGpt?.tokens.idTokenClaims.chatgptPlanType ?? chatGpt?.accessTokenClaims?.chatgptPlanType ?? null,
-    accountId: chatGpt?.workspaceId ?? null,
-    fedramp: chatGpt?.tokens.idTokenClaims.chatgptAccountIsFedramp ?? null,
-    accessTokenExpiresAt: toDate(chatGpt?.accessTokenExpiresAt),
-    lastRefresh: toDate(chatGpt?.lastRefresh),
-    store: "file",
-    location
-  }
+  const status = ReadModel.status(document, { kind: "file", location })
+  return status.loggedIn ? ReadModel.nullable(status) : undefined
 }
 
 export const make = (options: OpenOptions, location: string, openFull: () => Promise<CodexAuth>): CodexAuth => {
@@ -124,18 +97,15 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
   const fresh = async (operation: string): Promise<StoredAuth.Credentials | undefined> => {
     if (full !== undefined) return undefined
     const now = Date.now()
-    if (cached !== undefined && StoredAuth.isFresh(cached, now)) return cached
+    if (cached !== undefined && ReadModel.isFresh(cached, now)) return cached
     const credentials = await read()
     await guard(operation)
-    if (full !== undefined || credentials === undefined || !StoredAuth.isFresh(credentials, Date.now())) {
+    if (full !== undefined || credentials === undefined || !ReadModel.isFresh(credentials, Date.now())) {
       return undefined
     }
     cached = credentials
     return credentials
   }
-
-  const bearerOf = (credentials: StoredAuth.Credentials): string =>
-    credentials._tag === "ChatGpt" ? credentials.tokens.accessToken : credentials.apiKey
 
   const delegate = async <A>(operation: string, call: (auth: CodexAuth) => Promise<A>): Promise<A> => {
     await guard(operation)
@@ -151,7 +121,7 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
     if (served === undefined) return undefined
     seen = undefined
     const current = await auth.getToken()
-    return current === served ? undefined : current
+    return ReadModel.adoptsNewer(served, current) ? current : undefined
   }
 
   // Every close() (and the signal's) waits for the same closing: a refresh in flight finishes and saves first.
@@ -171,17 +141,14 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
       await guard("getToken")
       const credentials = await fresh("getToken")
       if (credentials === undefined) return delegate("getToken", (auth) => auth.getToken())
-      return (seen = bearerOf(credentials))
+      return (seen = ReadModel.bearer(credentials))
     },
     getHeaders: async () => {
       await guard("getHeaders")
       const credentials = await fresh("getHeaders")
       if (credentials === undefined) return delegate("getHeaders", (auth) => auth.getHeaders())
-      seen = bearerOf(credentials)
-      return StoredAuth.headers({
-        bearer: seen,
-        accountId: credentials._tag === "ChatGpt" ? credentials.workspaceId : undefined,
-        fedramp: credentials._tag === "ChatGpt" && credentials.tokens.idTokenClaims.chatgptAccountIsFedramp === true,
+      seen = ReadModel.bearer(credentials)
+      return ReadModel.headers(credentials, {
         originator: StoredAuth.defaultOriginator,
         userAgent: Platform.userAgent(StoredAuth.defaultOriginator, StoredAuth.codexVersion)
       })
@@ -202,8 +169,7 @@ export const make = (options: OpenOptions, location: string, openFull: () => Pro
       delegate("refresh", async (auth) => {
         const newer = await adoptNewer(auth)
         if (newer === undefined) return auth.refresh()
-        const claims = StoredAuth.decodeClaims(newer)
-        return { accessTokenExpiresAt: toDate(claims?.exp === undefined ? undefined : claims.exp * 1000) }
+        return { accessTokenExpiresAt: toDate(ReadModel.expiresAtOf(newer)) }
       }),
     recoverUnauthorized: () =>
       delegate("recoverUnauthorized", async (auth) => (await adoptNewer(auth)) ?? auth.recoverUnauthorized()),

@@ -10,7 +10,7 @@
  * again when they end (a call that started meanwhile may not store what it got), and `recoverUnauthorized` keeps the
  * bearer it returns. Bearers without a readable `exp` (an API key, an opaque access token) are not cached here.
  */
-import * as StoredAuth from "@codex-auth/core/StoredAuth"
+import * as ReadModel from "@codex-auth/core/ReadModel"
 import type { CodexAuth } from "../../CodexAuth.ts"
 
 /** How many calls went past the cache to the instance behind it (a test hook; never reset by the facade). */
@@ -23,18 +23,10 @@ interface Entry<A> {
   readonly expiresAt: number
 }
 
-const expiresAtOf = (bearer: string): number | undefined => {
-  const exp = StoredAuth.decodeClaims(bearer)?.exp
-  return exp === undefined ? undefined : exp * 1000
-}
-
-const bearerOfHeaders = (headers: Record<string, string>): string | undefined => {
-  const value = headers["authorization"]
-  return value !== undefined && value.startsWith("Bearer ") ? value.slice("Bearer ".length) : undefined
-}
+const { bearerOfHeaders, expiresAtOf } = ReadModel
 
 const isFresh = (entry: Entry<unknown> | undefined): boolean =>
-  entry !== undefined && !StoredAuth.needsRefresh(entry.expiresAt, undefined, Date.now())
+  entry !== undefined && !ReadModel.needsRefresh(entry.expiresAt, undefined, Date.now())
 
 /**
  * Wraps `inner` with the warm-path cache. `getHeaders` returns a new object on every call (yours to change).

@@ -1,5 +1,7 @@
 // The Codex User-Agent facts of this machine, in plain TypeScript (no `effect`): `NodeSession.userAgent` and the
 // startup fast paths use this one implementation.
+import * as ReadModel from "@codex-auth/core/ReadModel"
+
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Os from "node:os"
 
@@ -31,5 +33,5 @@ export const userAgent = (
     os: osName(),
     osVersion: Os.release(),
     arch: archName(),
-    terminal: env["TERM_PROGRAM"] ?? env["TERM"] ?? ""
+    terminal: ReadModel.environment(env).terminal
   })
