@@ -26,11 +26,6 @@ export * as SilentPresenter from "./SilentPresenter.ts"
 /**
  * @since 0.1.0
  */
-export * as KeyringCredentialStore from "./KeyringCredentialStore.ts"
-
-/**
- * @since 0.1.0
- */
 export * as Cli from "./Cli.ts"
 
 /**

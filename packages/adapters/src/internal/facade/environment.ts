@@ -119,7 +119,7 @@ const storeLayer = (
         )
         : platform.postgresStore()
       : Layer.unwrapEffect(
-        Effect.promise(() => import("../../KeyringCredentialStore.ts")).pipe(
+        Effect.promise(() => import("@codex-auth/keyring/KeyringCredentialStore")).pipe(
           Effect.map((keyring) => choice === "keyring" ? keyring.layer : keyring.layerAuto)
         )
         // The facts tell the keyring store which of Codex's layouts this OS uses (Windows: the encrypted file).

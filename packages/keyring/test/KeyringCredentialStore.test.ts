@@ -1,7 +1,7 @@
 // The keyring store against a real Secret Service: a private dbus session bus and gnome-keyring-daemon with an
 // unlocked login keyring in a temporary XDG_DATA_HOME, started and stopped here. Install with
 // scripts/setup-keyring.sh; skipped (with a warning) where those programs are missing.
-import * as KeyringCredentialStore from "@codex-auth/adapters/KeyringCredentialStore"
+import * as KeyringCredentialStore from "@codex-auth/keyring/KeyringCredentialStore"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
@@ -140,7 +140,7 @@ describe.skipIf(!available)("KeyringCredentialStore (Secret Service)", () => {
   it.scopedLive("auto falls back to the file store, with a one-line warning, when no Secret Service answers", () =>
     Effect.gen(function*() {
       const home = yield* tempHome
-      const module = Path.resolve("packages/adapters/dist/KeyringCredentialStore.js")
+      const module = Path.resolve("packages/keyring/dist/KeyringCredentialStore.js")
       assert.isTrue(Fs.existsSync(module), "build first: npx tsc -b")
       const script = Path.join(home, "auto.mjs")
       const imports = {
