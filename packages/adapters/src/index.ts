@@ -26,16 +26,6 @@ export * as SilentPresenter from "./SilentPresenter.ts"
 /**
  * @since 0.1.0
  */
-export * as Cli from "./Cli.ts"
-
-/**
- * @since 0.1.0
- */
-export * as CliFormat from "./CliFormat.ts"
-
-/**
- * @since 0.1.0
- */
 export * as Facade from "./Facade.ts"
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Deno's ports for the facade and the CLI every runtime shares (`@codex-auth/adapters/Facade`,
- * `@codex-auth/adapters/Cli`): the Deno file port, home directory, §12 HTTP client, User-Agent, loopback listener,
+ * `@codex-auth/cli/Cli`): the Deno file port, home directory, §12 HTTP client, User-Agent, loopback listener,
  * browser opener, runtime facts and the stderr terminal.
  *
  * @since 0.1.0

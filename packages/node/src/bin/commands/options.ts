@@ -8,4 +8,4 @@ export {
   store,
   toCommon,
   verbose
-} from "@codex-auth/adapters/Cli"
+} from "@codex-auth/cli/Cli"

@@ -6,7 +6,7 @@
  * without credentials reads `needs-login` here, and `--check` asks every account for a token first so that a refresh
  * token the issuer refuses (or a refresh failing for now) shows up too.
  */
-import type { CliRuntime } from "@codex-auth/adapters/Cli"
+import type { CliRuntime } from "@codex-auth/cli/Cli"
 import * as AccountPool from "@codex-auth/core/AccountPool"
 import { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import * as Clock from "effect/Clock"

@@ -5,7 +5,7 @@
 import * as Facade from "@codex-auth/adapters/Facade"
 import { platform } from "./platform.ts"
 
-export type { StoreChoice } from "@codex-auth/adapters/Cli"
+export type { StoreChoice } from "@codex-auth/cli/Cli"
 
 export type EnvironmentOptions = Facade.EnvironmentOptions
 

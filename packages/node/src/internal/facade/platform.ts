@@ -1,4 +1,4 @@
-/** Node's ports for the shared facade and CLI (`@codex-auth/adapters/Facade`, `@codex-auth/adapters/Cli`). */
+/** Node's ports for the shared facade and CLI (`@codex-auth/adapters/Facade`, `@codex-auth/cli/Cli`). */
 import type * as Facade from "@codex-auth/adapters/Facade"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"

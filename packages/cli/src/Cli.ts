@@ -20,11 +20,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Facade from "./Facade.ts"
+import type * as Facade from "@codex-auth/adapters/Facade"
 import type { Common } from "./internal/cli/run.ts"
 import * as Runtime_ from "./internal/cli/runtime.ts"
+import { CliRuntime, ExitWith } from "./internal/cli/runtime.ts"
 import * as Usage from "./internal/cli/usage.ts"
-import type { StoreChoice } from "./internal/facade/environment.ts"
+import type { StoreChoice } from "@codex-auth/adapters/FacadeRuntime"
 
 /**
  * @since 0.1.0
@@ -38,7 +39,7 @@ export type { AccountPool, AddedAccount, Invocation, Process, Runtime } from "./
  * @since 0.1.0
  * @category models
  */
-export type { StoreChoice } from "./internal/facade/environment.ts"
+export type { StoreChoice } from "@codex-auth/adapters/FacadeRuntime"
 
 /**
  * The flags every command shares, parsed.
@@ -54,13 +55,7 @@ export type { Common } from "./internal/cli/run.ts"
  * @since 0.1.0
  * @category tags
  */
-export const CliRuntime: typeof Runtime_.CliRuntime = Runtime_.CliRuntime
-
-/**
- * @since 0.1.0
- * @category tags
- */
-export type CliRuntime = Runtime_.CliRuntime
+export { CliRuntime }
 
 /**
  * How a command ends when it does not exit 0 (see {@link exitCode}).
@@ -68,13 +63,7 @@ export type CliRuntime = Runtime_.CliRuntime
  * @since 0.1.0
  * @category errors
  */
-export const ExitWith: typeof Runtime_.ExitWith = Runtime_.ExitWith
-
-/**
- * @since 0.1.0
- * @category errors
- */
-export type ExitWith = Runtime_.ExitWith
+export { ExitWith }
 
 /**
  * @since 0.1.0
