@@ -22,18 +22,3 @@ export * as PastePrompt from "./PastePrompt.ts"
  * @since 0.1.0
  */
 export * as SilentPresenter from "./SilentPresenter.ts"
-
-/**
- * @since 0.1.0
- */
-export * as Facade from "./Facade.ts"
-
-/**
- * @since 0.1.0
- */
-export * as FacadeError from "./FacadeError.ts"
-
-/**
- * @since 0.1.0
- */
-export * as FacadeErrors from "./FacadeErrors.ts"

@@ -20,12 +20,12 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Facade from "@codex-auth/adapters/Facade"
+import type * as Facade from "@codex-auth/facade/Facade"
 import type { Common } from "./internal/cli/run.ts"
 import * as Runtime_ from "./internal/cli/runtime.ts"
 import { CliRuntime, ExitWith } from "./internal/cli/runtime.ts"
 import * as Usage from "./internal/cli/usage.ts"
-import type { StoreChoice } from "@codex-auth/adapters/FacadeRuntime"
+import type { StoreChoice } from "@codex-auth/facade/FacadeRuntime"
 
 /**
  * @since 0.1.0
@@ -39,7 +39,7 @@ export type { AccountPool, AddedAccount, Invocation, Process, Runtime } from "./
  * @since 0.1.0
  * @category models
  */
-export type { StoreChoice } from "@codex-auth/adapters/FacadeRuntime"
+export type { StoreChoice } from "@codex-auth/facade/FacadeRuntime"
 
 /**
  * The flags every command shares, parsed.

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-export * from "@codex-auth/adapters/FacadeErrors"
+export * from "@codex-auth/facade/FacadeErrors"
 export { PoolConfigInvalid } from "@codex-auth/core/AccountPoolConfig"
 export { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "@codex-auth/core/AccountPoolError"
 /** The planner refused to start a login (no terminal, or CI); its `_tag` is `LoginRequired` too. */

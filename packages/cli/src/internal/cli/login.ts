@@ -17,7 +17,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as ConsolePresenter from "@codex-auth/adapters/ConsolePresenter"
-import { Environment, Login as FacadeLogin } from "@codex-auth/adapters/FacadeRuntime"
+import { Environment, Login as FacadeLogin } from "@codex-auth/facade/FacadeRuntime"
 import type { AddedAccount, Common, ExitWith, Runtime } from "./run.ts"
 import { CliRuntime, environmentOptions, human, json, runCommand, usageError } from "./run.ts"
 

@@ -11,7 +11,7 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Format from "../../CliFormat.ts"
-import { Environment } from "@codex-auth/adapters/FacadeRuntime"
+import { Environment } from "@codex-auth/facade/FacadeRuntime"
 import type { Runtime } from "./runtime.ts"
 import { CliRuntime, errorJson, exitCodes, ExitWith, human, jsonFailure } from "./runtime.ts"
 

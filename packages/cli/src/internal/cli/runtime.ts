@@ -7,7 +7,7 @@ import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Format from "../../CliFormat.ts"
-import type * as Facade from "@codex-auth/adapters/Facade"
+import type * as Facade from "@codex-auth/facade/Facade"
 
 /** The process as the CLI sees it: the TTY-ness and content of stdin, and the two output streams. */
 export interface Process {

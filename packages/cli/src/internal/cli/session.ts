@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Format from "../../CliFormat.ts"
-import type { Environment } from "@codex-auth/adapters/FacadeRuntime"
+import type { Environment } from "@codex-auth/facade/FacadeRuntime"
 import type { Common } from "./run.ts"
 import {
   CliRuntime,

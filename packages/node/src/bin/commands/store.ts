@@ -1,6 +1,6 @@
 // `codex-auth store`: the PostgreSQL store's schema (`migrate`, `migrate --print` for a DBA) and copying a login
 // between stores (`copy --from file --to postgres` seeds a fleet from a laptop's login; the reverse takes it back).
-import * as Facade from "@codex-auth/adapters/Facade"
+import * as Facade from "@codex-auth/facade/Facade"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"

@@ -1,8 +1,8 @@
 /**
  * The session environment shared by the CLI, the facade and the demo: the one implementation in
- * `@codex-auth/adapters/Facade` with Node's ports.
+ * `@codex-auth/facade/Facade` with Node's ports.
  */
-import * as Facade from "@codex-auth/adapters/Facade"
+import * as Facade from "@codex-auth/facade/Facade"
 import { platform } from "./platform.ts"
 
 export type { StoreChoice } from "@codex-auth/cli/Cli"

@@ -4,7 +4,7 @@
  * {@link Platform} and re-exports `open` with them (`CodexAuth.open` of `@codex-auth/node` and `@codex-auth/deno`).
  *
  * Every method rejects with a typed error carrying a stable `_tag`: the engine's own errors, or
- * `CodexAuthClosed` / `CodexAuthUnexpected` (`@codex-auth/adapters/FacadeError`).
+ * `CodexAuthClosed` / `CodexAuthUnexpected` (`@codex-auth/facade/FacadeError`).
  *
  * @since 0.1.0
  */
@@ -37,8 +37,8 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import * as ConsolePresenter from "./ConsolePresenter.ts"
-import * as EventStreamPresenter from "./EventStreamPresenter.ts"
+import * as ConsolePresenter from "@codex-auth/adapters/ConsolePresenter"
+import * as EventStreamPresenter from "@codex-auth/adapters/EventStreamPresenter"
 import { CodexAuthClosed, CodexAuthUnexpected } from "./FacadeError.ts"
 import * as Environment from "./internal/facade/environment.ts"
 import * as FacadeLogin from "./internal/facade/login.ts"

@@ -1,7 +1,7 @@
 // One identity across copies of the engine: the facades run from a bundle with its own copy of these classes, and an
 // embedder matches with the ones `FacadeErrors` exports from dist. A class of another copy is built here the way the
 // bundle's is (same Schema identifier), and one of another library with the same `_tag` is not matched.
-import * as FacadeErrors from "@codex-auth/adapters/FacadeErrors"
+import * as FacadeErrors from "@codex-auth/facade/FacadeErrors"
 import { assert, describe, it } from "@effect/vitest"
 import * as Schema from "effect/Schema"
 

@@ -1,7 +1,7 @@
 // The sealed pending login (issue 21): the format round-trips, every public field is authenticated, the secrets
 // are encrypted (not merely encoded), and keys are checked — pure WebCrypto, as on Deno.
-import * as FacadeError from "@codex-auth/adapters/FacadeError"
-import * as PendingLogin from "@codex-auth/adapters/PendingLogin"
+import * as FacadeError from "@codex-auth/facade/FacadeError"
+import * as PendingLogin from "@codex-auth/facade/PendingLogin"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
