@@ -9,7 +9,7 @@ import * as Path from "node:path"
 export const root = Path.resolve(import.meta.dirname, "../..")
 
 /** The packages an embedder installs, in dependency order. */
-export const publicPackages = ["core", "adapters", "keyring", "facade", "cli", "node"]
+export const publicPackages = ["core", "adapters", "keyring", "facade", "cli", "app-server", "node"]
 
 /** Each project: its own dependencies (besides the tarballs) and how npm lays it out. */
 export const projects = {

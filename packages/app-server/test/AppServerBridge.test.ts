@@ -1,7 +1,7 @@
 // The app-server bridge as a library, against a scripted app-server (the protocol of APP-SERVER.md) and a real
 // session over the file store (in-memory files) with a counting OAuth client. Time under TestClock: the deadline,
 // the repeat window and the proactive re-sign-in before exp.
-import * as AppServerBridge from "@codex-auth/adapters/AppServerBridge"
+import * as AppServerBridge from "@codex-auth/app-server/AppServerBridge"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
