@@ -9,6 +9,8 @@
  *
  * @since 0.1.0
  */
+import type * as Facade from "@codex-auth/facade/Facade"
+import type { StoreChoice } from "@codex-auth/facade/FacadeRuntime"
 import type * as CliApp from "@effect/cli/CliApp"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
@@ -20,12 +22,10 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Facade from "@codex-auth/facade/Facade"
 import type { Common } from "./internal/cli/run.ts"
 import * as Runtime_ from "./internal/cli/runtime.ts"
 import { CliRuntime, ExitWith } from "./internal/cli/runtime.ts"
 import * as Usage from "./internal/cli/usage.ts"
-import type { StoreChoice } from "@codex-auth/facade/FacadeRuntime"
 
 /**
  * @since 0.1.0

@@ -15,10 +15,10 @@
  *
  * @since 0.1.0
  */
+import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Facade from "@codex-auth/facade/Facade"
 import type { CodexAuth, OpenOptions } from "@codex-auth/facade/Facade"
 import * as TokenHelpers from "@codex-auth/facade/TokenHelpers"
-import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import { platform } from "./DenoPlatform.ts"
 
 /**

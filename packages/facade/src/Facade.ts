@@ -9,6 +9,8 @@
  * @since 0.1.0
  */
 /// <reference lib="esnext.disposable" />
+import * as ConsolePresenter from "@codex-auth/adapters/ConsolePresenter"
+import * as EventStreamPresenter from "@codex-auth/adapters/EventStreamPresenter"
 import type { BrowserOpener } from "@codex-auth/core/BrowserOpener"
 import type { CodexConfigInvalid, PolicyConflict } from "@codex-auth/core/CodexConfig"
 import type { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
@@ -37,8 +39,6 @@ import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import * as ConsolePresenter from "@codex-auth/adapters/ConsolePresenter"
-import * as EventStreamPresenter from "@codex-auth/adapters/EventStreamPresenter"
 import { CodexAuthClosed, CodexAuthUnexpected } from "./FacadeError.ts"
 import * as Environment from "./internal/facade/environment.ts"
 import * as FacadeLogin from "./internal/facade/login.ts"

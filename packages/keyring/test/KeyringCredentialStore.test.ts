@@ -1,11 +1,11 @@
 // The keyring store against a real Secret Service: a private dbus session bus and gnome-keyring-daemon with an
 // unlocked login keyring in a temporary XDG_DATA_HOME, started and stopped here. Install with
 // scripts/setup-keyring.sh; skipped (with a warning) where those programs are missing.
-import * as KeyringCredentialStore from "@codex-auth/keyring/KeyringCredentialStore"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { SecretFile } from "@codex-auth/core/SecretFile"
+import * as KeyringCredentialStore from "@codex-auth/keyring/KeyringCredentialStore"
 import * as NodeSecretFile from "@codex-auth/node/NodeSecretFile"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"

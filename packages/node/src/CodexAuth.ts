@@ -20,9 +20,9 @@
  *
  * @since 0.1.0
  */
+import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import type { CodexAuth, OpenOptions } from "@codex-auth/facade/Facade"
 import * as TokenHelpers from "@codex-auth/facade/TokenHelpers"
-import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as FastFacade from "./internal/fast/facade.ts"
 import * as HotCache from "./internal/fast/hot.ts"
 import * as Platform from "./internal/fast/platform.ts"

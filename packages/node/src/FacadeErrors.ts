@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
-export * from "@codex-auth/facade/FacadeErrors"
 export { PoolConfigInvalid } from "@codex-auth/core/AccountPoolConfig"
 export { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "@codex-auth/core/AccountPoolError"
+export * from "@codex-auth/facade/FacadeErrors"
 /** The planner refused to start a login (no terminal, or CI); its `_tag` is `LoginRequired` too. */
 export { LoginRequired as LoginNotStarted } from "@codex-auth/core/LoginError"

@@ -3,12 +3,14 @@
  * `--with-api-key` saves a key read from stdin instead; `--account NAME` signs in (or saves the key of) one account of
  * the account pool, in that account's own CODEX_HOME.
  */
+import * as ConsolePresenter from "@codex-auth/adapters/ConsolePresenter"
 import * as AccessTokenAuth from "@codex-auth/core/AccessTokenAuth"
 import * as AccountPoolConfig from "@codex-auth/core/AccountPoolConfig"
 import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { LoginPresenter } from "@codex-auth/core/LoginPresenter"
 import { ProviderProfile } from "@codex-auth/core/ProviderProfile"
+import { Environment, Login as FacadeLogin } from "@codex-auth/facade/FacadeRuntime"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -16,8 +18,6 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as ConsolePresenter from "@codex-auth/adapters/ConsolePresenter"
-import { Environment, Login as FacadeLogin } from "@codex-auth/facade/FacadeRuntime"
 import type { AddedAccount, Common, ExitWith, Runtime } from "./run.ts"
 import { CliRuntime, environmentOptions, human, json, runCommand, usageError } from "./run.ts"
 

@@ -3,6 +3,7 @@
  * stderr, one JSON document or the asked-for secret on stdout, through the runtime's process port) and the mapping of
  * every failure to one line and an exit code (the cause only with `--verbose`).
  */
+import { Environment } from "@codex-auth/facade/FacadeRuntime"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -11,7 +12,6 @@ import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
 import * as Option from "effect/Option"
 import * as Format from "../../CliFormat.ts"
-import { Environment } from "@codex-auth/facade/FacadeRuntime"
 import type { Runtime } from "./runtime.ts"
 import { CliRuntime, errorJson, exitCodes, ExitWith, human, jsonFailure } from "./runtime.ts"
 

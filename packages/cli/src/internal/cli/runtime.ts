@@ -3,11 +3,11 @@
  * platform, account pool), the exit convention and the output helpers. The session machinery is in run.ts, loaded
  * only when a command runs.
  */
+import type * as Facade from "@codex-auth/facade/Facade"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Format from "../../CliFormat.ts"
-import type * as Facade from "@codex-auth/facade/Facade"
 
 /** The process as the CLI sees it: the TTY-ness and content of stdin, and the two output streams. */
 export interface Process {

@@ -4,12 +4,12 @@ import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { SecretFile } from "@codex-auth/core/SecretFile"
 import { Session } from "@codex-auth/core/Session"
 import type * as SessionModule from "@codex-auth/core/Session"
+import type { Environment } from "@codex-auth/facade/FacadeRuntime"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Format from "../../CliFormat.ts"
-import type { Environment } from "@codex-auth/facade/FacadeRuntime"
 import type { Common } from "./run.ts"
 import {
   CliRuntime,

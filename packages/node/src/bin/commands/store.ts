@@ -1,7 +1,7 @@
 // `codex-auth store`: the PostgreSQL store's schema (`migrate`, `migrate --print` for a DBA) and copying a login
 // between stores (`copy --from file --to postgres` seeds a fleet from a laptop's login; the reverse takes it back).
-import * as Facade from "@codex-auth/facade/Facade"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import * as Facade from "@codex-auth/facade/Facade"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
@@ -20,7 +20,7 @@ const fail = (message: string) =>
   Effect.zipRight(
     Console.error(`✗ codex-auth store: ${message}`),
     Effect.flatMap(
-      Effect.promise(() => import("../../internal/cli/run.ts")),
+      Effect.promise(() => import("@codex-auth/cli/Cli")),
       (run) => Effect.fail(new run.ExitWith({ code: run.exitCodes.failure }))
     )
   )

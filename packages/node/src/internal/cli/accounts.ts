@@ -6,7 +6,9 @@
  * without credentials reads `needs-login` here, and `--check` asks every account for a token first so that a refresh
  * token the issuer refuses (or a refresh failing for now) shows up too.
  */
-import type { CliRuntime } from "@codex-auth/cli/Cli"
+import type { CliRuntime, Common, ExitWith } from "@codex-auth/cli/Cli"
+import { human, json, runCommand } from "@codex-auth/cli/Cli"
+import { formatTime } from "@codex-auth/cli/CliFormat"
 import * as AccountPool from "@codex-auth/core/AccountPool"
 import { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import * as Clock from "effect/Clock"
@@ -16,8 +18,6 @@ import * as Option from "effect/Option"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as NodeAccountPool from "../../NodeAccountPool.ts"
-import type { Common, ExitWith } from "./run.ts"
-import { formatTime, human, json, runCommand } from "./run.ts"
 
 export interface AccountsArgs {
   readonly pool: string | undefined

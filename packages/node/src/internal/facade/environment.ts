@@ -5,7 +5,7 @@
 import * as Facade from "@codex-auth/facade/Facade"
 import { platform } from "./platform.ts"
 
-export type { StoreChoice } from "@codex-auth/cli/Cli"
+export type { StoreChoice } from "@codex-auth/facade/FacadeRuntime"
 
 export type EnvironmentOptions = Facade.EnvironmentOptions
 
