@@ -22,3 +22,8 @@ export * as PastePrompt from "./PastePrompt.ts"
  * @since 0.1.0
  */
 export * as SilentPresenter from "./SilentPresenter.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as StderrTerminal from "./StderrTerminal.ts"
