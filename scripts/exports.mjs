@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Each published package's `exports` lists its public modules one by one — every top-level `src/X.ts` (internal/ is
-// never exported) — with the `source` condition the tests and Deno resolve through, `types` and `default`; and its
-// dependencies name exactly the packages its sources import (so a presenter install pulls no @effect/cli).
+// Each published package's `exports` lists its public modules one by one — every top-level `src/X.ts` — with the
+// `source` condition the tests and Deno resolve through, `types` and `default`; internal/ loads nothing (`default:
+// null`, no `source`) and keeps only its declarations reachable, which tsc needs to name an internal type that a
+// public one inlines in another package's declarations (`CodexConfig.Policy` is `internal/codexConfigPlain`'s). And
+// its dependencies name exactly the packages its sources import (so a presenter install pulls no @effect/cli).
 //
 //   node scripts/exports.mjs          rewrites every package.json's `exports` from its src/ (after adding, moving or
 //                                     removing a public module) and prints what the imports and the dependencies
@@ -27,7 +29,7 @@ const entry = (module) => ({
   default: `./dist/${module}.js`
 })
 
-/** The export map of packages/<name>: `.` (index.ts), then each public module, then package.json. */
+/** The export map of packages/<name>: `.` (index.ts), each public module, internal/'s declarations, package.json. */
 export const exportMap = (name) => {
   const src = Path.join(root, "packages", name, "src")
   const modules = Fs.readdirSync(src)
@@ -37,6 +39,9 @@ export const exportMap = (name) => {
   const map = {}
   if (modules.includes("index")) map["."] = entry("index")
   for (const module of modules) if (module !== "index") map[`./${module}`] = entry(module)
+  if (Fs.existsSync(Path.join(src, "internal"))) {
+    map["./internal/*"] = { types: "./dist/internal/*.d.ts", default: null }
+  }
   map["./package.json"] = "./package.json"
   return map
 }
