@@ -28,22 +28,20 @@ import type { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Terminal } from "@effect/platform/Terminal"
-import * as Cause from "effect/Cause"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import { CodexAuthClosed, CodexAuthUnexpected } from "./FacadeError.ts"
 import * as Environment from "./internal/facade/environment.ts"
 import * as FacadeLogin from "./internal/facade/login.ts"
 import * as TwoStep from "./internal/facade/twoStep.ts"
 import type { PendingLogin } from "./PendingLogin.ts"
+import * as PromiseRuntime from "./PromiseRuntime.ts"
 
 /**
  * What a login reports (the same events the Effect API's presenters receive). No event carries a secret.
@@ -367,44 +365,11 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
     }),
     loginLayers
   )
-  const managed = ManagedRuntime.make(layer)
-  built_.runtime = managed
-  const closing = new AbortController()
-  let closed = false
-
-  const run = async <A>(operation: string, effect: Effect.Effect<A, unknown, any>): Promise<A> => {
-    if (closed) throw new CodexAuthClosed({ operation })
-    const exit = await managed.runPromiseExit(effect, { signal: closing.signal })
-    if (Exit.isSuccess(exit)) return exit.value
-    if (Cause.isInterruptedOnly(exit.cause)) throw new CodexAuthClosed({ operation })
-    const failure = Cause.failureOption(exit.cause)
-    if (Option.isSome(failure) && failure.value instanceof Error) throw failure.value
-    const squashed = Cause.squash(exit.cause)
-    const detail = squashed instanceof Error ? squashed.message : String(squashed)
-    throw new CodexAuthUnexpected({ operation, detail: detail.split("\n")[0] ?? "unknown" })
-  }
-
-  // Every close() (and the signal's) waits for the one disposal: a refresh in flight finishes and saves first.
-  let disposed: Promise<void> | undefined
-  const close = (): Promise<void> => {
-    if (disposed !== undefined) return disposed
-    closed = true
-    closing.abort()
-    disposed = managed.dispose()
-    return disposed
-  }
-  options.signal?.addEventListener("abort", () => void close(), { once: true })
-
-  // Build now, so a bad CODEX_HOME or CA bundle rejects `open` rather than the first call.
-  await run("open", Effect.void).catch(async (error) => {
-    await close()
-    throw error
-  })
-  if (options.signal?.aborted === true) {
-    await close()
-    throw new CodexAuthClosed({ operation: "open" })
-  }
-  const built = await managed.runtime()
+  // Built now, so a bad CODEX_HOME or CA bundle rejects `open` rather than the first call.
+  const runtime = await PromiseRuntime.open(layer, { signal: options.signal })
+  const { close, run } = runtime
+  built_.runtime = runtime.managed
+  const built = await runtime.managed.runtime()
   const twoStep = Effect.runSync(TwoStep.make({
     sealKey: options.sealKey,
     ttlMillis: options.loginTimeoutMillis ?? Duration.toMillis(Duration.minutes(15)),
@@ -480,8 +445,8 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
     events: () => {
       const stream = Stream.unwrap(Effect.map(EventStreamPresenter.LoginEvents, (service) => service.events)).pipe(
         Stream.interruptWhen(Effect.async<void>((resume) => {
-          if (closing.signal.aborted) return resume(Effect.void)
-          closing.signal.addEventListener("abort", () => resume(Effect.void), { once: true })
+          if (runtime.closing.aborted) return resume(Effect.void)
+          runtime.closing.addEventListener("abort", () => resume(Effect.void), { once: true })
         }))
       )
       return Stream.toAsyncIterableRuntime(stream, built)
