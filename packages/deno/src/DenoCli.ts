@@ -76,7 +76,7 @@ const notFound = (method: string, path: string) =>
  * @since 0.1.0
  * @category layers
  */
-export const fileSystemLayer: Layer.Layer<FileSystem.FileSystem> = FileSystem.layerNoop({
+export const layerFileSystem: Layer.Layer<FileSystem.FileSystem> = FileSystem.layerNoop({
   exists: (path) => Effect.promise(() => Deno.stat(path).then(() => true, () => false)),
   stat: (path) =>
     Effect.tryPromise({ try: () => Deno.stat(path), catch: () => notFound("stat", path) }).pipe(
@@ -106,7 +106,7 @@ export const fileSystemLayer: Layer.Layer<FileSystem.FileSystem> = FileSystem.la
  * @category layers
  */
 export const environment: Layer.Layer<CliApp.CliApp.Environment> = Layer.mergeAll(
-  fileSystemLayer,
+  layerFileSystem,
   Path.layer,
   DenoTerminal.layer
 )

@@ -250,7 +250,7 @@ export type { EnvironmentOptions } from "./internal/facade/environment.ts"
  * @since 0.1.0
  * @category layers
  */
-export const environmentLayer = (
+export const layer = (
   platform: Platform,
   options: Environment.EnvironmentOptions = {}
 ): Layer.Layer<
@@ -340,7 +340,7 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
     )
   )
   const loginLayers = Layer.mergeAll(
-    FacadeLogin.portsLayer(platform, {
+    FacadeLogin.layerPorts(platform, {
       flow,
       noBrowser: options.openBrowser === false,
       interactive: options.interactive

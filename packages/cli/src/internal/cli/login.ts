@@ -276,7 +276,7 @@ const loginLayers = (runtime: Runtime, common: Common, args: LoginArgs) => {
     announceFailure: false
   }).pipe(Layer.provide(runtime.platform.terminal))
   return Layer.merge(
-    FacadeLogin.portsLayer(runtime.platform, { flow: args.flow, noBrowser: args.noBrowser }),
+    FacadeLogin.layerPorts(runtime.platform, { flow: args.flow, noBrowser: args.noBrowser }),
     common.json ? Layer.provide(jsonEvents(runtime), presenter) : presenter
   )
 }

@@ -38,7 +38,7 @@ const noBrowserOpener: Layer.Layer<BrowserOpener> = Layer.succeed(
 )
 
 /** The runtime's login ports with the overrides the options imply. */
-export const portsLayer = (
+export const layerPorts = (
   platform: Platform,
   options: PortOptions
 ): Layer.Layer<LoopbackListener | BrowserOpener | RuntimeFacts> => {

@@ -58,7 +58,7 @@ const migrateCommand = Command.make("migrate", {
 const sideLayer = (side: Side, codexHome: string | undefined, name: string | undefined) =>
   side === "postgres"
     ? Layer.unwrapEffect(Effect.map(loadPostgres, (postgres) => postgres.layerConfig({ account: name })))
-    : Facade.environmentLayer(platform, { codexHome, store: side })
+    : Facade.layer(platform, { codexHome, store: side })
 
 const copyCommand = Command.make("copy", {
   from: Options.choice("from", sides).pipe(Options.withDescription("The store to read the login from.")),

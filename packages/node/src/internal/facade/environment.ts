@@ -9,5 +9,5 @@ export type { StoreChoice } from "@codex-auth/facade/FacadeRuntime"
 
 export type EnvironmentOptions = Facade.EnvironmentOptions
 
-export const layer = (options: EnvironmentOptions = {}): ReturnType<typeof Facade.environmentLayer> =>
-  Facade.environmentLayer(platform, options)
+export const layer = (options: EnvironmentOptions = {}): ReturnType<typeof Facade.layer> =>
+  Facade.layer(platform, options)
