@@ -18,6 +18,10 @@ export default defineConfig({
       { ...shared, test: { ...timeouts, name: "accounts", include: ["packages/accounts/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "adapters", include: ["packages/adapters/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "emulator", include: ["packages/emulator/test/**/*.test.ts"] } },
+      { ...shared, test: { ...timeouts, name: "keyring", include: ["packages/keyring/test/**/*.test.ts"] } },
+      { ...shared, test: { ...timeouts, name: "facade", include: ["packages/facade/test/**/*.test.ts"] } },
+      { ...shared, test: { ...timeouts, name: "cli", include: ["packages/cli/test/**/*.test.ts"] } },
+      { ...shared, test: { ...timeouts, name: "app-server", include: ["packages/app-server/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "node", include: ["packages/node/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "postgres", include: ["packages/postgres/test/**/*.test.ts"] } },
       {

@@ -73,7 +73,7 @@ for (const entry of ["CodexAuth", "CodexAuthPool", "FacadeErrors"]) {
 // `from "./X.ts"`, `import("./X.ts")`, `import "./X.ts"` → `.js` (relative specifiers only; `.d.ts` files only).
 const relativeTs = /((?:from|import)\s*\(?\s*["'])(\.\.?\/[^"']*?)\.ts(["'])/g
 let rewritten = 0
-for (const pkg of ["core", "accounts", "adapters", "emulator", "node"]) {
+for (const pkg of ["core", "accounts", "adapters", "emulator", "keyring", "facade", "cli", "app-server", "node"]) {
   const dist = Path.join(root, "packages", pkg, "dist")
   for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
     if (!file.endsWith(".d.ts")) continue
@@ -93,7 +93,7 @@ const sizes = Object.entries(result.metafile.outputs)
 // Deno resolves a workspace package's `./X.js` to the JavaScript file itself (not the `.d.ts` beside it, as tsc and
 // Deno's npm resolution do): each `.js` names its declarations, on its first line so that source maps stay aligned.
 let selfTyped = 0
-for (const pkg of ["core", "accounts", "adapters", "emulator", "node"]) {
+for (const pkg of ["core", "accounts", "adapters", "emulator", "keyring", "facade", "cli", "app-server", "node"]) {
   const dist = Path.join(root, "packages", pkg, "dist")
   for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
     if (!file.endsWith(".js") || file.startsWith("bundle")) continue

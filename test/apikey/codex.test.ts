@@ -52,7 +52,7 @@ const withSession = <A, E>(
   Effect.runPromise(
     Effect.scoped(
       Effect.flatMap(
-        Layer.build(NodeSession.layer({ ...options, store: NodeAccountPool.storeLayer(codexHome) })),
+        Layer.build(NodeSession.layer({ ...options, store: NodeAccountPool.layerStore(codexHome) })),
         (context) => Effect.provide(effect, context)
       )
     ) as Effect.Effect<A>

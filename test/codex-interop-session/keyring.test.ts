@@ -4,7 +4,6 @@
 // `codex … -c cli_auth_credentials_store="keyring"` reads, and the other way round.
 // Runs only inside scripts/netns.sh (loopback only), with the keyring programs of scripts/setup-keyring.sh:
 //   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/codex-interop-session
-import * as KeyringCredentialStore from "@codex-auth/adapters/KeyringCredentialStore"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as RuntimeFacts from "@codex-auth/core/RuntimeFacts"
 import type * as Session from "@codex-auth/core/Session"
@@ -12,6 +11,7 @@ import { Session as SessionTag } from "@codex-auth/core/Session"
 import * as TokenSet from "@codex-auth/core/TokenSet"
 import * as Emulator from "@codex-auth/emulator/Emulator"
 import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
+import * as KeyringCredentialStore from "@codex-auth/keyring/KeyringCredentialStore"
 import * as NodeCodexHome from "@codex-auth/node/NodeCodexHome"
 import * as NodeSecretFile from "@codex-auth/node/NodeSecretFile"
 import * as NodeSession from "@codex-auth/node/NodeSession"

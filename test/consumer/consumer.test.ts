@@ -149,12 +149,12 @@ const agentRuntime = () =>
 
 /**
  * One identity: what the facade rejects with is an instance of the classes `@codex-auth/node/FacadeErrors` exports
- * (and, where the Effect API can load, `@codex-auth/adapters/FacadeErrors`, tsc's dist over the project's effect).
+ * (and, where the Effect API can load, `@codex-auth/facade/FacadeErrors`, tsc's dist over the project's effect).
  */
 const identityScript = (adapters: boolean) =>
   `import * as CodexAuth from "@codex-auth/node/CodexAuth"
 import * as NodeErrors from "@codex-auth/node/FacadeErrors"
-const Errors = ${adapters ? "await import(\"@codex-auth/adapters/FacadeErrors\")" : "NodeErrors"}
+const Errors = ${adapters ? "await import(\"@codex-auth/facade/FacadeErrors\")" : "NodeErrors"}
 const seen = {}
 const auth = await CodexAuth.open({ codexHome: process.env.CODEX_HOME })
 await auth.getToken().catch((error) => {

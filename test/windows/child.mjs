@@ -77,7 +77,7 @@ switch (command) {
     const [codexHome, authFile] = args
     // The store loads the native binding on first use: probe it first, and under a Wine that cannot load it, say
     // why and stop.
-    const loaded = await import("@napi-rs/keyring").then(() => import("@codex-auth/adapters/KeyringCredentialStore"))
+    const loaded = await import("@napi-rs/keyring").then(() => import("@codex-auth/keyring/KeyringCredentialStore"))
       .then(
         (module) => ({ module }),
         (error) => ({ unavailable: String(error?.message ?? error).split("\n")[0] })

@@ -26,29 +26,4 @@ export * as SilentPresenter from "./SilentPresenter.ts"
 /**
  * @since 0.1.0
  */
-export * as KeyringCredentialStore from "./KeyringCredentialStore.ts"
-
-/**
- * @since 0.1.0
- */
-export * as Cli from "./Cli.ts"
-
-/**
- * @since 0.1.0
- */
-export * as CliFormat from "./CliFormat.ts"
-
-/**
- * @since 0.1.0
- */
-export * as Facade from "./Facade.ts"
-
-/**
- * @since 0.1.0
- */
-export * as FacadeError from "./FacadeError.ts"
-
-/**
- * @since 0.1.0
- */
-export * as FacadeErrors from "./FacadeErrors.ts"
+export * as StderrTerminal from "./StderrTerminal.ts"

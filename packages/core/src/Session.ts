@@ -201,7 +201,7 @@ export interface ConfiguredOptions<E = never> extends Options {
 }
 
 /**
- * What a runtime supplies to {@link layerConfigured}.
+ * What a runtime supplies to {@link layerConfig}.
  *
  * @since 0.1.0
  * @category models
@@ -245,7 +245,7 @@ const configuredPolicy = <E>(
  * @since 0.1.0
  * @category layers
  */
-export const layerConfigured = <E>(
+export const layerConfig = <E>(
   options: ConfiguredOptions<E>,
   ports: RuntimePorts<E>
 ): Layer.Layer<

@@ -1,6 +1,6 @@
 /**
  * The Promise facade on Deno, the same shape as `CodexAuth` of `@codex-auth/node`: the facade every runtime shares
- * (`@codex-auth/adapters/Facade`: a `ManagedRuntime` over the session, the login planner and flows, and the
+ * (`@codex-auth/facade/Facade`: a `ManagedRuntime` over the session, the login planner and flows, and the
  * event-stream presenter) with Deno's ports.
  *
  * ```ts
@@ -15,10 +15,10 @@
  *
  * @since 0.1.0
  */
-import * as Facade from "@codex-auth/adapters/Facade"
-import type { CodexAuth, OpenOptions } from "@codex-auth/adapters/Facade"
-import * as TokenHelpers from "@codex-auth/adapters/TokenHelpers"
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
+import * as Facade from "@codex-auth/facade/Facade"
+import type { CodexAuth, OpenOptions } from "@codex-auth/facade/Facade"
+import * as TokenHelpers from "@codex-auth/facade/TokenHelpers"
 import { platform } from "./DenoPlatform.ts"
 
 /**
@@ -36,9 +36,9 @@ export type {
   OpenOptions,
   PendingLogin,
   Status
-} from "@codex-auth/adapters/Facade"
+} from "@codex-auth/facade/Facade"
 
-export * from "@codex-auth/adapters/FacadeErrors"
+export * from "@codex-auth/facade/FacadeErrors"
 
 /**
  * Opens an instance: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with their typed errors, e.g.
@@ -56,13 +56,13 @@ export const open = (options: OpenOptions = {}): Promise<CodexAuth> => Facade.op
  * @since 0.1.0
  * @category helpers
  */
-export { accountIdOf, authorizeUrl } from "@codex-auth/adapters/TokenHelpers"
+export { accountIdOf, authorizeUrl } from "@codex-auth/facade/TokenHelpers"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type { AuthorizeRequest, AuthorizeUrlOptions, HeadersOptions } from "@codex-auth/adapters/TokenHelpers"
+export type { AuthorizeRequest, AuthorizeUrlOptions, HeadersOptions } from "@codex-auth/facade/TokenHelpers"
 
 /**
  * The §11 headers for an access token, as `getHeaders()` builds them (account id from the token unless given; this

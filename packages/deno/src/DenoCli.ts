@@ -1,11 +1,11 @@
 /**
- * The `codex-auth` command line on Deno: the commands every runtime shares (`@codex-auth/adapters/Cli`: `login`,
+ * The `codex-auth` command line on Deno: the commands every runtime shares (`@codex-auth/cli/Cli`: `login`,
  * `status`, `token`, `headers`, `refresh`, `logout`, with the Node CLI's flags, outputs and exit codes) over Deno's
  * ports and process. `cli.ts` runs {@link main}: `deno run -A packages/deno/cli.ts status`.
  *
  * @since 0.1.0
  */
-import * as Cli from "@codex-auth/adapters/Cli"
+import * as Cli from "@codex-auth/cli/Cli"
 import type * as CliApp from "@effect/cli/CliApp"
 import * as Command from "@effect/cli/Command"
 import * as PlatformError from "@effect/platform/Error"
@@ -76,7 +76,7 @@ const notFound = (method: string, path: string) =>
  * @since 0.1.0
  * @category layers
  */
-export const fileSystemLayer: Layer.Layer<FileSystem.FileSystem> = FileSystem.layerNoop({
+export const layerFileSystem: Layer.Layer<FileSystem.FileSystem> = FileSystem.layerNoop({
   exists: (path) => Effect.promise(() => Deno.stat(path).then(() => true, () => false)),
   stat: (path) =>
     Effect.tryPromise({ try: () => Deno.stat(path), catch: () => notFound("stat", path) }).pipe(
@@ -106,7 +106,7 @@ export const fileSystemLayer: Layer.Layer<FileSystem.FileSystem> = FileSystem.la
  * @category layers
  */
 export const environment: Layer.Layer<CliApp.CliApp.Environment> = Layer.mergeAll(
-  fileSystemLayer,
+  layerFileSystem,
   Path.layer,
   DenoTerminal.layer
 )

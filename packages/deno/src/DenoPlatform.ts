@@ -1,11 +1,11 @@
 /**
- * Deno's ports for the facade and the CLI every runtime shares (`@codex-auth/adapters/Facade`,
- * `@codex-auth/adapters/Cli`): the Deno file port, home directory, §12 HTTP client, User-Agent, loopback listener,
+ * Deno's ports for the facade and the CLI every runtime shares (`@codex-auth/facade/Facade`,
+ * `@codex-auth/cli/Cli`): the Deno file port, home directory, §12 HTTP client, User-Agent, loopback listener,
  * browser opener, runtime facts and the stderr terminal.
  *
  * @since 0.1.0
  */
-import type * as Facade from "@codex-auth/adapters/Facade"
+import type * as Facade from "@codex-auth/facade/Facade"
 import * as DenoBrowserOpener from "./DenoBrowserOpener.ts"
 import * as DenoCodexHome from "./DenoCodexHome.ts"
 import * as DenoHttpClient from "./DenoHttpClient.ts"

@@ -86,7 +86,7 @@ const codexConfig = (overrides: ReadonlyArray<string>) =>
  * @since 0.1.0
  * @category layers
  */
-export const fileStoreLayer: Layer.Layer<CredentialStore, SessionLayerError> = FileCredentialStore.layer.pipe(
+export const layerFileStore: Layer.Layer<CredentialStore, SessionLayerError> = FileCredentialStore.layer.pipe(
   Layer.provide(DenoCodexHome.layer),
   Layer.provide(DenoSecretFile.layer)
 )
@@ -96,8 +96,8 @@ export const fileStoreLayer: Layer.Layer<CredentialStore, SessionLayerError> = F
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Session.Session, SessionLayerError> =>
-  Session.layerConfigured(options, {
-    fileStore: fileStoreLayer,
+  Session.layerConfig(options, {
+    fileStore: layerFileStore,
     httpClient: DenoHttpClient.layer,
     userAgent,
     codexConfig

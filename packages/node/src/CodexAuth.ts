@@ -1,6 +1,6 @@
 /**
  * The Promise facade for embedders that do not use Effect: the facade every runtime shares
- * (`@codex-auth/adapters/Facade`: a thin `ManagedRuntime` over the session, the login planner and flows, and the
+ * (`@codex-auth/facade/Facade`: a thin `ManagedRuntime` over the session, the login planner and flows, and the
  * event-stream presenter) with Node's ports — loaded only when needed: a fresh token in `auth.json` is served without
  * loading Effect at all.
  *
@@ -20,9 +20,9 @@
  *
  * @since 0.1.0
  */
-import type { CodexAuth, OpenOptions } from "@codex-auth/adapters/Facade"
-import * as TokenHelpers from "@codex-auth/adapters/TokenHelpers"
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
+import type { CodexAuth, OpenOptions } from "@codex-auth/facade/Facade"
+import * as TokenHelpers from "@codex-auth/facade/TokenHelpers"
 import * as FastFacade from "./internal/fast/facade.ts"
 import * as HotCache from "./internal/fast/hot.ts"
 import * as Platform from "./internal/fast/platform.ts"
@@ -46,7 +46,7 @@ export type {
   OpenOptions,
   PendingLogin,
   Status
-} from "@codex-auth/adapters/Facade"
+} from "@codex-auth/facade/Facade"
 
 /**
  * Opens an instance: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with their typed errors, e.g.
@@ -72,13 +72,13 @@ export const open = async (options: OpenOptions = {}): Promise<CodexAuth> => {
  * @since 0.1.0
  * @category helpers
  */
-export { accountIdOf, authorizeUrl } from "@codex-auth/adapters/TokenHelpers"
+export { accountIdOf, authorizeUrl } from "@codex-auth/facade/TokenHelpers"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type { AuthorizeRequest, AuthorizeUrlOptions, HeadersOptions } from "@codex-auth/adapters/TokenHelpers"
+export type { AuthorizeRequest, AuthorizeUrlOptions, HeadersOptions } from "@codex-auth/facade/TokenHelpers"
 
 /**
  * The §11 headers for an access token, as `getHeaders()` builds them (account id from the token unless given; this

@@ -19,13 +19,9 @@
  */
 import * as AccountPool from "@codex-auth/accounts/AccountPool"
 import type * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
-import * as Cause from "effect/Cause"
+import * as PromiseRuntime from "@codex-auth/facade/PromiseRuntime"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
-import * as ManagedRuntime from "effect/ManagedRuntime"
-import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { CodexAuthClosed, CodexAuthUnexpected } from "./FacadeErrors.ts"
 import * as NodeAccountPool from "./NodeAccountPool.ts"
 
 /**
@@ -137,53 +133,25 @@ const toAccount = (info: AccountPool.AccountInfo): PoolAccount => {
  * @category constructors
  */
 export const open = async (options: OpenOptions = {}): Promise<CodexAuthPool> => {
-  const managed = ManagedRuntime.make(NodeAccountPool.layer({
-    configPath: options.configPath,
-    config: options.accounts === undefined
-      ? undefined
-      : { strategy: options.strategy ?? "round-robin", accounts: options.accounts },
-    strategy: options.strategy,
-    // No issuer given: the pool's profile reads CODEX_AUTH_ISSUER from the one environment (`Environment`).
-    profile: { issuer: options.issuer, clientId: options.clientId },
-    defaultCooldownMillis: options.defaultCooldownMillis,
-    affinityCapacity: options.affinityCapacity,
-    session: { proactiveRefresh: options.proactiveRefresh }
-  }))
-  const closing = new AbortController()
-  let closed = false
-
-  const run = async <A>(operation: string, effect: Effect.Effect<A, unknown, AccountPool.AccountPool>): Promise<A> => {
-    if (closed) throw new CodexAuthClosed({ operation })
-    const exit = await managed.runPromiseExit(effect, { signal: closing.signal })
-    if (Exit.isSuccess(exit)) return exit.value
-    if (Cause.isInterruptedOnly(exit.cause)) throw new CodexAuthClosed({ operation })
-    const failure = Cause.failureOption(exit.cause)
-    if (Option.isSome(failure) && failure.value instanceof Error) throw failure.value
-    const squashed = Cause.squash(exit.cause)
-    const detail = squashed instanceof Error ? squashed.message : String(squashed)
-    throw new CodexAuthUnexpected({ operation, detail: detail.split("\n")[0] ?? "unknown" })
-  }
+  // Built now, so a broken config rejects `open` rather than the first request.
+  const { close, run } = await PromiseRuntime.open(
+    NodeAccountPool.layer({
+      configPath: options.configPath,
+      config: options.accounts === undefined
+        ? undefined
+        : { strategy: options.strategy ?? "round-robin", accounts: options.accounts },
+      strategy: options.strategy,
+      // No issuer given: the pool's profile reads CODEX_AUTH_ISSUER from the one environment (`Environment`).
+      profile: { issuer: options.issuer, clientId: options.clientId },
+      defaultCooldownMillis: options.defaultCooldownMillis,
+      affinityCapacity: options.affinityCapacity,
+      session: { proactiveRefresh: options.proactiveRefresh }
+    }),
+    { signal: options.signal, build: Effect.asVoid(AccountPool.AccountPool) }
+  )
   const withPool = <A, E>(
     f: (pool: AccountPool.AccountPool.Service) => Effect.Effect<A, E>
   ): Effect.Effect<A, E, AccountPool.AccountPool> => Effect.flatMap(AccountPool.AccountPool, f)
-
-  const close = async (): Promise<void> => {
-    if (closed) return
-    closed = true
-    closing.abort()
-    await managed.dispose()
-  }
-  options.signal?.addEventListener("abort", () => void close(), { once: true })
-
-  // Build now, so a broken config rejects `open` rather than the first request.
-  await run("open", Effect.asVoid(AccountPool.AccountPool)).catch(async (error) => {
-    await close()
-    throw error
-  })
-  if (options.signal?.aborted === true) {
-    await close()
-    throw new CodexAuthClosed({ operation: "open" })
-  }
 
   return {
     getHeaders: (select) =>

@@ -7,6 +7,6 @@
  */
 export { PoolConfigInvalid } from "@codex-auth/accounts/AccountPoolConfig"
 export { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "@codex-auth/accounts/AccountPoolError"
-export * from "@codex-auth/adapters/FacadeErrors"
+export * from "@codex-auth/facade/FacadeErrors"
 /** The planner refused to start a login (no terminal, or CI); its `_tag` is `LoginRequired` too. */
 export { LoginRequired as LoginNotStarted } from "@codex-auth/core/LoginError"

@@ -138,7 +138,7 @@ export interface AddedAccount {
 /**
  * Adds an account to the config file (or points an existing one at a new `CODEX_HOME`) and creates its
  * directory. Default `CODEX_HOME`: `accounts/NAME` beside the config file. What `codex-auth login --account NAME`
- * calls before it logs in to {@link storeLayer} of the result.
+ * calls before it logs in to {@link layerStore} of the result.
  *
  * @since 0.1.0
  * @category config
@@ -190,7 +190,7 @@ export const removeAccount = (
  * @since 0.1.0
  * @category layers
  */
-export const storeLayer = (codexHome: string): Layer.Layer<CredentialStore> =>
+export const layerStore = (codexHome: string): Layer.Layer<CredentialStore> =>
   FileCredentialStore.layer.pipe(
     Layer.provide(Layer.succeed(CodexHome.CodexHome, CodexHome.fromDirectory(Path.resolve(codexHome), Path.join))),
     Layer.provide(NodeSecretFile.layer)

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import * as AppServerBridge from "@codex-auth/adapters/AppServerBridge"
+import * as AppServerBridge from "@codex-auth/app-server/AppServerBridge"
 import { Session } from "@codex-auth/core/Session"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"

@@ -61,7 +61,7 @@ const codexConfig = (overrides: ReadonlyArray<string>) =>
  * @since 0.1.0
  * @category layers
  */
-export const fileStoreLayer: Layer.Layer<CredentialStore, SessionLayerError> = FileCredentialStore.layer.pipe(
+export const layerFileStore: Layer.Layer<CredentialStore, SessionLayerError> = FileCredentialStore.layer.pipe(
   Layer.provide(NodeCodexHome.layer),
   Layer.provide(NodeSecretFile.layer)
 )
@@ -71,8 +71,8 @@ export const fileStoreLayer: Layer.Layer<CredentialStore, SessionLayerError> = F
  * @category layers
  */
 export const layer = (options: Options = {}): Layer.Layer<Session.Session, SessionLayerError> =>
-  Session.layerConfigured(options, {
-    fileStore: fileStoreLayer,
+  Session.layerConfig(options, {
+    fileStore: layerFileStore,
     httpClient: NodeHttpClient.layer,
     userAgent,
     codexConfig

@@ -1,7 +1,7 @@
 // One environment (issue 12): every entry point picks the issuer from CODEX_AUTH_ISSUER the same way. The tokens in
 // auth.json carry no oauth_provenance, so the refresh goes to the profile's issuer: the emulator when the entry point
 // honours CODEX_AUTH_ISSUER, auth.openai.com (unreachable in the test namespace) when it does not.
-import * as AccountPool from "@codex-auth/core/AccountPool"
+import * as AccountPool from "@codex-auth/accounts/AccountPool"
 import { BrowserOpener } from "@codex-auth/core/BrowserOpener"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import * as Environment from "@codex-auth/core/Environment"
@@ -15,8 +15,8 @@ import * as CodexAuthPool from "@codex-auth/node/CodexAuthPool"
 import * as NodeAccountPool from "@codex-auth/node/NodeAccountPool"
 import * as NodeLayer from "@codex-auth/node/NodeLayer"
 import * as NodeSession from "@codex-auth/node/NodeSession"
-import { startEmulatorPromise } from "@codex-auth/node/testing"
-import type { StartedEmulatorPromise } from "@codex-auth/node/testing"
+import { startEmulatorPromise } from "@codex-auth/emulator/node"
+import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { afterAll, afterEach, assert, beforeAll, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"

@@ -1,10 +1,9 @@
 // `codex-auth accounts`: the account pool, listed. Its machinery is loaded only when this command runs.
+import { codexHome, issuer, jsonOption as json, pool, verbose } from "@codex-auth/cli/Cli"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { pool } from "./login.ts"
-import { codexHome, issuer, json, verbose } from "./options.ts"
 
 const options = {
   pool,

@@ -1,11 +1,11 @@
 // `codex-auth app-server [--codex-home DIR] [--store …] [--codex-bin PATH] [-- ARG…]`: stands in for
 // `codex app-server` on stdio, with codex-auth owning its ChatGPT login. The arguments after `--` go to the app-server
 // (main.ts splits them off before @effect/cli parses the rest).
+import { codexHome, issuer, store, verbose } from "@codex-auth/cli/Cli"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { codexHome, issuer, store, verbose } from "./options.ts"
 
 const options = {
   codexHome,

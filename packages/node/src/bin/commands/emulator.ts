@@ -70,7 +70,7 @@ export const emulatorCommand = Command.make("emulator", options, (args) =>
         Effect.zipRight(
           Console.error(`✗ codex-auth emulator: ${error.message}`),
           Effect.flatMap(
-            Effect.promise(() => import("../../internal/cli/run.ts")),
+            Effect.promise(() => import("@codex-auth/cli/Cli")),
             (run) => Effect.fail(new run.ExitWith({ code: run.exitCodes.failure }))
           )
         )

@@ -1,7 +1,7 @@
 // `codex-auth store`: the PostgreSQL store's schema (`migrate`, `migrate --print` for a DBA) and copying a login
 // between stores (`copy --from file --to postgres` seeds a fleet from a laptop's login; the reverse takes it back).
-import * as Facade from "@codex-auth/adapters/Facade"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import * as Facade from "@codex-auth/facade/Facade"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as Console from "effect/Console"
@@ -20,7 +20,7 @@ const fail = (message: string) =>
   Effect.zipRight(
     Console.error(`✗ codex-auth store: ${message}`),
     Effect.flatMap(
-      Effect.promise(() => import("../../internal/cli/run.ts")),
+      Effect.promise(() => import("@codex-auth/cli/Cli")),
       (run) => Effect.fail(new run.ExitWith({ code: run.exitCodes.failure }))
     )
   )
@@ -58,7 +58,7 @@ const migrateCommand = Command.make("migrate", {
 const sideLayer = (side: Side, codexHome: string | undefined, name: string | undefined) =>
   side === "postgres"
     ? Layer.unwrapEffect(Effect.map(loadPostgres, (postgres) => postgres.layerConfig({ account: name })))
-    : Facade.environmentLayer(platform, { codexHome, store: side })
+    : Facade.layer(platform, { codexHome, store: side })
 
 const copyCommand = Command.make("copy", {
   from: Options.choice("from", sides).pipe(Options.withDescription("The store to read the login from.")),

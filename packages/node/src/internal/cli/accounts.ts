@@ -7,7 +7,9 @@
  * token the issuer refuses (or a refresh failing for now) shows up too.
  */
 import * as AccountPool from "@codex-auth/accounts/AccountPool"
-import type { CliRuntime } from "@codex-auth/adapters/Cli"
+import type { CliRuntime, Common, ExitWith } from "@codex-auth/cli/Cli"
+import { human, json, runCommand } from "@codex-auth/cli/Cli"
+import { formatTime } from "@codex-auth/cli/CliFormat"
 import { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -15,8 +17,6 @@ import * as Option from "effect/Option"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as NodeAccountPool from "../../NodeAccountPool.ts"
-import type { Common, ExitWith } from "./run.ts"
-import { formatTime, human, json, runCommand } from "./run.ts"
 
 export interface AccountsArgs {
   readonly pool: string | undefined

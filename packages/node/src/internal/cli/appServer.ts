@@ -5,12 +5,12 @@
  * notes go to stderr. The app-server's exit code is ours; a signal that ended it ends us too; SIGINT, SIGTERM and
  * SIGHUP sent to us are passed on to it.
  */
+import type { Common } from "@codex-auth/cli/Cli"
+import { runCommand } from "@codex-auth/cli/Cli"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as NodeAppServer from "../../NodeAppServer.ts"
 import * as Environment from "../facade/environment.ts"
-import type { Common } from "./run.ts"
-import { runCommand } from "./run.ts"
 
 export interface AppServerArgs extends Pick<Common, "codexHome" | "store" | "issuer" | "verbose"> {
   readonly codexBin: string | undefined

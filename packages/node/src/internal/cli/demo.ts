@@ -11,6 +11,7 @@ import * as LoginPresenter from "@codex-auth/core/LoginPresenter"
 import * as Planner from "@codex-auth/core/Planner"
 import { RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
 import { Session } from "@codex-auth/core/Session"
+import * as Facade from "@codex-auth/facade/Facade"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -24,7 +25,6 @@ import * as Path from "node:path"
 import * as NodeLoopbackListener from "../../NodeLoopbackListener.ts"
 import * as NodeRuntimeFacts from "../../NodeRuntimeFacts.ts"
 import * as Environment from "../facade/environment.ts"
-import * as FacadeLogin from "../facade/login.ts"
 import { loadEmulator } from "./loadEmulator.ts"
 
 export interface DemoOptions {
@@ -133,7 +133,7 @@ export const program = (options: DemoOptions = {}) =>
       const result = yield* Login.run(
         plan._tag === "Browser" || plan._tag === "BrowserThenDevice" ? { ...plan, paste: false } : plan
       )
-      yield* session.saveLogin(FacadeLogin.toOutcome(result))
+      yield* session.saveLogin(Facade.loginOutcome(result))
       const who = Option.getOrElse(result.tokens.idTokenInfo.email, () => "the user")
       yield* step(
         "login",

@@ -1,6 +1,6 @@
 // The full `codex-auth` command line (loaded by bin/codex-auth.ts when the fast path does not answer): the commands
-// every runtime shares (`@codex-auth/adapters/Cli`) and the Node-only `accounts` and `emulator`, with Node's runtime.
-import * as Cli from "@codex-auth/adapters/Cli"
+// every runtime shares (`@codex-auth/cli/Cli`) and the Node-only `accounts` and `emulator`, with Node's runtime.
+import * as Cli from "@codex-auth/cli/Cli"
 import * as Command from "@effect/cli/Command"
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"

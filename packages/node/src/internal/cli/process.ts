@@ -1,5 +1,5 @@
-/** Node's runtime for the shared CLI (`@codex-auth/adapters/Cli`): the process port, the ports and the account pool. */
-import type * as Cli from "@codex-auth/adapters/Cli"
+/** Node's runtime for the shared CLI (`@codex-auth/cli/Cli`): the process port, the ports and the account pool. */
+import type * as Cli from "@codex-auth/cli/Cli"
 import * as NodeAccountPool from "../../NodeAccountPool.ts"
 import { platform } from "../facade/platform.ts"
 

@@ -1,13 +1,13 @@
 /**
  * The session environment shared by the CLI, the facade and the demo: the one implementation in
- * `@codex-auth/adapters/Facade` with Node's ports.
+ * `@codex-auth/facade/Facade` with Node's ports.
  */
-import * as Facade from "@codex-auth/adapters/Facade"
+import * as Facade from "@codex-auth/facade/Facade"
 import { platform } from "./platform.ts"
 
-export type { StoreChoice } from "@codex-auth/adapters/Cli"
+export type { StoreChoice } from "@codex-auth/facade/FacadeRuntime"
 
 export type EnvironmentOptions = Facade.EnvironmentOptions
 
-export const layer = (options: EnvironmentOptions = {}): ReturnType<typeof Facade.environmentLayer> =>
-  Facade.environmentLayer(platform, options)
+export const layer = (options: EnvironmentOptions = {}): ReturnType<typeof Facade.layer> =>
+  Facade.layer(platform, options)

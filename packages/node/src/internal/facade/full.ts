@@ -1,9 +1,9 @@
 /**
- * The facade over the Effect runtime (`@codex-auth/adapters/Facade`) with Node's ports. `CodexAuth.open` loads this
+ * The facade over the Effect runtime (`@codex-auth/facade/Facade`) with Node's ports. `CodexAuth.open` loads this
  * module only when the fast path cannot serve (see internal/fast/facade.ts), so an embedder that only reads a fresh
  * token never loads Effect.
  */
-import * as Facade from "@codex-auth/adapters/Facade"
+import * as Facade from "@codex-auth/facade/Facade"
 import type { CodexAuth, OpenOptions } from "../../CodexAuth.ts"
 import { platform } from "./platform.ts"
 

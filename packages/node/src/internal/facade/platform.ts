@@ -1,5 +1,5 @@
-/** Node's ports for the shared facade and CLI (`@codex-auth/adapters/Facade`, `@codex-auth/adapters/Cli`). */
-import type * as Facade from "@codex-auth/adapters/Facade"
+/** Node's ports for the shared facade and CLI (`@codex-auth/facade/Facade`, `@codex-auth/cli/Cli`). */
+import type * as Facade from "@codex-auth/facade/Facade"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Os from "node:os"

@@ -6,12 +6,12 @@
  * the real answer and the real errors. It never writes anything.
  */
 import * as ReadModel from "@codex-auth/core/ReadModel"
+import * as Format from "@codex-auth/cli/CliFormat"
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import * as BoundedRead from "../boundedRead.ts"
-import * as Format from "./format.ts"
 import * as Platform from "./platform.ts"
 
 /** What the process prints and how it exits. */

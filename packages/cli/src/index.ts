@@ -1,0 +1,9 @@
+/**
+ * @since 0.1.0
+ */
+export * as Cli from "./Cli.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as CliFormat from "./CliFormat.ts"

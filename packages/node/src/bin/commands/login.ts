@@ -1,3 +1,0 @@
-// `codex-auth login` and its `--pool` flag: shared by every runtime's CLI (`@codex-auth/adapters/Cli`); the login
-// machinery (flows, presenters, ports) is loaded only when the command runs.
-export { loginCommand, pool } from "@codex-auth/adapters/Cli"

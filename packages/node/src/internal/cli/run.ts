@@ -1,7 +1,0 @@
-/**
- * What every `codex-auth` command shares (output, failures as one line and an exit code): the one implementation in
- * `@codex-auth/adapters/Cli`, for the Node-only commands (`accounts`, `emulator`).
- */
-export type { Common } from "@codex-auth/adapters/Cli"
-export { exitCodes, ExitWith, human, json, runCommand, usageError } from "@codex-auth/adapters/Cli"
-export { formatTime } from "@codex-auth/adapters/CliFormat"
