@@ -9,7 +9,17 @@ import * as Path from "node:path"
 export const root = Path.resolve(import.meta.dirname, "../..")
 
 /** The packages an embedder installs, in dependency order. */
-export const publicPackages = ["core", "accounts", "adapters", "emulator", "keyring", "facade", "cli", "app-server", "node"]
+export const publicPackages = [
+  "core",
+  "accounts",
+  "adapters",
+  "emulator",
+  "keyring",
+  "facade",
+  "cli",
+  "app-server",
+  "node"
+]
 
 /**
  * Each project: its own dependencies (besides the tarballs), how npm lays it out, and whether it installs the

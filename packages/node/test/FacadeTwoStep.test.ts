@@ -543,7 +543,10 @@ describe("standalone helpers", () => {
           code_verifier: codeVerifier
         })
       })
-    assert.notStrictEqual((await exchange(request.codeVerifier.replace(/^./, (c) => (c === "x" ? "y" : "x")))).status, 200)
+    assert.notStrictEqual(
+      (await exchange(request.codeVerifier.replace(/^./, (c) => (c === "x" ? "y" : "x")))).status,
+      200
+    )
     const other = await CodexAuth.authorizeUrl({ issuer: emulator.url })
     assert.notStrictEqual(other.state, request.state)
     assert.notStrictEqual(other.codeVerifier, request.codeVerifier)

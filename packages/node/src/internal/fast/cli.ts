@@ -5,8 +5,8 @@
  * that is fresh by §9 (for `token` and `headers`) — and otherwise returns `undefined`, so the full CLI runs and gives
  * the real answer and the real errors. It never writes anything.
  */
-import * as ReadModel from "@codex-auth/core/ReadModel"
 import * as Format from "@codex-auth/cli/CliFormat"
+import * as ReadModel from "@codex-auth/core/ReadModel"
 import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
