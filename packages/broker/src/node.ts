@@ -95,20 +95,25 @@ const brokerEnvironment = (): ConfigProvider.ConfigProvider => {
  * @since 0.1.0
  * @category constructors
  */
-export const serve = (options: StartOptions = {}) =>
-  Broker.serve(options).pipe(
-    Effect.provide(
+export const serve = (
+  options: StartOptions = {}
+): Effect.Effect<
+  Broker.Running,
+  Effect.Effect.Error<ReturnType<typeof Broker.serve>> | Layer.Layer.Error<ReturnType<typeof environmentLayer>>,
+  Scope.Scope
+> =>
+  Effect.gen(function*() {
+    // The session, its store and the HTTP client live as long as the server: built into the caller's scope.
+    const scope = yield* Effect.scope
+    const context = yield* Layer.buildWithScope(
       Layer.merge(
-        environmentLayer(platform, {
-          codexHome: options.codexHome,
-          store: options.store,
-          issuer: options.issuer
-        }),
+        environmentLayer(platform, { codexHome: options.codexHome, store: options.store, issuer: options.issuer }),
         NodeLoopbackListener.layer
-      )
-    ),
-    Effect.withConfigProvider(brokerEnvironment())
-  )
+      ),
+      scope
+    )
+    return yield* Broker.serve(options).pipe(Effect.provide(context))
+  }).pipe(Effect.withConfigProvider(brokerEnvironment()))
 
 /**
  * Starts the broker; rejects with a typed error (`BrokerPortInUse`, `CodexHomeNotFound`, …) whose message says what

@@ -211,23 +211,28 @@ export const make = (
         if (request.clientId !== undefined && request.clientId !== storedClient) {
           return oauthError("invalid_grant", "The refresh token was issued to another client.")
         }
-        const first = yield* reconciled
-        yield* observe(first)
-        let answer = first
-        if (currentHash === requestHash) {
-          // The caller holds the current token and asks for a new one: one real grant (or what another process got).
-          counters.current++
-          answer = yield* chatGptTokens(yield* session.refresh)
-          yield* observe(answer)
-        } else {
+        // Decided on what the store held when the request came: the store's current token, or one it held until a
+        // moment ago. Anything else is refused before the session is asked for anything.
+        const carriedCurrent = currentHash === requestHash
+        if (!carriedCurrent) {
           const now = yield* Clock.currentTimeMillis
           const superseded = history.find((entry) => entry.hash === requestHash)
           if (superseded === undefined || now - superseded.at > graceMillis) {
             counters.refused++
             return unknownTokenResponse()
           }
-          counters.grace++
         }
+        // The session's tokens, refreshed if they are due (the one grant, single flight, under the store's lock).
+        let answer = yield* reconciled
+        yield* observe(answer)
+        if (carriedCurrent && currentHash === requestHash) {
+          // Still current and not due: the caller asks for new tokens anyway (a 401), so one real grant — or what
+          // another process stored meanwhile.
+          answer = yield* chatGptTokens(yield* session.refresh)
+          yield* observe(answer)
+        }
+        if (carriedCurrent) counters.current++
+        else counters.grace++
         const now = yield* Clock.currentTimeMillis
         return tokenResponse(answer, now)
       })).pipe(
