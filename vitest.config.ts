@@ -24,6 +24,7 @@ export default defineConfig({
       { ...shared, test: { ...timeouts, name: "app-server", include: ["packages/app-server/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "node", include: ["packages/node/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "postgres", include: ["packages/postgres/test/**/*.test.ts"] } },
+      { ...shared, test: { ...timeouts, name: "broker", include: ["packages/broker/test/**/*.test.ts"] } },
       {
         ...shared,
         test: { name: "e2e", include: ["test/**/*.test.ts"], testTimeout: 120_000, hookTimeout: 180_000 }

@@ -62,7 +62,8 @@ const specifiers =
  * @codex-auth/node's place; @effect/sql-pg needs @effect/experimental and @effect/platform installed beside it.
  */
 const declaredForOthers = {
-  node: ["@napi-rs/keyring"],
+  // @codex-auth/broker depends on node, so node's CLI loads it at run time by a computed specifier (no cycle).
+  node: ["@napi-rs/keyring", "@codex-auth/broker"],
   postgres: ["@effect/experimental", "@effect/platform"]
 }
 

@@ -8,6 +8,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { accountsCommand } from "../../bin/commands/accounts.ts"
 import { appServerCommand } from "../../bin/commands/appServer.ts"
+import { brokerCommand } from "../../bin/commands/broker.ts"
 import { emulatorCommand } from "../../bin/commands/emulator.ts"
 import { storeCommand } from "../../bin/commands/store.ts"
 import * as StderrTerminal from "../facade/terminal.ts"
@@ -31,6 +32,7 @@ const root = Command.make("codex-auth").pipe(
     accountsCommand,
     emulatorCommand,
     appServerCommand(passthrough),
+    brokerCommand,
     storeCommand
   ])
 )
