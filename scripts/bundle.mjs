@@ -73,7 +73,9 @@ for (const entry of ["CodexAuth", "CodexAuthPool", "FacadeErrors"]) {
 // `from "./X.ts"`, `import("./X.ts")`, `import "./X.ts"` → `.js` (relative specifiers only; `.d.ts` files only).
 const relativeTs = /((?:from|import)\s*\(?\s*["'])(\.\.?\/[^"']*?)\.ts(["'])/g
 let rewritten = 0
-for (const pkg of ["core", "accounts", "adapters", "emulator", "keyring", "facade", "cli", "app-server", "node", "broker"]) {
+for (
+  const pkg of ["core", "accounts", "adapters", "emulator", "keyring", "facade", "cli", "app-server", "node", "broker"]
+) {
   const dist = Path.join(root, "packages", pkg, "dist")
   for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
     if (!file.endsWith(".d.ts")) continue
