@@ -12,7 +12,6 @@
  *
  * @since 0.1.0
  */
-import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import type * as Facade from "@codex-auth/facade/Facade"
 import { layer as environmentLayer } from "@codex-auth/facade/Facade"
 import * as NodeBrowserOpener from "@codex-auth/node/NodeBrowserOpener"
@@ -24,29 +23,12 @@ import * as NodeSession from "@codex-auth/node/NodeSession"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
 import * as Cause from "effect/Cause"
 import * as ConfigProvider from "effect/ConfigProvider"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Os from "node:os"
 import * as Broker from "./Broker.ts"
-
-/**
- * The broker does not run over this store yet.
- *
- * @since 0.1.0
- * @category errors
- */
-export class BrokerStoreUnsupported extends Schema.TaggedError<BrokerStoreUnsupported>(
-  "@codex-auth/broker/BrokerStoreUnsupported"
-)("BrokerStoreUnsupported", { store: Schema.String }) {
-  override get message(): string {
-    return `The broker does not support the ${this.store} store yet. Run it over the file store (--store file, the ` +
-      "CODEX_HOME the Codex processes use), or let each replica refresh through the session (codex-auth token)."
-  }
-}
 
 /**
  * @since 0.1.0
@@ -118,8 +100,7 @@ export const serve = (
 ): Effect.Effect<
   Broker.Running,
   | Effect.Effect.Error<ReturnType<typeof Broker.serve>>
-  | Layer.Layer.Error<ReturnType<typeof environmentLayer>>
-  | BrokerStoreUnsupported,
+  | Layer.Layer.Error<ReturnType<typeof environmentLayer>>,
   Scope.Scope
 > =>
   Effect.gen(function*() {
@@ -132,11 +113,6 @@ export const serve = (
       ),
       scope
     )
-    // Over PostgreSQL the grant is made but its save never completes in the broker (test/broker/postgres.test.ts, a
-    // known failure): refused until fixed, since an unsaved rotation loses the login.
-    if (Context.get(context, CredentialStore).kind === "postgres") {
-      return yield* new BrokerStoreUnsupported({ store: "postgres" })
-    }
     return yield* Broker.serve(options).pipe(Effect.provide(context))
   }).pipe(Effect.withConfigProvider(brokerEnvironment()))
 

@@ -7,6 +7,7 @@ import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -265,9 +266,13 @@ export const make = (
           ON CONFLICT (account) DO UPDATE SET holder = EXCLUDED.holder, heartbeat_at = now()`
         )
         const beat = sql`UPDATE ${leases} SET heartbeat_at = now() WHERE account = ${account} AND holder = ${holder}`
-        yield* Effect.forkScoped(
+        // Not forkScoped: closing the scope would wait for the heartbeat's interruption, and interrupting a beat in
+        // flight never completed in a long-lived process (the broker: the lock was never given back, the save's
+        // answer never sent). The finalizer only signals it; a last beat after the lease is gone updates no row.
+        const heartbeat = yield* Effect.forkDaemon(
           Effect.repeat(Effect.ignore(beat), Schedule.spaced(Duration.millis(Math.max(50, leaseTimeoutMillis / 5))))
         )
+        yield* Effect.addFinalizer(() => Fiber.interruptFork(heartbeat))
         yield* Effect.addFinalizer(() =>
           retryTransient(sql`DELETE FROM ${leases} WHERE account = ${account} AND holder = ${holder}`).pipe(
             Effect.ignore
