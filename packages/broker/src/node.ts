@@ -12,6 +12,7 @@
  *
  * @since 0.1.0
  */
+import * as Environment from "@codex-auth/core/Environment"
 import type * as Facade from "@codex-auth/facade/Facade"
 import { layer as environmentLayer } from "@codex-auth/facade/Facade"
 import * as NodeBrowserOpener from "@codex-auth/node/NodeBrowserOpener"
@@ -81,7 +82,7 @@ const platform: Facade.Platform = {
  * refreshes at the issuer recorded with the tokens, or the configured one, never at an override (that would be itself).
  */
 const brokerEnvironment = (): ConfigProvider.ConfigProvider => {
-  const hidden = new Set(["CODEX_REFRESH_TOKEN_URL_OVERRIDE", "CODEX_REVOKE_TOKEN_URL_OVERRIDE"])
+  const hidden = new Set<string>([Environment.names.refreshTokenUrlOverride, Environment.names.revokeTokenUrlOverride])
   const entries = Object.entries(process.env).filter(
     (entry): entry is [string, string] => entry[1] !== undefined && !hidden.has(entry[0])
   )

@@ -7,6 +7,7 @@
  */
 import { BrowserOpener, BrowserOpenFailed, commandsFor } from "@codex-auth/core/BrowserOpener"
 import type { OpenCommand, Platform } from "@codex-auth/core/BrowserOpener"
+import * as Environment from "@codex-auth/core/Environment"
 import { toOs, wsl } from "@codex-auth/core/RuntimeFacts"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -93,5 +94,5 @@ export const make = (platform: Platform): BrowserOpener.Service =>
  */
 export const layer: Layer.Layer<BrowserOpener> = Layer.sync(BrowserOpener, () => {
   const env = Deno.env.toObject()
-  return make({ os: toOs(Deno.build.os), wsl: wsl(env, isWsl(env)), browserEnv: env["BROWSER"] })
+  return make({ os: toOs(Deno.build.os), wsl: wsl(env, isWsl(env)), browserEnv: env[Environment.names.browserCommand] })
 })

@@ -7,6 +7,7 @@
  */
 import { BrowserOpener, BrowserOpenFailed, commandsFor } from "@codex-auth/core/BrowserOpener"
 import type { OpenCommand, Platform } from "@codex-auth/core/BrowserOpener"
+import * as Environment from "@codex-auth/core/Environment"
 import { toOs, wsl } from "@codex-auth/core/RuntimeFacts"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -81,5 +82,10 @@ export const make = (platform: Platform): BrowserOpener.Service =>
  */
 export const layer: Layer.Layer<BrowserOpener> = Layer.sync(
   BrowserOpener,
-  () => make({ os: toOs(process.platform), wsl: wsl(process.env, isWsl), browserEnv: process.env["BROWSER"] })
+  () =>
+    make({
+      os: toOs(process.platform),
+      wsl: wsl(process.env, isWsl),
+      browserEnv: process.env[Environment.names.browserCommand]
+    })
 )

@@ -75,7 +75,7 @@ export const detect = (probes: Probes): RuntimeFacts.Facts => {
   const ciFlag = flag(env, "CI")
   const ci = ciFlag ?? ciVariables.some((name) => set(env, name))
   const method = env[names.loginMethod]?.trim().toLowerCase()
-  const browserEnv = env["BROWSER"]?.trim().toLowerCase()
+  const browserEnv = env[names.browserCommand]?.trim().toLowerCase()
   return {
     os,
     wsl: onWsl,

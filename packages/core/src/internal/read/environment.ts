@@ -37,6 +37,8 @@ export const names = {
   loginMethod: "CODEX_AUTH_LOGIN_METHOD",
   interactive: "CODEX_AUTH_INTERACTIVE",
   browser: "CODEX_AUTH_BROWSER",
+  /** The user's browser command (xdg-open's and Python's `webbrowser` convention); `none` means no browser. */
+  browserCommand: "BROWSER",
   /** `1`: the CLI skips its startup path (the full CLI answers every command). */
   noFastPath: "CODEX_AUTH_NO_FAST_PATH",
   /** The terminal named in the Codex `User-Agent`. */
