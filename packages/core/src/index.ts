@@ -1,6 +1,7 @@
 export * as ApiKeyAuth from "./ApiKeyAuth.ts"
 export * as AuthJson from "./AuthJson.ts"
 export * as AuthorizeUrl from "./AuthorizeUrl.ts"
+export * as Base64 from "./Base64.ts"
 export * as BrowserFlow from "./BrowserFlow.ts"
 export * as BrowserOpener from "./BrowserOpener.ts"
 export * as CodexConfig from "./CodexConfig.ts"
