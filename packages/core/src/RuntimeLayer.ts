@@ -54,6 +54,14 @@ export type LayerError = CodexHome.CodexHomeNotFound | SecretFileError | CaCerti
 export type SessionLayerError = LayerError | CodexConfig.CodexConfigInvalid | CodexConfig.PolicyConflict
 
 /**
+ * The options of a runtime's session layer.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface SessionOptions extends Session.ConfiguredOptions<SessionLayerError> {}
+
+/**
  * What a runtime gives: its implementation of each port.
  *
  * @since 0.1.0
@@ -90,9 +98,7 @@ export interface RuntimeLayers {
   /** The file store in `CODEX_HOME`. */
   readonly layerFileStore: Layer.Layer<CredentialStore, SessionLayerError>
   /** The session: the file store (or memory, or a store layer of your choice), the OAuth client, the profile. */
-  readonly layerSession: (
-    options?: Session.ConfiguredOptions<SessionLayerError>
-  ) => Layer.Layer<Session.Session, SessionLayerError>
+  readonly layerSession: (options?: SessionOptions) => Layer.Layer<Session.Session, SessionLayerError>
 }
 
 /**

@@ -12,7 +12,8 @@ import type * as Layer from "effect/Layer"
 import { layers } from "./internal/layers.ts"
 
 /**
- * The login ports: `LoopbackListener`, `BrowserOpener` and `RuntimeFacts`.
+ * The login ports on Node: `LoopbackListener` (`node:http` on 127.0.0.1), `BrowserOpener` (the platform's opener) and
+ * `RuntimeFacts` (this process's environment).
  *
  * @since 0.1.0
  * @category layers
@@ -29,25 +30,18 @@ export const layerLoginPortsWith: (overrides: Overrides) => Layer.Layer<RuntimeL
   layers.layerLoginPortsWith
 
 /**
- * Every port this package implements.
+ * Every port this package implements, and what can stop the bundled layer from being built (a bad `CODEX_HOME` or
+ * CA bundle).
  *
  * @since 0.1.0
  * @category models
  */
-export type Services = RuntimeLayer.Services
+export type { LayerError, Services } from "@codex-auth/core/RuntimeLayer"
 
 /**
- * What can stop the bundled layer from being built (a bad `CODEX_HOME` or CA bundle).
- *
- * @since 0.1.0
- * @category errors
- */
-export type LayerError = RuntimeLayer.LayerError
-
-/**
- * Every port, configured from the environment.
+ * Every port on Node, configured from the environment.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Services, LayerError> = layers.layer
+export const layer: Layer.Layer<RuntimeLayer.Services, RuntimeLayer.LayerError> = layers.layer

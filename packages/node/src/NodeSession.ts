@@ -6,25 +6,19 @@
  * @since 0.1.0
  */
 import type { CredentialStore } from "@codex-auth/core/CredentialStore"
-import type * as RuntimeLayer from "@codex-auth/core/RuntimeLayer"
+import type { SessionLayerError, SessionOptions } from "@codex-auth/core/RuntimeLayer"
 import type * as Session from "@codex-auth/core/Session"
 import type * as Layer from "effect/Layer"
 import * as Platform from "./internal/fast/platform.ts"
 import { layers } from "./internal/layers.ts"
 
 /**
+ * The options, and what can stop the session from being built.
+ *
  * @since 0.1.0
  * @category models
  */
-export interface Options extends Session.ConfiguredOptions<SessionLayerError> {}
-
-/**
- * What can stop the session from being built.
- *
- * @since 0.1.0
- * @category errors
- */
-export type SessionLayerError = RuntimeLayer.SessionLayerError
+export type { SessionLayerError, SessionOptions as Options } from "@codex-auth/core/RuntimeLayer"
 
 /**
  * The Codex `User-Agent` for this machine.
@@ -35,7 +29,7 @@ export type SessionLayerError = RuntimeLayer.SessionLayerError
 export const userAgent = (originator: string, version: string): string => Platform.userAgent(originator, version)
 
 /**
- * The file store in `CODEX_HOME`.
+ * The file store in `CODEX_HOME`, through `node:fs` and libc `flock`.
  *
  * @since 0.1.0
  * @category layers
@@ -43,8 +37,11 @@ export const userAgent = (originator: string, version: string): string => Platfo
 export const layerFileStore: Layer.Layer<CredentialStore, SessionLayerError> = layers.layerFileStore
 
 /**
+ * The session on Node: the store the options name (the file store by default), the OAuth client over
+ * the §12 undici client, the provider profile with Codex's env overrides.
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options = {}): Layer.Layer<Session.Session, SessionLayerError> =>
+export const layer = (options: SessionOptions = {}): Layer.Layer<Session.Session, SessionLayerError> =>
   layers.layerSession(options)
