@@ -587,3 +587,18 @@ export const exitCode = (exit: Exit.Exit<void, unknown>, runtime: Runtime_.Runti
  * @category models
  */
 export type Platform = Facade.Platform
+
+/**
+ * The commands every runtime's `codex-auth` has, in the order `--help` lists them; a runtime adds its own after them.
+ *
+ * @since 0.1.0
+ * @category commands
+ */
+export const commands: readonly [
+  typeof loginCommand,
+  typeof statusCommand,
+  typeof tokenCommand,
+  typeof headersCommand,
+  typeof refreshCommand,
+  typeof logoutCommand
+] = [loginCommand, statusCommand, tokenCommand, headersCommand, refreshCommand, logoutCommand]

@@ -31,17 +31,7 @@ export const redactedNames: ReadonlyArray<string> = ["authorization"]
  * @since 0.1.0
  * @category models
  */
-export interface UserAgentInfo {
-  readonly originator: string
-  readonly version: string
-  /** e.g. `Linux`, `Mac OS`, `Windows`. */
-  readonly os: string
-  readonly osVersion: string
-  /** e.g. `x86_64`, `arm64`. */
-  readonly arch: string
-  /** The terminal, e.g. `xterm-256color`; empty when unknown. */
-  readonly terminal: string
-}
+export interface UserAgentInfo extends rules.UserAgentInfo {}
 
 /**
  * `{originator}/{version} ({os} {os_version}; {arch}) {terminal}`.

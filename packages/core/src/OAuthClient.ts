@@ -10,7 +10,6 @@ import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import * as internal from "./internal/oauthClient.ts"
 import type {
@@ -25,6 +24,7 @@ import type {
   TokenEndpointError
 } from "./OAuthError.ts"
 import type { ProviderProfile } from "./ProviderProfile.ts"
+import type * as TokenSet from "./TokenSet.ts"
 
 /**
  * The three tokens of a successful code exchange.
@@ -32,11 +32,7 @@ import type { ProviderProfile } from "./ProviderProfile.ts"
  * @since 0.1.0
  * @category models
  */
-export interface TokenResponse {
-  readonly idToken: Redacted.Redacted<string>
-  readonly accessToken: Redacted.Redacted<string>
-  readonly refreshToken: Redacted.Redacted<string>
-}
+export interface TokenResponse extends TokenSet.TokenResponse {}
 
 /**
  * A refresh may return any subset of the tokens: merge what is present, keep the rest.
@@ -44,11 +40,7 @@ export interface TokenResponse {
  * @since 0.1.0
  * @category models
  */
-export interface RefreshResponse {
-  readonly idToken: Option.Option<Redacted.Redacted<string>>
-  readonly accessToken: Option.Option<Redacted.Redacted<string>>
-  readonly refreshToken: Option.Option<Redacted.Redacted<string>>
-}
+export interface RefreshResponse extends TokenSet.RefreshedTokens {}
 
 /**
  * @since 0.1.0

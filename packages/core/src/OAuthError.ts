@@ -9,27 +9,22 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Redact from "./Redact.ts"
 
+const operations = [
+  "exchangeCode",
+  "exchangeApiKey",
+  "refresh",
+  "revoke",
+  "requestDeviceCode",
+  "pollDeviceCode"
+] as const
+
 /**
  * The protocol operation an error belongs to.
  *
  * @since 0.1.0
  * @category models
  */
-export const Operation: Schema.Literal<[
-  "exchangeCode",
-  "exchangeApiKey",
-  "refresh",
-  "revoke",
-  "requestDeviceCode",
-  "pollDeviceCode"
-]> = Schema.Literal(
-  "exchangeCode",
-  "exchangeApiKey",
-  "refresh",
-  "revoke",
-  "requestDeviceCode",
-  "pollDeviceCode"
-)
+export const Operation: Schema.Literal<[...typeof operations]> = Schema.Literal(...operations)
 
 /**
  * @since 0.1.0

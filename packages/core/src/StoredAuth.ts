@@ -129,14 +129,7 @@ export const needsRefresh: (
  * @since 0.1.0
  * @category rules
  */
-export const userAgent: (info: {
-  readonly originator: string
-  readonly version: string
-  readonly os: string
-  readonly osVersion: string
-  readonly arch: string
-  readonly terminal: string
-}) => string = rules.userAgent
+export const userAgent: (info: rules.UserAgentInfo) => string = rules.userAgent
 
 /**
  * The §11 headers as a record of lower-case names (`Headers.make` is this function).

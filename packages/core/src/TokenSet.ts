@@ -87,27 +87,40 @@ const accessTokenClaims = (accessToken: Redacted.Redacted<string>): Option.Optio
 const expiresAt = (claims: Option.Option<Jwt.AccessTokenInfo>): Option.Option<number> =>
   Option.flatMap(claims, Jwt.expiresAtMillis)
 
+/** The token set of three tokens and what else is known of them; the access token's claims and `exp` read here. */
+const assemble = (
+  tokens: TokenResponse,
+  known: Pick<TokenSet, "accountId" | "idTokenInfo" | "lastRefresh" | "lastRefreshText" | "provenance">
+): TokenSet => {
+  const accessTokenInfo = accessTokenClaims(tokens.accessToken)
+  return {
+    idToken: tokens.idToken,
+    accessToken: tokens.accessToken,
+    refreshToken: tokens.refreshToken,
+    accountId: known.accountId,
+    idTokenInfo: known.idTokenInfo,
+    accessTokenInfo,
+    accessTokenExpiresAt: expiresAt(accessTokenInfo),
+    lastRefresh: known.lastRefresh,
+    lastRefreshText: known.lastRefreshText,
+    provenance: known.provenance
+  }
+}
+
 /**
  * The token set stored in a document; none when the document holds no tokens (API-key mode, or logged out).
  *
  * @since 0.1.0
  */
 export const fromAuthDocument = (document: AuthJson.AuthDocument): Option.Option<TokenSet> =>
-  Option.map(document.tokens, (tokens) => {
-    const accessTokenInfo = accessTokenClaims(tokens.accessToken)
-    return {
-      idToken: tokens.idToken,
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
+  Option.map(document.tokens, (tokens) =>
+    assemble(tokens, {
       accountId: tokens.accountId,
       idTokenInfo: tokens.idTokenInfo,
-      accessTokenInfo,
-      accessTokenExpiresAt: expiresAt(accessTokenInfo),
       lastRefresh: AuthJson.lastRefreshMillis(document),
       lastRefreshText: document.lastRefresh,
       provenance: Option.map(tokens.oauthProvenance, ({ clientId, issuer }) => ({ issuer, clientId }))
-    }
-  })
+    }))
 
 /**
  * Options of {@link fromTokenResponse}.
@@ -129,21 +142,14 @@ export const fromTokenResponseEither = (
   now: number,
   options?: FromTokenResponseOptions
 ): Either.Either<TokenSet, Jwt.JwtMalformed> =>
-  Either.map(Jwt.decodeIdTokenEither(response.idToken), (idTokenInfo) => {
-    const accessTokenInfo = accessTokenClaims(response.accessToken)
-    return {
-      idToken: response.idToken,
-      accessToken: response.accessToken,
-      refreshToken: response.refreshToken,
+  Either.map(Jwt.decodeIdTokenEither(response.idToken), (idTokenInfo) =>
+    assemble(response, {
       accountId: idTokenInfo.chatgptAccountId,
       idTokenInfo,
-      accessTokenInfo,
-      accessTokenExpiresAt: expiresAt(accessTokenInfo),
       lastRefresh: Option.some(now),
       lastRefreshText: Option.some(AuthJson.formatTimestamp(now)),
       provenance: Option.fromNullable(options?.provenance)
-    }
-  })
+    }))
 
 /**
  * The token set of a fresh login, refreshed `now` (epoch milliseconds). The account id comes from the id token.

@@ -27,16 +27,7 @@ import { platform } from "./DenoPlatform.ts"
  * @since 0.1.0
  * @category models
  */
-export type {
-  BeginLoginOptions,
-  CodexAuth,
-  LoginEvent,
-  LoginSummary,
-  LogoutResult,
-  OpenOptions,
-  PendingLogin,
-  Status
-} from "@codex-auth/facade/Facade"
+export type * from "@codex-auth/facade/FacadeModels"
 
 export * from "@codex-auth/facade/FacadeErrors"
 

@@ -124,14 +124,7 @@ export const root: Command.Command<
   { readonly subcommand: Option.Option<Cli.CommonArgs | Cli.LogoutArgs | Cli.LoginArgs> }
 > = Command.make("codex-auth").pipe(
   Command.withDescription(Cli.description),
-  Command.withSubcommands([
-    Cli.loginCommand,
-    Cli.statusCommand,
-    Cli.tokenCommand,
-    Cli.headersCommand,
-    Cli.refreshCommand,
-    Cli.logoutCommand
-  ])
+  Command.withSubcommands(Cli.commands)
 )
 
 /**

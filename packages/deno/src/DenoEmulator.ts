@@ -5,48 +5,20 @@
  */
 import * as Emulator from "@codex-auth/emulator/Emulator"
 import * as EmulatorAdmin from "@codex-auth/emulator/EmulatorAdmin"
+import { EmulatorServeError, type RunningEmulator, type ServeOptions } from "@codex-auth/emulator/EmulatorServer"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as Effect from "effect/Effect"
-import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 
-/** @since 0.1.0 */
-export interface ServeOptions extends Emulator.EmulatorOptions {
-  /** Port on 127.0.0.1; 0 (the default) picks a free ephemeral port. */
-  readonly port?: number | undefined
-}
-
-/** A running emulator. @since 0.1.0 */
-export interface RunningEmulator {
-  /** Base URL, e.g. `http://127.0.0.1:41234`: the issuer to give a client. */
-  readonly url: string
-  readonly port: number
-  readonly emulator: Emulator.Emulator.Service
-  readonly admin: EmulatorAdmin.EmulatorAdmin.Service
-}
-
 /**
- * The emulator could not listen on the requested port (as the Node emulator reports it).
+ * The options, the running emulator and the error every runtime's emulator server shares.
  *
  * @since 0.1.0
  */
-const EmulatorServeErrorBase: Schema.TaggedErrorClass<
-  EmulatorServeError,
-  "EmulatorServeError",
-  {
-    readonly _tag: Schema.tag<"EmulatorServeError">
-    readonly port: typeof Schema.Number
-    readonly reason: typeof Schema.String
-  }
-> = Schema.TaggedError<EmulatorServeError>()("EmulatorServeError", { port: Schema.Number, reason: Schema.String })
-
-export class EmulatorServeError extends EmulatorServeErrorBase {
-  override get message(): string {
-    return `The emulator could not listen on 127.0.0.1:${this.port}: ${this.reason}. ` +
-      `Choose another port, or use port 0 for a free one.`
-  }
-}
+export { EmulatorServeError } from "@codex-auth/emulator/EmulatorServer"
+/** @since 0.1.0 */
+export type { RunningEmulator, ServeOptions } from "@codex-auth/emulator/EmulatorServer"
 
 /**
  * Starts the emulator on 127.0.0.1 for the lifetime of the scope (the server is shut down when it closes).

@@ -12,8 +12,8 @@ import * as DenoHttpClient from "./DenoHttpClient.ts"
 import * as DenoLoopbackListener from "./DenoLoopbackListener.ts"
 import * as DenoRuntimeFacts from "./DenoRuntimeFacts.ts"
 import * as DenoSecretFile from "./DenoSecretFile.ts"
-import * as DenoSession from "./DenoSession.ts"
 import * as DenoTerminal from "./DenoTerminal.ts"
+import * as UserAgent from "./internal/userAgent.ts"
 
 /**
  * @since 0.1.0
@@ -23,7 +23,7 @@ export const platform: Facade.Platform = {
   secretFile: DenoSecretFile.layer,
   homeDirectory: DenoCodexHome.homeDirectory,
   httpClient: DenoHttpClient.layer,
-  userAgent: DenoSession.userAgent,
+  userAgent: UserAgent.userAgent,
   loopbackListener: DenoLoopbackListener.layer,
   browserOpener: DenoBrowserOpener.layer,
   runtimeFacts: DenoRuntimeFacts.layerWith,

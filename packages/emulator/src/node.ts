@@ -12,39 +12,14 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
 import * as Http from "node:http"
 import * as Emulator from "./Emulator.ts"
 import * as EmulatorAdmin from "./EmulatorAdmin.ts"
+import { EmulatorServeError, type RunningEmulator, type ServeOptions } from "./EmulatorServer.ts"
 
-/** @since 0.1.0 */
-export interface ServeOptions extends Emulator.EmulatorOptions {
-  /** Port on 127.0.0.1; 0 (the default) picks a free ephemeral port. */
-  readonly port?: number | undefined
-}
-
-/** A running emulator. */
-export interface RunningEmulator {
-  /** Base URL, e.g. `http://127.0.0.1:41234` (no trailing slash): the issuer to give a client. */
-  readonly url: string
-  readonly port: number
-  /** In-process access to the emulator's state. */
-  readonly emulator: Emulator.Emulator.Service
-  /** The admin API client bound to `url`. */
-  readonly admin: EmulatorAdmin.EmulatorAdmin.Service
-}
-
-/** The emulator could not listen on the requested port. */
-export class EmulatorServeError extends Schema.TaggedError<EmulatorServeError>()("EmulatorServeError", {
-  port: Schema.Number,
-  reason: Schema.String
-}) {
-  override get message(): string {
-    return `The emulator could not listen on 127.0.0.1:${this.port}: ${this.reason}. ` +
-      `Choose another port, or use port 0 for a free one.`
-  }
-}
+export { EmulatorServeError } from "./EmulatorServer.ts"
+export type { RunningEmulator, ServeOptions } from "./EmulatorServer.ts"
 
 /**
  * Starts the emulator on 127.0.0.1 for the lifetime of the scope.

@@ -31,22 +31,12 @@ import * as Platform from "./internal/fast/platform.ts"
 export * from "./internal/fast/errors.ts"
 
 /**
- * The facade's models, shared with `@codex-auth/deno`. `LoginEvent`: what a login reports (the same events the
- * Effect API's presenters receive); no event carries a secret.
+ * The facade's models, shared with `@codex-auth/deno`. `LoginEvent`: what a login reports; no event carries a secret.
  *
  * @since 0.1.0
  * @category models
  */
-export type {
-  BeginLoginOptions,
-  CodexAuth,
-  LoginEvent,
-  LoginSummary,
-  LogoutResult,
-  OpenOptions,
-  PendingLogin,
-  Status
-} from "@codex-auth/facade/Facade"
+export type * from "@codex-auth/facade/FacadeModels"
 
 /**
  * Opens an instance: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with their typed errors, e.g.

@@ -1,34 +1,24 @@
 /**
- * The Node implementations of the login ports in one layer: `LoopbackListener` (`node:http` on 127.0.0.1),
- * `BrowserOpener` (the platform's opener) and `RuntimeFacts` (this process's environment).
+ * Every port of the engine on Node, as `DenoLayer.layer` bundles Deno's: the secret files, `CODEX_HOME` (§8), the
+ * login ports — `LoopbackListener` (`node:http` on 127.0.0.1), `BrowserOpener` (the platform's opener) and
+ * `RuntimeFacts` (this process's environment) — and the §12 HTTP client, each configured from the one environment
+ * (`Environment`), wired as every runtime wires its ports (`@codex-auth/core/RuntimeLayer`).
  *
  * @since 0.1.0
  */
-import type { BrowserOpener } from "@codex-auth/core/BrowserOpener"
-import type * as CodexHome from "@codex-auth/core/CodexHome"
-import type { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
-import type { LoopbackListener } from "@codex-auth/core/LoopbackListener"
-import type { Overrides, RuntimeFacts } from "@codex-auth/core/RuntimeFacts"
-import type { SecretFile, SecretFileError } from "@codex-auth/core/SecretFile"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as ConfigError from "effect/ConfigError"
-import * as Layer from "effect/Layer"
-import * as NodeBrowserOpener from "./NodeBrowserOpener.ts"
-import * as NodeCodexHome from "./NodeCodexHome.ts"
-import * as NodeHttpClient from "./NodeHttpClient.ts"
-import * as NodeLoopbackListener from "./NodeLoopbackListener.ts"
-import * as NodeRuntimeFacts from "./NodeRuntimeFacts.ts"
-import * as NodeSecretFile from "./NodeSecretFile.ts"
+import type { Overrides } from "@codex-auth/core/RuntimeFacts"
+import type * as RuntimeLayer from "@codex-auth/core/RuntimeLayer"
+import type * as Layer from "effect/Layer"
+import { layers } from "./internal/layers.ts"
 
 /**
+ * The login ports on Node: `LoopbackListener` (`node:http` on 127.0.0.1), `BrowserOpener` (the platform's opener) and
+ * `RuntimeFacts` (this process's environment).
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layerLoginPorts: Layer.Layer<LoopbackListener | BrowserOpener | RuntimeFacts> = Layer.mergeAll(
-  NodeLoopbackListener.layer,
-  NodeBrowserOpener.layer,
-  NodeRuntimeFacts.layer
-)
+export const layerLoginPorts: Layer.Layer<RuntimeLayer.LoginPorts> = layers.layerLoginPorts
 
 /**
  * As {@link layerLoginPorts}, with explicit overrides of the detected facts.
@@ -36,39 +26,22 @@ export const layerLoginPorts: Layer.Layer<LoopbackListener | BrowserOpener | Run
  * @since 0.1.0
  * @category layers
  */
-export const layerLoginPortsWith = (
-  overrides: Overrides
-): Layer.Layer<LoopbackListener | BrowserOpener | RuntimeFacts> =>
-  Layer.mergeAll(NodeLoopbackListener.layer, NodeBrowserOpener.layer, NodeRuntimeFacts.layerWith(overrides))
+export const layerLoginPortsWith: (overrides: Overrides) => Layer.Layer<RuntimeLayer.LoginPorts> =
+  layers.layerLoginPortsWith
 
 /**
- * Every port of the engine on Node, as `DenoLayer.layer` bundles Deno's: the secret files, `CODEX_HOME` (§8), the
- * login ports and the §12 HTTP client, each configured from the one environment (`Environment`).
+ * Every port this package implements, and what can stop the bundled layer from being built (a bad `CODEX_HOME` or
+ * CA bundle).
  *
  * @since 0.1.0
  * @category models
  */
-export type Services =
-  | SecretFile
-  | CodexHome.CodexHome
-  | LoopbackListener
-  | BrowserOpener
-  | RuntimeFacts
-  | HttpClient.HttpClient
+export type { LayerError, Services } from "@codex-auth/core/RuntimeLayer"
 
 /**
- * @since 0.1.0
- * @category models
- */
-export type LayerError = CodexHome.CodexHomeNotFound | SecretFileError | CaCertificateInvalid | ConfigError.ConfigError
-
-/**
+ * Every port on Node, configured from the environment.
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<Services, LayerError> = Layer.mergeAll(
-  NodeSecretFile.layer,
-  NodeCodexHome.layer,
-  layerLoginPorts,
-  NodeHttpClient.layer
-)
+export const layer: Layer.Layer<RuntimeLayer.Services, RuntimeLayer.LayerError> = layers.layer

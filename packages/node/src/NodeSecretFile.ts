@@ -208,35 +208,25 @@ const openLock = async (path: string): Promise<HeldLockFile> => {
   }
 }
 
+/** A read: none when the file does not exist, a `SecretFileError` for any other failure. */
+const readOrNone = <A>(path: string, read: () => Promise<A>): Effect.Effect<Option.Option<A>, SecretFileError> =>
+  Effect.tryPromise({ try: () => read().then(Option.some), catch: (cause) => cause }).pipe(
+    Effect.catchAll((cause) =>
+      isCode(cause, "ENOENT")
+        ? Effect.succeedNone
+        : Effect.fail(new SecretFileError({ operation: "read", path, reason: reasonOf(cause) }))
+    )
+  )
+
 /**
  * @since 0.1.0
  * @category constructors
  */
 export const make: SecretFile.Service = {
-  read: (path, options) =>
-    Effect.tryPromise({
-      try: () => BoundedRead.readText(path, options?.maxBytes ?? defaultMaxReadBytes).then(Option.some),
-      catch: (cause) => cause
-    }).pipe(
-      Effect.catchAll((cause) =>
-        isCode(cause, "ENOENT")
-          ? Effect.succeedNone
-          : Effect.fail(new SecretFileError({ operation: "read", path, reason: reasonOf(cause) }))
-      )
-    ),
+  read: (path, options) => readOrNone(path, () => BoundedRead.readText(path, options?.maxBytes ?? defaultMaxReadBytes)),
   writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
   overwrite: (path, text) => attempt("write", path, () => overwrite(path, text)),
-  readBytes: (path) =>
-    Effect.tryPromise({
-      try: () => Fs.readFile(path).then((buffer) => Option.some(new Uint8Array(buffer))),
-      catch: (cause) => cause
-    }).pipe(
-      Effect.catchAll((cause) =>
-        isCode(cause, "ENOENT")
-          ? Effect.succeedNone
-          : Effect.fail(new SecretFileError({ operation: "read", path, reason: reasonOf(cause) }))
-      )
-    ),
+  readBytes: (path) => readOrNone(path, () => Fs.readFile(path).then((buffer) => new Uint8Array(buffer))),
   writeAtomicBytes: (path, bytes, { mode }) => attempt("write", path, () => writeAtomic(path, bytes, mode)),
   removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
   remove: (path) =>

@@ -26,15 +26,21 @@ export const codexVersion = "0.169.0"
 // Header values must be visible ASCII; Codex replaces anything else the same way.
 const sanitize = (value: string): string => value.replace(/[^\x20-\x7e]/g, "_")
 
-/** `{originator}/{version} ({os} {os_version}; {arch}) {terminal}`. */
-export const userAgent = (info: {
+/** What the §11 `User-Agent` is made of. */
+export interface UserAgentInfo {
   readonly originator: string
   readonly version: string
+  /** e.g. `Linux`, `Mac OS`, `Windows`. */
   readonly os: string
   readonly osVersion: string
+  /** e.g. `x86_64`, `arm64`. */
   readonly arch: string
+  /** The terminal, e.g. `xterm-256color`; empty when unknown. */
   readonly terminal: string
-}): string =>
+}
+
+/** `{originator}/{version} ({os} {os_version}; {arch}) {terminal}`. */
+export const userAgent = (info: UserAgentInfo): string =>
   sanitize(`${info.originator}/${info.version} (${info.os} ${info.osVersion}; ${info.arch}) ${info.terminal}`.trim())
 
 /** The §11 headers as a record (lower-case names, in this order); the bearer is unwrapped by the caller. */

@@ -3,6 +3,8 @@
 // The text form is `sealed:v1:<key id>:<iv, base64>:<ciphertext+tag, base64>`; the key id (8 hex digits of the key's
 // SHA-256) picks which configured key opens it during a rotation.
 
+import * as Base64 from "@codex-auth/core/Base64"
+
 export const sealedPrefix = "sealed:v1:"
 
 export interface Key {
@@ -10,21 +12,9 @@ export interface Key {
   readonly key: CryptoKey
 }
 
-const toBase64 = (bytes: Uint8Array): string => btoa(String.fromCharCode(...bytes))
-const fromBase64 = (text: string): Uint8Array<ArrayBuffer> | undefined => {
-  try {
-    const binary = atob(text)
-    const bytes = new Uint8Array(binary.length)
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-    return bytes
-  } catch {
-    return undefined
-  }
-}
-
 /** A key from its base64 text; a string saying what is wrong otherwise (never the key itself). */
 export const importKey = async (base64: string): Promise<Key | string> => {
-  const raw = fromBase64(base64.trim())
+  const raw = Base64.decode(base64.trim())
   if (raw === undefined) return "it is not base64"
   if (raw.length !== 32) return `it decodes to ${raw.length} bytes, not 32`
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw))
@@ -43,7 +33,7 @@ export const seal = async (key: Key, account: string, plaintext: string): Promis
     key.key,
     encoder.encode(plaintext)
   )
-  return `${sealedPrefix}${key.id}:${toBase64(iv)}:${toBase64(new Uint8Array(sealed))}`
+  return `${sealedPrefix}${key.id}:${Base64.encode(iv)}:${Base64.encode(new Uint8Array(sealed))}`
 }
 
 export const isSealed = (text: string): boolean => text.startsWith(sealedPrefix)
@@ -55,8 +45,8 @@ export const open = async (
   text: string
 ): Promise<{ readonly ok: true; readonly plaintext: string } | { readonly ok: false; readonly reason: string }> => {
   const [id, ivText, bodyText] = text.slice(sealedPrefix.length).split(":")
-  const iv = ivText === undefined ? undefined : fromBase64(ivText)
-  const body = bodyText === undefined ? undefined : fromBase64(bodyText)
+  const iv = ivText === undefined ? undefined : Base64.decode(ivText)
+  const body = bodyText === undefined ? undefined : Base64.decode(bodyText)
   if (id === undefined || iv === undefined || body === undefined) {
     return { ok: false, reason: "sealed document is malformed" }
   }

@@ -1,5 +1,6 @@
 // The access-token login's requests (the JWKS, task registration) and the registration's Ed25519 signature; the
 // public module (AccessTokenAuth) documents and re-exports them.
+import * as Base64 from "@codex-auth/core/Base64"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as Clock from "effect/Clock"
@@ -64,23 +65,6 @@ export const fetchJwks = (
     return jwks.right as Jwks
   })
 
-const base64Standard = (bytes: Uint8Array): string => {
-  let binary = ""
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
-const base64StandardDecode = (text: string): Uint8Array | undefined => {
-  try {
-    const binary = atob(text)
-    const bytes = new Uint8Array(binary.length)
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-    return bytes
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * `timestamp` as Codex sends it: RFC 3339 in UTC with whole seconds (`2026-11-22T00:26:27Z`).
  *
@@ -102,7 +86,7 @@ export const signRegistration = (
   epochMillis: number
 ): Effect.Effect<{ readonly timestamp: string; readonly signature: string }, AccessTokenInvalid> =>
   Effect.gen(function*() {
-    const der = base64StandardDecode(Redacted.value(claims.agentPrivateKey))
+    const der = Base64.decode(Redacted.value(claims.agentPrivateKey))
     const invalidKey = new AccessTokenInvalid({ reason: "its agent_private_key is not a base64 PKCS#8 Ed25519 key" })
     if (der === undefined) return yield* invalidKey
     const key = yield* Effect.tryPromise({
@@ -113,7 +97,7 @@ export const signRegistration = (
     const signature = yield* Effect.promise(() =>
       crypto.subtle.sign("Ed25519", key, encoder.encode(`${claims.agentRuntimeId}:${timestamp}`))
     )
-    return { timestamp, signature: base64Standard(new Uint8Array(signature)) }
+    return { timestamp, signature: Base64.encode(new Uint8Array(signature)) }
   })
 
 /**

@@ -2,6 +2,7 @@
 // `https://chatgpt.com/codex-backend/agent-identity` for `codex-app-server`, verified against a JWKS, carrying an
 // Ed25519 agent key the client signs task registrations with. The emulator keeps one RSA key and remembers the
 // public half of every agent key it minted, so it can check registrations as the real service would.
+import * as Base64 from "@codex-auth/core/Base64"
 import * as Effect from "effect/Effect"
 import { base64UrlDecode, base64UrlEncode, base64UrlEncodeString, randomToken } from "./encoding.ts"
 
@@ -49,28 +50,11 @@ export interface AgentKey {
   readonly publicKey: CryptoKey
 }
 
-const toBase64 = (bytes: Uint8Array): string => {
-  let binary = ""
-  for (const byte of bytes) binary += String.fromCharCode(byte)
-  return btoa(binary)
-}
-
 export const makeAgentKey: Effect.Effect<AgentKey> = Effect.promise(async () => {
   const pair = (await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"])) as CryptoKeyPair
   const pkcs8 = await crypto.subtle.exportKey("pkcs8", pair.privateKey)
-  return { privatePkcs8Base64: toBase64(new Uint8Array(pkcs8)), publicKey: pair.publicKey }
+  return { privatePkcs8Base64: Base64.encode(new Uint8Array(pkcs8)), publicKey: pair.publicKey }
 })
-
-const fromBase64 = (text: string): Uint8Array<ArrayBuffer> | undefined => {
-  try {
-    const binary = atob(text)
-    const bytes = new Uint8Array(binary.length)
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-    return bytes
-  } catch {
-    return undefined
-  }
-}
 
 /** Whether `signature` (base64) is the agent key's Ed25519 signature of `{runtimeId}:{timestamp}`. */
 export const verifyRegistration = (
@@ -79,7 +63,7 @@ export const verifyRegistration = (
   timestamp: string,
   signature: string
 ): Effect.Effect<boolean> => {
-  const bytes = fromBase64(signature) ?? base64UrlDecode(signature)
+  const bytes = Base64.decode(signature) ?? base64UrlDecode(signature)
   if (bytes === undefined) return Effect.succeed(false)
   return Effect.promise(() =>
     crypto.subtle.verify("Ed25519", publicKey, bytes, encoder.encode(`${runtimeId}:${timestamp}`)).catch(() => false)

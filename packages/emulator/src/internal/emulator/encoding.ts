@@ -1,30 +1,16 @@
-// Small, self-contained encoding and crypto helpers for the emulator (the server side stands on its own and
-// shares nothing with the client-side protocol modules). Only Web Crypto and TextEncoder: no runtime APIs.
+// Small encoding and crypto helpers for the emulator (the server side shares no protocol module with the client;
+// only core's plain base64 helper). Only Web Crypto and TextEncoder: no runtime APIs.
+import * as Base64 from "@codex-auth/core/Base64"
 import * as Effect from "effect/Effect"
 
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
-export const base64UrlEncode = (bytes: Uint8Array): string => {
-  let binary = ""
-  for (let i = 0; i < bytes.length; i++) binary += String.fromCharCode(bytes[i]!)
-  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")
-}
+export const base64UrlEncode: (bytes: Uint8Array) => string = Base64.encodeUrl
 
 export const base64UrlEncodeString = (text: string): string => base64UrlEncode(encoder.encode(text))
 
-export const base64UrlDecode = (text: string): Uint8Array<ArrayBuffer> | undefined => {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return undefined
-  const padded = text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4)
-  try {
-    const binary = atob(padded)
-    const bytes = new Uint8Array(binary.length)
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i)
-    return bytes
-  } catch {
-    return undefined
-  }
-}
+export const base64UrlDecode: (text: string) => Uint8Array<ArrayBuffer> | undefined = Base64.decodeUrl
 
 export const base64UrlDecodeString = (text: string): string | undefined => {
   const bytes = base64UrlDecode(text)

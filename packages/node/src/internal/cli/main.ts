@@ -23,12 +23,7 @@ const passthrough = separator < 0 ? [] : process.argv.slice(separator + 1)
 const root = Command.make("codex-auth").pipe(
   Command.withDescription(Cli.description),
   Command.withSubcommands([
-    Cli.loginCommand,
-    Cli.statusCommand,
-    Cli.tokenCommand,
-    Cli.headersCommand,
-    Cli.refreshCommand,
-    Cli.logoutCommand,
+    ...Cli.commands,
     accountsCommand,
     emulatorCommand,
     appServerCommand(passthrough),
