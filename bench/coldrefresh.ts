@@ -59,10 +59,12 @@ const main = async () => {
         const g = await grants()
         return { wall: run.wallMillis, note: `exit ${run.status}, ${g} grant(s), ${engines()} engine(s)` }
       }
-    const many = (command: string, args: ReadonlyArray<string>) => async () => {
+    const many = (command: string, args: ReadonlyArray<string>, extra: Record<string, string> = {}) => async () => {
       await expired()
       const start = process.hrtime.bigint()
-      const all = await Promise.all(Array.from({ length: fleet }, () => timeProcess(command, args, env)))
+      const all = await Promise.all(
+        Array.from({ length: fleet }, () => timeProcess(command, args, { ...env, ...extra }))
+      )
       const wall = Number(process.hrtime.bigint() - start) / 1e6
       const tokens = new Set(all.map((r) => r.stdout))
       const failed = all.filter((r) => r.status !== 0).length
@@ -81,10 +83,12 @@ const main = async () => {
       await sample(`${fleet} × node -e 0 at once (last exit)`, many(process.execPath, ["-e", "0"])),
       await sample(
         `${fleet} × codex-auth token at once, one expired token (last answer)`,
-        many(process.execPath, [
-          bin,
-          "token"
-        ])
+        many(process.execPath, [bin, "token"])
+      ),
+      // What every process did before the waiter: each loaded the engine, then waited for the lock inside it.
+      await sample(
+        `${fleet} × codex-auth token at once, full CLI (before)`,
+        many(process.execPath, [bin, "token"], { CODEX_AUTH_NO_FAST_PATH: "1" })
       )
     ]
     const base = results[0]!.wall
