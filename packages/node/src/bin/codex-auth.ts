@@ -12,7 +12,11 @@ const settings = ReadModel.environment(process.env)
 const fastAnswer = (): FastCli.Answer | undefined => {
   if (settings.noFastPath) return undefined
   try {
-    return FastCli.run(process.argv.slice(2), process.env, Date.now(), { waitForRefresh: true })
+    return FastCli.run(process.argv.slice(2), process.env, Date.now(), {
+      waitForRefresh: true,
+      // On a terminal a wait for another process's lock is the full CLI's: it says what it waits for.
+      waitWhenBusy: process.stderr.isTTY !== true
+    })
   } catch {
     // Whatever surprised the fast path, the full CLI gives the real answer (and the real error).
     return undefined

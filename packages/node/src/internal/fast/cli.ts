@@ -139,6 +139,8 @@ const insecureModeWarning = (directory: string, location: string): string =>
  */
 export interface Options {
   readonly waitForRefresh?: boolean
+  /** `false` (a terminal): when another process holds auth.lock, the full CLI waits, with its progress line. */
+  readonly waitWhenBusy?: boolean
   readonly clock?: () => number
 }
 
@@ -203,7 +205,8 @@ const answerFrom = (
         const current = readDocument(location)
         return current === undefined ? undefined : StoredAuth.credentials(current)
       },
-      clock: options.clock ?? Date.now
+      clock: options.clock ?? Date.now,
+      ...(options.waitWhenBusy === undefined ? {} : { waitWhenBusy: options.waitWhenBusy })
     })
     if (outcome._tag !== "Adopted") return undefined
     credentials = outcome.credentials

@@ -68,6 +68,8 @@ export const awaitRefresh = (options: {
   readonly read: () => StoredAuth.Credentials | undefined
   readonly clock: () => number
   readonly timeoutMillis?: number
+  /** `false`: a held lock is the full CLI's to wait for (on a terminal it says what it waits for). */
+  readonly waitWhenBusy?: boolean
 }): Outcome => {
   if (process.platform === "win32") return unsure
   const fd = openLock(options.lockPath)
@@ -78,7 +80,7 @@ export const awaitRefresh = (options: {
     for (;;) {
       const result = Flock.tryLockExclusive(fd)
       if (result === "locked") break
-      if (result !== "busy" || options.clock() >= deadline) {
+      if (result !== "busy" || options.waitWhenBusy === false || options.clock() >= deadline) {
         close(fd)
         return unsure
       }
