@@ -71,6 +71,27 @@ const main = async () => {
     await add("codex-auth token (full CLI)", process.execPath, [bin, "token"], "CODEX_AUTH_NO_FAST_PATH=1", {
       CODEX_AUTH_NO_FAST_PATH: "1"
     })
+    // NODE_EXTRA_CA_CERTS (set on this machine, as on corporate ones): Node parses every extra CA at start, although
+    // the fast path makes no TLS connection. The same rows without it, the Codex CLI's too.
+    const noExtraCa = { ...noTlsEnv, NODE_EXTRA_CA_CERTS: undefined }
+    if (codex !== undefined) {
+      await add("codex login status, no NODE_EXTRA_CA_CERTS", codex, ["login", "status"], "", noExtraCa)
+    }
+    await add(
+      "codex-auth status (fast path), no NODE_EXTRA_CA_CERTS",
+      process.execPath,
+      [bin, "status"],
+      "TLS vars unset",
+      noExtraCa
+    )
+    await add(
+      "codex-auth token (fast path), no NODE_EXTRA_CA_CERTS",
+      process.execPath,
+      [bin, "token"],
+      "TLS vars unset",
+      noExtraCa
+    )
+    await add("node -e 0, no NODE_EXTRA_CA_CERTS", process.execPath, ["-e", "0"], "", noExtraCa)
     await add("codex-auth --version (full CLI module graph)", process.execPath, [bin, "--version"])
     await add(
       "node: import effect/Effect + run one effect",
@@ -81,7 +102,9 @@ const main = async () => {
     const codexWall = rows.find((r) => r.name.startsWith("codex login"))?.wall
     const nodeWall = rows[0]!.wall
     table(
-      `Cold start, median of ${runs} (after one warm-up run) — ${machine()}`,
+      `Cold start, median of ${runs} (after one warm-up run) — ${machine()}, NODE_EXTRA_CA_CERTS=${
+        process.env["NODE_EXTRA_CA_CERTS"] ?? "(unset)"
+      } unless a row says otherwise`,
       ["program", "wall ms (median)", "wall ms (p90)", "peak RSS MiB", "× node -e 0", "× codex login status", "note"],
       rows.map((r) => [
         r.name,

@@ -7,7 +7,17 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 
 const root = Path.resolve(Path.dirname(new globalThis.URL(import.meta.url).pathname), "..")
-const all = ["warm", "singleflight", "multiprocess", "fleet", "broker", "coldstart", "embedder", "footprint"]
+const all = [
+  "warm",
+  "singleflight",
+  "multiprocess",
+  "fleet",
+  "broker",
+  "coldstart",
+  "coldrefresh",
+  "embedder",
+  "footprint"
+]
 const chosen = process.argv.slice(2).filter((name) => !name.startsWith("-"))
 const names = chosen.length === 0 ? all : chosen
 const outdir = Path.join(root, "node_modules/.cache/codex-auth-bench")

@@ -56,6 +56,30 @@ export const readCaBundle = (
   )
 
 /**
+ * The certificates Node trusts by default: its bundled roots plus those of `NODE_EXTRA_CA_CERTS`. An explicit `ca`
+ * replaces Node's default store, so a client that adds a bundle must start from all of these, or a private CA given
+ * only through `NODE_EXTRA_CA_CERTS` stops being trusted. `tls.getCACertificates("default")` (Node ≥ 22.15) is that
+ * list; on older Node the extra file is read as Node read it at start (the process's own variable, which Node alone
+ * interprets — not a setting of ours); a file Node could not read was already reported by Node and is skipped.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const defaultCertificates: Effect.Effect<ReadonlyArray<string>> = Effect.suspend(() => {
+  const getCACertificates = (Tls as { getCACertificates?: (type: "default") => ReadonlyArray<string> })
+    .getCACertificates
+  if (typeof getCACertificates === "function") return Effect.sync(() => getCACertificates("default"))
+  const path = process.env["NODE_EXTRA_CA_CERTS"]
+  if (path === undefined || path === "") return Effect.succeed(Tls.rootCertificates)
+  return Effect.promise(() =>
+    BoundedRead.readBytes(path, HttpClientConfig.maxCaBundleBytes).then(
+      (bytes) => Either.getOrElse(HttpClientConfig.parsePemBundle(lenientUtf8.decode(bytes)), () => []),
+      () => []
+    )
+  ).pipe(Effect.map((extra) => [...Tls.rootCertificates, ...extra]))
+})
+
+/**
  * The undici dispatcher for a configuration (closed with the scope).
  *
  * @since 0.1.0
@@ -66,7 +90,7 @@ export const makeDispatcher = (
 ): Effect.Effect<Dispatcher, HttpClientConfig.CaCertificateInvalid, Scope.Scope> =>
   Effect.gen(function*() {
     const extra = Option.isSome(config.caBundle) ? yield* readCaBundle(config.caBundle.value) : []
-    const ca = extra.length > 0 ? { ca: [...Tls.rootCertificates, ...extra] } : undefined
+    const ca = extra.length > 0 ? { ca: [...(yield* defaultCertificates), ...extra] } : undefined
     // No TCP keep-alive probes on Windows: undici sets them on the socket before it connects, which Wine (our
     // Windows lane) refuses with "connect UNKNOWN". A token request is short; HTTP connection reuse is unaffected.
     const tls = process.platform === "win32" ? { ...ca, keepAlive: false } : ca

@@ -23,6 +23,7 @@ import * as Fs from "node:fs/promises"
 import * as Path from "node:path"
 import * as BoundedRead from "./internal/boundedRead.ts"
 import * as Flock from "./internal/lock/flock.ts"
+import * as Handoff from "./internal/lock/handoff.ts"
 import * as LockFileEx from "./internal/lock/lockFileEx.ts"
 
 const reasonOf = (cause: unknown): string => {
@@ -180,6 +181,21 @@ const openLock = async (path: string): Promise<HeldLockFile> => {
           LockFileEx.unlock(handle)
         } finally {
           LockFileEx.close(handle)
+        }
+      }
+    }
+  }
+  // The CLI's startup path took this lock when it decided to refresh: keep it (no other process saw it free).
+  const handed = Handoff.take(path)
+  if (handed !== undefined) {
+    return {
+      call: "flock",
+      tryLock: () => Flock.tryLockExclusive(handed),
+      release: async () => {
+        try {
+          Flock.unlock(handed)
+        } finally {
+          FsSync.closeSync(handed)
         }
       }
     }

@@ -41,6 +41,8 @@ export const names = {
   browserCommand: "BROWSER",
   /** `1`: the CLI skips its startup path (the full CLI answers every command). */
   noFastPath: "CODEX_AUTH_NO_FAST_PATH",
+  /** A file the CLI appends one line to per process: `fast` or `engine` (whether it loaded the engine). Tests count. */
+  startupTrace: "CODEX_AUTH_STARTUP_TRACE",
   /** The terminal named in the Codex `User-Agent`. */
   termProgram: "TERM_PROGRAM",
   term: "TERM"
@@ -115,6 +117,7 @@ export interface Settings {
   readonly httpsProxy: string | undefined
   readonly noProxy: string | undefined
   readonly noFastPath: boolean
+  readonly startupTrace: string | undefined
   /** The terminal of the `User-Agent` (`TERM_PROGRAM`, else `TERM`, else empty). */
   readonly terminal: string
 }
@@ -130,6 +133,7 @@ export const read = (env: Env): Settings => ({
   httpsProxy: trimmed(env[names.httpsProxy]) ?? trimmed(env[names.httpsProxyLower]),
   noProxy: trimmed(env[names.noProxy]) ?? trimmed(env[names.noProxyLower]),
   noFastPath: env[names.noFastPath] === "1",
+  startupTrace: trimmed(env[names.startupTrace]),
   terminal: terminal(env)
 })
 

@@ -13,6 +13,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as BoundedRead from "../boundedRead.ts"
 import * as Platform from "./platform.ts"
+import * as Waiter from "./waiter.ts"
 
 /** What the process prints and how it exits. */
 export interface Answer {
@@ -131,11 +132,24 @@ const insecureModeWarning = (directory: string, location: string): string =>
       { path: directory, mode: modeOf(directory) }
     ) ?? ""
 
+/**
+ * How a stale token is handled: by default the full CLI answers; with `waitForRefresh` (the bin) the fast path waits
+ * for auth.lock and answers from the token another process saved (`Waiter`), handing the lock to the engine when
+ * this process is the one to refresh.
+ */
+export interface Options {
+  readonly waitForRefresh?: boolean
+  /** `false` (a terminal): when another process holds auth.lock, the full CLI waits, with its progress line. */
+  readonly waitWhenBusy?: boolean
+  readonly clock?: () => number
+}
+
 /** The answer of the fast path, or `undefined` when the full CLI must answer. */
 export const run = (
   args: ReadonlyArray<string>,
   env: ReadModel.Env,
-  now: number
+  now: number,
+  options: Options = {}
 ): Answer | undefined => {
   const parsed = parseArgs(args)
   if (parsed === undefined || !httpClientWouldBuild(env) || !fileStoreByDefault(env)) return undefined
@@ -145,26 +159,33 @@ export const run = (
   const configPath = Path.join(directory, "config.toml")
   if (!StoredAuth.configAllowsFastPath(readText(configPath, maxAuthFileBytes), configPath)) return undefined
   const location = Path.join(directory, "auth.json")
-  const answer = answerFrom(parsed, env, now, location)
+  const answer = answerFrom(parsed, env, now, location, directory, options)
   return answer === undefined
     ? undefined
     : { ...answer, stderr: insecureModeWarning(directory, location) + answer.stderr }
+}
+
+const readDocument = (location: string): StoredAuth.Document | undefined => {
+  const text = readText(location, maxAuthFileBytes)
+  if (text === undefined) return undefined
+  const document = StoredAuth.parse(text)
+  return document.ok ? document.value : undefined
 }
 
 const answerFrom = (
   parsed: Parsed,
   env: ReadModel.Env,
   now: number,
-  location: string
+  location: string,
+  directory: string,
+  options: Options
 ): Answer | undefined => {
-  const text = readText(location, maxAuthFileBytes)
-  if (text === undefined) return undefined
-  const document = StoredAuth.parse(text)
-  if (!document.ok) return undefined
-  const credentials = StoredAuth.credentials(document.value)
+  const document = readDocument(location)
+  if (document === undefined) return undefined
+  let credentials = StoredAuth.credentials(document)
 
   if (parsed.command === "status") {
-    const status = plainStatus(document.value, location)
+    const status = plainStatus(document, location)
     if (status === undefined) return undefined
     // API-key mode: Codex's line and mask, never the key.
     const masked = credentials?._tag === "ApiKey" ? StoredAuth.maskApiKey(credentials.apiKey) : undefined
@@ -175,7 +196,21 @@ const answerFrom = (
 
   // An access-token (Agent Identity) login has no bearer: the engine refuses `token` / `headers` with its error.
   if (credentials === undefined) return undefined
-  if (!ReadModel.isFresh(credentials, now)) return undefined
+  if (!ReadModel.isFresh(credentials, now)) {
+    if (options.waitForRefresh !== true || credentials._tag !== "ChatGpt") return undefined
+    const outcome = Waiter.awaitRefresh({
+      lockPath: Path.join(directory, "auth.lock"),
+      served: credentials,
+      read: () => {
+        const current = readDocument(location)
+        return current === undefined ? undefined : StoredAuth.credentials(current)
+      },
+      clock: options.clock ?? Date.now,
+      ...(options.waitWhenBusy === undefined ? {} : { waitWhenBusy: options.waitWhenBusy })
+    })
+    if (outcome._tag !== "Adopted") return undefined
+    credentials = outcome.credentials
+  }
   const bearer = ReadModel.bearer(credentials)
 
   if (parsed.command === "token") {
