@@ -707,6 +707,16 @@ describe("each file system error has its own next step; the stored file survives
     if (ChildProcess.spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "true"]).status !== 0) {
       return ctx.skip("setpriv cannot switch to nobody here")
     }
+    // A clone in a private directory (mktemp -d is 0700) is closed to nobody: the CLI itself could not be loaded.
+    const readable = ChildProcess.spawnSync("setpriv", [
+      "--reuid=65534",
+      "--regid=65534",
+      "--clear-groups",
+      process.execPath,
+      "-e",
+      `require("node:fs").accessSync(${JSON.stringify(cliBin)}, require("node:fs").constants.R_OK)`
+    ])
+    if (readable.status !== 0) return ctx.skip(`nobody cannot read ${cliBin} (a private directory on its path)`)
     const result = await spawnRun("setpriv", [
       "--reuid=65534",
       "--regid=65534",
