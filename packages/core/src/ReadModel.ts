@@ -1,5 +1,5 @@
 /**
- * The read model: every decision of reading credentials, as plain functions (no `effect`, no `node:*`) — what
+ * The read model: every decision of reading credentials, as plain functions (no `effect`, no runtime API) — what
  * `status` reports, the §11 headers of a login, §9 freshness, §8's `CODEX_HOME` rule, whether §12's HTTP client
  * settings let a startup path answer, and when a bearer another process wrote replaces the one served. The session
  * wraps these (in `Option`s and `Redacted`s); the startup paths of each runtime (the CLI fast path, the facade's

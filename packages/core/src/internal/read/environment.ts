@@ -1,9 +1,9 @@
-// Every setting this project reads from the environment, in plain TypeScript (no `effect`, no `node:*`): the names
+// Every setting this project reads from the environment, in plain TypeScript (no `effect`, no runtime API): the names
 // (the only place they are spelled) and how each value is parsed. `Environment` builds the `Config` values of the
-// Effect side from these; the Effect-free startup paths call `read` over `process.env` / `Deno.env`. One table, so
+// Effect side from these; the Effect-free startup paths call `read` over the record their runtime gives. One table, so
 // every entry point (Effect API, CLI, facade, pool, Deno) reads the same setting from the same variable the same way.
 
-/** An environment as a plain record (`process.env`, `Deno.env.toObject()`, a test's map). */
+/** An environment as a plain record (the runtime package's environment variables, or a test's map). */
 export type Env = Readonly<Record<string, string | undefined>>
 
 /** The variable of each setting. */
