@@ -499,18 +499,32 @@ describe("the facades", () => {
 })
 
 describe("progress on a terminal", () => {
+  // util-linux flock takes the same flock(2) on auth.lock that Codex and codex-auth take; the holder keeps it until
+  // `release` (its stdin closes), so a CLI that starts late on a busy machine still finds the lock held.
   const hold = async (home: string) => {
-    // util-linux flock takes the same flock(2) on auth.lock that Codex and codex-auth take.
-    const holder = ChildProcess.spawn("flock", [Path.join(home, "auth.lock"), "-c", "echo locked; sleep 3"], {
-      stdio: ["ignore", "pipe", "inherit"]
+    const holder = ChildProcess.spawn("flock", [Path.join(home, "auth.lock"), "-c", "echo locked; read _"], {
+      stdio: ["pipe", "pipe", "inherit"]
     })
     await new Promise<void>((resolve) => holder.stdout.once("data", () => resolve()))
-    return holder
+    const release = () => {
+      if (!holder.stdin.writableEnded) holder.stdin.end()
+    }
+    return {
+      release,
+      kill: () => {
+        release()
+        holder.kill()
+      }
+    }
   }
 
   it("a token wait over a second says what it waits for on a TTY, and nothing when piped", async () => {
     const home = await signedIn()
     const holder = await hold(home)
+    const progress =
+      "… Getting a valid access token (refreshing it, or waiting for another process that holds auth.lock)…"
+    // Released once the progress line is on the terminal (or after 60 s, when the assertion below fails).
+    const fallback = setTimeout(holder.release, 60_000)
     // util-linux `script` gives the CLI a pseudo-terminal (stdout and stderr both on it).
     const tty = await new Promise<string>((resolve, reject) => {
       const child = ChildProcess.spawn(
@@ -519,22 +533,27 @@ describe("progress on a terminal", () => {
         { env: baseEnv(), stdio: ["ignore", "pipe", "inherit"] }
       )
       let out = ""
-      child.stdout.on("data", (chunk) => (out += chunk))
+      child.stdout.on("data", (chunk) => {
+        out += chunk
+        if (out.includes(progress)) holder.release()
+      })
       child.on("error", reject)
       child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(`exit ${code}: ${out}`))))
+    }).finally(() => {
+      clearTimeout(fallback)
+      holder.kill()
     })
-    holder.kill()
-    assert.include(
-      tty,
-      "… Getting a valid access token (refreshing it, or waiting for another process that holds auth.lock)…\r" +
-        `${ESC}[2K`
-    )
+    assert.include(tty, `${progress}\r${ESC}[2K`)
     const token = tty.split(`${ESC}[2K`)[1]!.trim()
     assert.match(token, /^[\w-]+\.[\w-]+\.[\w-]*$/, "then the token")
 
+    // Piped: the lock is held 3 s after the CLI starts (longer than the 1 s before a terminal would show progress).
     const again = await hold(home)
-    const piped = await run(["token", "--issuer", emulator.url, "--codex-home", home])
-    again.kill()
+    const releaseAgain = setTimeout(again.release, 3_000)
+    const piped = await run(["token", "--issuer", emulator.url, "--codex-home", home]).finally(() => {
+      clearTimeout(releaseAgain)
+      again.kill()
+    })
     assert.strictEqual(piped.code, 0)
     assert.strictEqual(piped.stderr, "", "no progress line when stderr is not a terminal")
     assert.match(piped.stdout, /^[\w-]+\.[\w-]+\.[\w-]*\n$/)
