@@ -125,7 +125,7 @@ beforeAll(async () => {
   })
   await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve))
   backendUrl = `http://127.0.0.1:${(backend.address() as Net.AddressInfo).port}`
-}, 180_000)
+}, 600_000)
 
 afterAll(async () => {
   await emulator?.close()
@@ -256,7 +256,7 @@ describe("consumer: the packed packages installed into fresh projects", () => {
       login: ["LoginRequired", true, true, false],
       home: ["CodexHomeNotFound", true, true]
     })
-  }, 240_000)
+  }, 600_000)
 
   it(
     "a linked (pnpm-style) install without optional dependencies: auto falls back, keyring says how to add it",
@@ -282,7 +282,7 @@ describe("consumer: the packed packages installed into fresh projects", () => {
       // The failed keyring read left the file's credentials as they were.
       assert.strictEqual(JSON.parse(Fs.readFileSync(Path.join(home, "auth.json"), "utf8")).auth_mode, "chatgpt")
     },
-    240_000
+    600_000
   )
 
   it("a project on effect@4: the CLI and the facade run their own Effect", async () => {
@@ -302,7 +302,7 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     assert.deepStrictEqual(JSON.parse(result.stdout.trim()), { status: 200 })
     const refresh = await cli(project, ["refresh", "--json", "--issuer", emulator.url, "--codex-home", home])
     assert.strictEqual(refresh.code, 0, refresh.stderr)
-  }, 240_000)
+  }, 600_000)
 
   it("an Effect 3 project: one copy of effect; the README's Effect example type-checks strictly and runs", async () => {
     const project = Projects.install("effect3", tarballs, { parent: scratch })
@@ -366,5 +366,5 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     assert.notStrictEqual(empty.code, 0)
     assert.include(empty.stderr, "LoginRequired")
     assert.notInclude(empty.stderr, "is not a function")
-  }, 300_000)
+  }, 900_000)
 })
