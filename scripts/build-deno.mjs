@@ -50,7 +50,12 @@ for (const module of modules) {
   }
   Fs.writeFileSync(`${out}.d.ts`, declarations.outputText.replace(relativeTs, "$1$2.js$3"))
 
-  const { code } = await esbuild.transform(source, { loader: "ts", format: "esm", target: "es2022", sourcefile: module })
+  const { code } = await esbuild.transform(source, {
+    loader: "ts",
+    format: "esm",
+    target: "es2022",
+    sourcefile: module
+  })
   const js = code.replace(relativeTs, "$1$2.js$3")
   const selfTypes = `/* @ts-self-types="./${Path.basename(out)}.d.ts" */`
   // A shebang stays on the first line.
