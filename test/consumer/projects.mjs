@@ -107,7 +107,8 @@ if (process.argv[1] === import.meta.filename && process.argv.includes("--warm"))
   try {
     const tarballs = pack(scratch)
     // A refused install caches nothing of its own (its packages are the other projects').
-    for (const name of Object.keys(projects).filter((name) => !projects[name].refused)) {
+    const installed = Object.keys(projects).filter((name) => !projects[name].refused)
+    for (const name of installed) {
       // Offline first: a warm cache costs one quick install per project and no network.
       try {
         install(name, tarballs, { offline: true, parent: scratch })
@@ -115,7 +116,7 @@ if (process.argv[1] === import.meta.filename && process.argv.includes("--warm"))
         install(name, tarballs, { offline: false, parent: scratch })
       }
     }
-    console.log(`consumer projects cached: ${Object.keys(projects).join(", ")}`)
+    console.log(`consumer projects cached: ${installed.join(", ")}`)
   } finally {
     Fs.rmSync(scratch, { recursive: true, force: true })
   }
