@@ -114,3 +114,6 @@ console.log(
     sizes.join("\n  ")
   }\ndeclarations: ${rewritten} rewritten to .js imports, ${selfTyped} .js files name theirs`
 )
+
+// @codex-auth/deno's npm entries: JavaScript and declarations (scripts/build-deno.mjs).
+await import("./build-deno.mjs")

@@ -16,7 +16,7 @@ import * as Path from "node:path"
 
 export const root = Path.resolve(import.meta.dirname, "..")
 
-/** The packages npm publishes (packages/deno is loaded by Deno from source; its package.json only links). */
+/** The packages npm publishes. */
 export const published = () =>
   Fs.readdirSync(Path.join(root, "packages"))
     .filter((name) => Fs.existsSync(Path.join(root, "packages", name, "package.json")))
@@ -29,8 +29,24 @@ const entry = (module) => ({
   default: `./dist/${module}.js`
 })
 
+/**
+ * packages/deno's: the entries its deno.json gives JSR (`./mod.ts`, `./cli.ts`), as scripts/build-deno.mjs's
+ * JavaScript and declarations (Deno strips no types under node_modules), so npm and JSR offer the same entries.
+ */
+const denoExportMap = () => {
+  const denoJson = JSON.parse(Fs.readFileSync(Path.join(root, "packages/deno/deno.json"), "utf8"))
+  const map = {}
+  for (const [key, source] of Object.entries(denoJson.exports)) {
+    const built = source.replace(/^\.\//, "./dist/").replace(/\.ts$/, "")
+    map[key] = { types: `${built}.d.ts`, default: `${built}.js` }
+  }
+  map["./package.json"] = "./package.json"
+  return map
+}
+
 /** The export map of packages/<name>: `.` (index.ts), each public module, internal/'s declarations, package.json. */
 export const exportMap = (name) => {
+  if (name === "deno") return denoExportMap()
   const src = Path.join(root, "packages", name, "src")
   const modules = Fs.readdirSync(src)
     .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
@@ -75,7 +91,9 @@ export const dependencyReport = (name) => {
   const dir = Path.join(root, "packages", name)
   const pkg = JSON.parse(Fs.readFileSync(Path.join(dir, "package.json"), "utf8"))
   const imported = new Set()
-  for (const file of sources(Path.join(dir, "src"))) {
+  // packages/deno's entries (mod.ts, cli.ts) sit beside src/.
+  const entries = Fs.readdirSync(dir).filter((file) => file.endsWith(".ts")).map((file) => Path.join(dir, file))
+  for (const file of [...sources(Path.join(dir, "src")), ...entries]) {
     // Comments name modules too (`@codex-auth/facade/Facade` in prose): only code counts.
     const code = Fs.readFileSync(file, "utf8").replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "")
     for (const [, specifier] of code.matchAll(specifiers)) {

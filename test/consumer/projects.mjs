@@ -18,12 +18,17 @@ export const publicPackages = [
   "facade",
   "cli",
   "app-server",
-  "node"
+  "node",
+  "deno"
 ]
+
+/** What a Deno project installs of ours: @codex-auth/deno and what it depends on (no @codex-auth/node). */
+const denoPackages = ["core", "accounts", "adapters", "emulator", "keyring", "facade", "cli", "deno"]
 
 /**
  * Each project: its own dependencies (besides the tarballs), how npm lays it out, and whether it installs the
- * emulator (an embedder's tests do; its production install does not).
+ * emulator (an embedder's tests do; its production install does not); `packages`: which of our tarballs it installs
+ * (default: all but @codex-auth/deno); `refused`: npm must refuse the install (the suite checks its message).
  */
 export const projects = {
   // A facade-only embedder with no Effect of its own: nothing of Effect may be installed for it, nor the emulator.
@@ -32,6 +37,15 @@ export const projects = {
   linked: { dependencies: {}, npmArgs: ["--install-strategy=linked", "--omit=optional"], emulator: false },
   // A project on Effect 4: the facade and the CLI run from the bundle, never from the project's effect.
   effect4: { dependencies: { effect: "4.1.0" }, npmArgs: [], emulator: false },
+  // A Deno 2 project (`"nodeModulesDir": "manual"`) with @codex-auth/deno from npm, whose facade and CLI run on
+  // the project's Effect 3 (the peers npm would add, pinned to what the cache holds).
+  deno: {
+    packages: denoPackages,
+    dependencies: { effect: "3.22.4", "@effect/platform": "0.97.2", "@effect/cli": "0.77.2" },
+    npmArgs: []
+  },
+  // The same beside effect@4: npm refuses the install, naming the range @codex-auth/deno supports.
+  denoEffect4: { packages: denoPackages, dependencies: { effect: "4.1.0" }, npmArgs: [], refused: true },
   // An Effect 3 project using the Effect API, type-checked strictly: one copy of effect; its tests use the emulator.
   effect3: {
     emulator: true,
@@ -45,7 +59,7 @@ export const projects = {
   }
 }
 
-const npm = (args, cwd) => {
+export const npm = (args, cwd) => {
   const result = ChildProcess.spawnSync("npm", args, {
     cwd,
     encoding: "utf8",
@@ -75,8 +89,11 @@ export const install = (name, tarballs, { offline = true, parent = Os.tmpdir() }
     Path.join(dir, "package.json"),
     JSON.stringify({ name: `consumer-${name}`, version: "1.0.0", private: true, type: "module" }, null, 2)
   )
+  const ours = (tarball) => Path.basename(tarball).replace(/^codex-auth-(.*)-\d+\.\d+\.\d+.*$/, "$1")
   const chosen = tarballs.filter((tarball) =>
-    spec.emulator || !Path.basename(tarball).startsWith("codex-auth-emulator-")
+    spec.packages !== undefined
+      ? spec.packages.includes(ours(tarball))
+      : ours(tarball) !== "deno" && (spec.emulator || ours(tarball) !== "emulator")
   )
   const specs = [...chosen, ...Object.entries(spec.dependencies).map(([pkg, version]) => `${pkg}@${version}`)]
   npm(["install", offline ? "--offline" : "--prefer-offline", "--no-save", ...spec.npmArgs, ...specs], dir)
@@ -89,7 +106,9 @@ if (process.argv[1] === import.meta.filename && process.argv.includes("--warm"))
   const scratch = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-consumer-warm-"))
   try {
     const tarballs = pack(scratch)
-    for (const name of Object.keys(projects)) {
+    // A refused install caches nothing of its own (its packages are the other projects').
+    const installed = Object.keys(projects).filter((name) => !projects[name].refused)
+    for (const name of installed) {
       // Offline first: a warm cache costs one quick install per project and no network.
       try {
         install(name, tarballs, { offline: true, parent: scratch })
@@ -97,7 +116,7 @@ if (process.argv[1] === import.meta.filename && process.argv.includes("--warm"))
         install(name, tarballs, { offline: false, parent: scratch })
       }
     }
-    console.log(`consumer projects cached: ${Object.keys(projects).join(", ")}`)
+    console.log(`consumer projects cached: ${installed.join(", ")}`)
   } finally {
     Fs.rmSync(scratch, { recursive: true, force: true })
   }
