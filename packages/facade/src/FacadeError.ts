@@ -7,6 +7,7 @@
  */
 import * as ReadModel from "@codex-auth/core/ReadModel"
 import * as Schema from "effect/Schema"
+import * as Identity from "./FacadeErrorIdentity.ts"
 
 /**
  * The facade was closed (by `close()` or its `signal`) before or while the operation ran.
@@ -48,8 +49,7 @@ export class CodexAuthUnexpected
  * @since 0.1.0
  * @category guards
  */
-export const isCodexAuthError = (u: unknown): u is Error & { readonly _tag: string } =>
-  u instanceof Error && "_tag" in u && typeof (u as { _tag: unknown })._tag === "string"
+export const isCodexAuthError: (u: unknown) => u is Error & { readonly _tag: string } = Identity.isCodexAuthError
 
 /**
  * `beginLogin` needs a key to seal the pending login's secrets (the PKCE verifier and the state) and none was given.
