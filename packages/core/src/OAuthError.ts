@@ -9,6 +9,11 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Redact from "./Redact.ts"
 
+// `Schema.TaggedError` with the identifier `@codex-auth/core/<Tag>`: by it `instanceof` holds across copies
+// of the engine (`@codex-auth/facade/FacadeErrorIdentity`).
+const TaggedError = <Self>() => <Tag extends string, Fields extends Schema.Struct.Fields>(tag: Tag, fields: Fields) =>
+  Schema.TaggedError<Self>(`@codex-auth/core/${tag}`)(tag, fields)
+
 const operations = [
   "exchangeCode",
   "exchangeApiKey",
@@ -49,13 +54,11 @@ const withDetail = (detail: string): string => detail === "" ? "" : `: ${detail}
  * @since 0.1.0
  * @category errors
  */
-export class TokenEndpointError
-  extends Schema.TaggedError<TokenEndpointError>("@codex-auth/core/TokenEndpointError")("TokenEndpointError", {
-    operation: Operation,
-    status: Schema.Number,
-    detail: Schema.String
-  })
-{
+export class TokenEndpointError extends TaggedError<TokenEndpointError>()("TokenEndpointError", {
+  operation: Operation,
+  status: Schema.Number,
+  detail: Schema.String
+}) {
   override get message(): string {
     return `The issuer rejected the ${operationLabel[this.operation]} with status ${this.status}${
       withDetail(this.detail)
@@ -69,12 +72,10 @@ export class TokenEndpointError
  * @since 0.1.0
  * @category errors
  */
-export class MalformedResponse
-  extends Schema.TaggedError<MalformedResponse>("@codex-auth/core/MalformedResponse")("MalformedResponse", {
-    operation: Operation,
-    reason: Schema.String
-  })
-{
+export class MalformedResponse extends TaggedError<MalformedResponse>()("MalformedResponse", {
+  operation: Operation,
+  reason: Schema.String
+}) {
   override get message(): string {
     const next = this.operation === "refresh"
       ? "Nothing was stored from it and the stored sign-in was kept, but the issuer may already have replaced the " +
@@ -91,7 +92,7 @@ export class MalformedResponse
  * @since 0.1.0
  * @category errors
  */
-export class NetworkError extends Schema.TaggedError<NetworkError>("@codex-auth/core/NetworkError")("NetworkError", {
+export class NetworkError extends TaggedError<NetworkError>()("NetworkError", {
   operation: Operation,
   kind: Schema.Literal("timeout", "transport"),
   detail: Schema.String
@@ -140,13 +141,11 @@ export const refreshRejectionMessages: Readonly<Record<RefreshRejectionReason, s
  * @since 0.1.0
  * @category errors
  */
-export class RefreshTokenRejected
-  extends Schema.TaggedError<RefreshTokenRejected>("@codex-auth/core/RefreshTokenRejected")("RefreshTokenRejected", {
-    reason: RefreshRejectionReason,
-    status: Schema.Number,
-    detail: Schema.String
-  })
-{
+export class RefreshTokenRejected extends TaggedError<RefreshTokenRejected>()("RefreshTokenRejected", {
+  reason: RefreshRejectionReason,
+  status: Schema.Number,
+  detail: Schema.String
+}) {
   override get message(): string {
     return refreshRejectionMessages[this.reason]
   }
@@ -196,13 +195,11 @@ const transientNext: Readonly<Record<RefreshFailureKind, string>> = {
  * @since 0.1.0
  * @category errors
  */
-export class RefreshTransientError
-  extends Schema.TaggedError<RefreshTransientError>("@codex-auth/core/RefreshTransientError")("RefreshTransientError", {
-    status: Schema.optional(Schema.Number),
-    detail: Schema.String,
-    kind: Schema.optionalWith(RefreshFailureKind, { default: () => "ambiguous" })
-  })
-{
+export class RefreshTransientError extends TaggedError<RefreshTransientError>()("RefreshTransientError", {
+  status: Schema.optional(Schema.Number),
+  detail: Schema.String,
+  kind: Schema.optionalWith(RefreshFailureKind, { default: () => "ambiguous" })
+}) {
   override get message(): string {
     const status = this.status === undefined ? "" : ` (status ${this.status})`
     return `Failed to refresh the access token${status}${withDetail(this.detail)}. ${transientNext[this.kind]}`
@@ -232,11 +229,9 @@ export const isPermanentRefreshFailure = (error: unknown): error is RefreshToken
  * @since 0.1.0
  * @category errors
  */
-export class DeviceCodeNotEnabled
-  extends Schema.TaggedError<DeviceCodeNotEnabled>("@codex-auth/core/DeviceCodeNotEnabled")("DeviceCodeNotEnabled", {
-    issuer: Schema.String
-  })
-{
+export class DeviceCodeNotEnabled extends TaggedError<DeviceCodeNotEnabled>()("DeviceCodeNotEnabled", {
+  issuer: Schema.String
+}) {
   override get message(): string {
     return `Device code login is not enabled for this account (${this.issuer}). ` +
       "Enable device code authorization in your ChatGPT security settings, or ask your workspace admin to allow it; " +
@@ -248,12 +243,10 @@ export class DeviceCodeNotEnabled
  * @since 0.1.0
  * @category errors
  */
-export class DeviceCodeRequestFailed
-  extends Schema.TaggedError<DeviceCodeRequestFailed>("@codex-auth/core/DeviceCodeRequestFailed")(
-    "DeviceCodeRequestFailed",
-    { status: Schema.Number, detail: Schema.String }
-  )
-{
+export class DeviceCodeRequestFailed extends TaggedError<DeviceCodeRequestFailed>()(
+  "DeviceCodeRequestFailed",
+  { status: Schema.Number, detail: Schema.String }
+) {
   override get message(): string {
     return `device code request failed with status ${this.status}${withDetail(this.detail)}. ` +
       "Try again later, or sign in with the browser login instead."
@@ -264,12 +257,10 @@ export class DeviceCodeRequestFailed
  * @since 0.1.0
  * @category errors
  */
-export class DeviceCodePollFailed
-  extends Schema.TaggedError<DeviceCodePollFailed>("@codex-auth/core/DeviceCodePollFailed")("DeviceCodePollFailed", {
-    status: Schema.Number,
-    detail: Schema.String
-  })
-{
+export class DeviceCodePollFailed extends TaggedError<DeviceCodePollFailed>()("DeviceCodePollFailed", {
+  status: Schema.Number,
+  detail: Schema.String
+}) {
   override get message(): string {
     return `device code poll failed with status ${this.status}${withDetail(this.detail)}. ` +
       "Start the device code login again, or sign in with the browser login instead."
@@ -282,11 +273,9 @@ export class DeviceCodePollFailed
  * @since 0.1.0
  * @category errors
  */
-export class DeviceCodeExpired
-  extends Schema.TaggedError<DeviceCodeExpired>("@codex-auth/core/DeviceCodeExpired")("DeviceCodeExpired", {
-    lifetimeMinutes: Schema.Number
-  })
-{
+export class DeviceCodeExpired extends TaggedError<DeviceCodeExpired>()("DeviceCodeExpired", {
+  lifetimeMinutes: Schema.Number
+}) {
   override get message(): string {
     return `The device code expired: it was not approved within ${this.lifetimeMinutes} minutes. ` +
       "Start the login again and enter the new code promptly."
@@ -299,7 +288,7 @@ export class DeviceCodeExpired
  * @since 0.1.0
  * @category errors
  */
-export class RevokeFailed extends Schema.TaggedError<RevokeFailed>("@codex-auth/core/RevokeFailed")("RevokeFailed", {
+export class RevokeFailed extends TaggedError<RevokeFailed>()("RevokeFailed", {
   status: Schema.optional(Schema.Number),
   detail: Schema.String
 }) {
