@@ -150,7 +150,8 @@ const agentRuntime = () =>
 
 /**
  * One identity: what the facade rejects with is an instance of the classes `@codex-auth/node/FacadeErrors` exports
- * (and, where the Effect API can load, `@codex-auth/facade/FacadeErrors`, tsc's dist over the project's effect).
+ * (and, where the Effect API can load, `@codex-auth/facade/FacadeErrors`, tsc's dist over the project's effect), and
+ * of the Effect-free ones `CodexAuth` exports.
  */
 const identityScript = (adapters: boolean) =>
   `import * as CodexAuth from "@codex-auth/node/CodexAuth"
@@ -160,11 +161,13 @@ const seen = {}
 const auth = await CodexAuth.open({ codexHome: process.env.CODEX_HOME })
 await auth.getToken().catch((error) => {
   seen.login = [error._tag, error instanceof NodeErrors.LoginRequired, error instanceof Errors.LoginRequired,
-    error instanceof NodeErrors.CodexHomeNotFound]
+    error instanceof NodeErrors.CodexHomeNotFound, error instanceof CodexAuth.LoginRequired,
+    error instanceof CodexAuth.CodexHomeNotFound]
 })
 await auth.close()
 await CodexAuth.open({ codexHome: process.env.CODEX_HOME + "/missing" }).then((a) => a.getToken()).catch((error) => {
-  seen.home = [error._tag, error instanceof NodeErrors.CodexHomeNotFound, error instanceof Errors.CodexHomeNotFound]
+  seen.home = [error._tag, error instanceof NodeErrors.CodexHomeNotFound, error instanceof Errors.CodexHomeNotFound,
+    error instanceof CodexAuth.CodexHomeNotFound]
 })
 console.log(JSON.stringify(seen))
 `
@@ -259,8 +262,8 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     const identity = await script(project, "identity.mjs", identityScript(false), { CODEX_HOME: tempHome() })
     assert.strictEqual(identity.code, 0, identity.stderr)
     assert.deepStrictEqual(JSON.parse(identity.stdout), {
-      login: ["LoginRequired", true, true, false],
-      home: ["CodexHomeNotFound", true, true]
+      login: ["LoginRequired", true, true, false, true, false],
+      home: ["CodexHomeNotFound", true, true, true]
     })
   }, 600_000)
 
@@ -469,8 +472,8 @@ console.log(JSON.stringify({ rotated: before !== after, bearer: bearer === "Bear
     const identity = await script(project, "identity.mjs", identityScript(true), { CODEX_HOME: tempHome() })
     assert.strictEqual(identity.code, 0, identity.stderr)
     assert.deepStrictEqual(JSON.parse(identity.stdout), {
-      login: ["LoginRequired", true, true, false],
-      home: ["CodexHomeNotFound", true, true]
+      login: ["LoginRequired", true, true, false, true, false],
+      home: ["CodexHomeNotFound", true, true, true]
     })
 
     // Without credentials the same program fails with the engine's typed error, not a crash inside Effect.

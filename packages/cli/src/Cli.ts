@@ -14,18 +14,14 @@ import type { StoreChoice } from "@codex-auth/facade/FacadeRuntime"
 import type * as CliApp from "@effect/cli/CliApp"
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
-import * as ValidationError from "@effect/cli/ValidationError"
-import * as Cause from "effect/Cause"
-import * as Config from "effect/Config"
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
+import type * as Exit from "effect/Exit"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as App from "./internal/cli/app.ts"
 import type { Common } from "./internal/cli/run.ts"
 import * as Runtime_ from "./internal/cli/runtime.ts"
 import { CliRuntime, ExitWith } from "./internal/cli/runtime.ts"
-import * as Usage from "./internal/cli/usage.ts"
 
 /**
  * @since 0.1.0
@@ -244,49 +240,50 @@ export const toCommon = (args: CommonArgs): Common => ({
 
 const loadSession = Effect.promise(() => import("./internal/cli/session.ts"))
 
-/**
- * @since 0.1.0
- * @category commands
- */
-export const statusCommand: Command.Command<"status", CliRuntime, ExitWith, CommonArgs> = Command.make(
-  "status",
-  common,
-  (args) => Effect.flatMap(loadSession, (cli) => cli.status(toCommon(args)))
-).pipe(Command.withDescription("Show who is signed in. Exits 0 when logged in, 1 when not."))
+/** A command with the common flags whose body is the session module's function of the same name. */
+const sessionCommand = <Name extends "status" | "token" | "headers" | "refresh">(
+  name: Name,
+  description: string
+): Command.Command<Name, CliRuntime, ExitWith, CommonArgs> =>
+  Command.make(name, common, (args) => Effect.flatMap(loadSession, (cli) => cli[name](toCommon(args)))).pipe(
+    Command.withDescription(description)
+  )
 
 /**
  * @since 0.1.0
  * @category commands
  */
-export const tokenCommand: Command.Command<"token", CliRuntime, ExitWith, CommonArgs> = Command.make(
-  "token",
-  common,
-  (args) => Effect.flatMap(loadSession, (cli) => cli.token(toCommon(args)))
-).pipe(
-  Command.withDescription(
-    "Print a valid access token (refreshed if needed) on stdout and nothing else; --json adds its expiry and account."
-  )
+export const statusCommand: Command.Command<"status", CliRuntime, ExitWith, CommonArgs> = sessionCommand(
+  "status",
+  "Show who is signed in. Exits 0 when logged in, 1 when not."
 )
 
 /**
  * @since 0.1.0
  * @category commands
  */
-export const headersCommand: Command.Command<"headers", CliRuntime, ExitWith, CommonArgs> = Command.make(
-  "headers",
-  common,
-  (args) => Effect.flatMap(loadSession, (cli) => cli.headers(toCommon(args)))
-).pipe(Command.withDescription("Print the headers for the ChatGPT backend (Authorization, ChatGPT-Account-ID, …)."))
+export const tokenCommand: Command.Command<"token", CliRuntime, ExitWith, CommonArgs> = sessionCommand(
+  "token",
+  "Print a valid access token (refreshed if needed) on stdout and nothing else; --json adds its expiry and account."
+)
 
 /**
  * @since 0.1.0
  * @category commands
  */
-export const refreshCommand: Command.Command<"refresh", CliRuntime, ExitWith, CommonArgs> = Command.make(
+export const headersCommand: Command.Command<"headers", CliRuntime, ExitWith, CommonArgs> = sessionCommand(
+  "headers",
+  "Print the headers for the ChatGPT backend (Authorization, ChatGPT-Account-ID, …)."
+)
+
+/**
+ * @since 0.1.0
+ * @category commands
+ */
+export const refreshCommand: Command.Command<"refresh", CliRuntime, ExitWith, CommonArgs> = sessionCommand(
   "refresh",
-  common,
-  (args) => Effect.flatMap(loadSession, (cli) => cli.refresh(toCommon(args)))
-).pipe(Command.withDescription("Refresh the tokens now (adopting tokens another process refreshed meanwhile)."))
+  "Refresh the tokens now (adopting tokens another process refreshed meanwhile)."
+)
 
 /**
  * @since 0.1.0
@@ -410,47 +407,6 @@ export const loginCommand: Command.Command<"login", CliRuntime, ExitWith, LoginA
  */
 export const description: string = "Sign in with ChatGPT the way the Codex CLI does, and keep the tokens valid."
 
-const version = "0.1.0"
-
-const isHttpUrl = (value: string): string | undefined => {
-  try {
-    const url = new URL(value)
-    return url.protocol === "https:" || url.protocol === "http:"
-      ? undefined
-      : `expected an http(s) URL such as https://auth.openai.com`
-  } catch {
-    return "expected an http(s) URL such as https://auth.openai.com"
-  }
-}
-
-/** Values the parser takes as text but that cannot mean anything: refused as usage errors naming the flag. */
-const validators: Usage.Validators = { issuer: isHttpUrl }
-
-/** `codex-auth completion <shell>`: @effect/cli's completion scripts, as a command of their own. */
-const completionSpec: Usage.CommandSpec = {
-  name: "completion",
-  description: "Print a shell completion script (bash, fish or zsh), e.g. `source <(codex-auth completion bash)`.",
-  flags: [],
-  subcommands: [],
-  args: [{ name: "shell", choices: ["bash", "fish", "zsh"] }]
-}
-
-const noPool = "is the account pool's, which this runtime does not offer yet; use the Node `codex-auth` for it"
-
-const colour = Effect.map(
-  Effect.all([
-    Config.option(Config.string("NO_COLOR")),
-    Config.option(Config.string("FORCE_COLOR"))
-  ]).pipe(Effect.orElseSucceed(() => [Option.none<string>(), Option.none<string>()] as const)),
-  ([noColor, forceColor]) => ({
-    off: Option.isSome(noColor) && noColor.value !== "",
-    forced: Option.isSome(forceColor) && forceColor.value !== "" && forceColor.value !== "0"
-  })
-)
-
-// eslint-disable-next-line no-control-regex -- ANSI escapes are what it removes
-const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, "")
-
 /**
  * Runs a root command (`codex-auth` with its subcommands) on `argv` (the runtime's full argv: executable, script,
  * arguments), with the runtime and the file system, path and terminal @effect/cli needs. The command line is checked
@@ -460,101 +416,14 @@ const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, ""
  * @since 0.1.0
  * @category running
  */
-export const run = <A>(
+export const run: <A>(
   root: Command.Command<"codex-auth", CliRuntime | CliApp.CliApp.Environment, unknown, A>,
   options: {
     readonly argv: ReadonlyArray<string>
     readonly runtime: Runtime_.Runtime
     readonly environment: Layer.Layer<CliApp.CliApp.Environment>
   }
-): Effect.Effect<void, unknown> =>
-  Effect.gen(function*() {
-    const base = options.runtime
-    const unavailable: Record<string, string> = base.accountPool === undefined
-      ? { account: `--account ${noPool}`, pool: `--pool ${noPool}` }
-      : {}
-    const described = Usage.fromCommand(root, Object.keys(unavailable))
-    const spec: Usage.CommandSpec = { ...described, subcommands: [...described.subcommands, completionSpec] }
-    const args = options.argv.slice(2)
-    const checked = Usage.check(spec, args, validators, unavailable)
-    let stdoutUsed = false
-    const runtime: Runtime_.Runtime = {
-      ...base,
-      process: {
-        ...base.process,
-        writeStdout: (text) => {
-          stdoutUsed = true
-          base.process.writeStdout(text)
-        }
-      },
-      invocation: {
-        command: ["codex-auth", ...checked._tag === "Help" || checked._tag === "Version" ? [] : checked.path].join(" "),
-        json: checked._tag === "Run" || checked._tag === "Invalid" ? checked.json : false,
-        stdoutUsed: () => stdoutUsed
-      }
-    }
-    switch (checked._tag) {
-      case "Help": {
-        const { forced, off } = yield* colour
-        const tty = base.process.stdoutIsTerminal?.() === true
-        const style = forced || (tty && !off) ? Usage.ansi : Usage.plain
-        runtime.process.writeStdout(Usage.help(spec, checked.path, style, version))
-        return
-      }
-      case "Version":
-        runtime.process.writeStdout(`codex-auth ${version}\n`)
-        return
-      case "Invalid":
-        Runtime_.reportUsage(runtime, checked.message, checked.flag)
-        return yield* Effect.fail(new Runtime_.ExitWith({ code: Runtime_.exitCodes.usage }))
-      case "Run":
-        break
-    }
-    const argv = checked.path[0] === "completion"
-      ? [...options.argv.slice(0, 2), "--completions", args[args.indexOf("completion") + 1]!]
-      : options.argv
-    // @effect/cli prints what it refuses with `Console.error` (in ANSI): keep that text for our own one line, and give
-    // the command bodies the ordinary console back.
-    const refused: Array<string> = []
-    const console = yield* Console.consoleWith(Effect.succeed)
-    const capturing: Console.Console = {
-      ...console,
-      error: (...parts: ReadonlyArray<unknown>) => Effect.sync(() => void refused.push(parts.map(String).join(" ")))
-    }
-    const app = Command.transformHandler(root, (effect) => Effect.withConsole(effect, console))
-    return yield* Command.run(app, { name: "codex-auth", version })(argv).pipe(
-      Effect.withConsole(capturing),
-      Effect.catchIf(ValidationError.isValidationError, () => {
-        const text = stripAnsi(refused.join("\n")).split("\n").map((line) => line.trim()).find((line) => line !== "")
-        Runtime_.reportUsage(runtime, text ?? "invalid command line")
-        return Effect.fail(new Runtime_.ExitWith({ code: Runtime_.exitCodes.usage }))
-      }),
-      Effect.catchAllCause((cause) => {
-        if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause)
-        const failure = Cause.failureOption(cause)
-        if (Option.isSome(failure) && failure.value instanceof Runtime_.ExitWith) return Effect.failCause(cause)
-        runtime.process.writeStderr(
-          `✗ codex-auth failed unexpectedly: ${Cause.pretty(cause).split("\n")[0]}. Please report this.\n`
-        )
-        Runtime_.jsonFailure(
-          runtime,
-          Runtime_.errorJson("UnexpectedError", "codex-auth failed unexpectedly.", "Please report this.")
-        )
-        return Effect.fail(new Runtime_.ExitWith({ code: Runtime_.exitCodes.failure }))
-      }),
-      // Ctrl-C under --json: still one document (the exit code stays 130).
-      Effect.onInterrupt(() =>
-        Effect.sync(() =>
-          Runtime_.jsonFailure(
-            runtime,
-            Runtime_.errorJson("Interrupted", "The command was interrupted.", "Run the command again.")
-          )
-        )
-      ),
-      Effect.provide(options.environment),
-      Effect.provideService(Runtime_.CliRuntime, runtime)
-    )
-  })
+) => Effect.Effect<void, unknown> = App.run
 
 /**
  * The process's exit code for how {@link run} ended; an unexpected failure is reported on stderr first.
@@ -562,23 +431,7 @@ export const run = <A>(
  * @since 0.1.0
  * @category running
  */
-export const exitCode = (exit: Exit.Exit<void, unknown>, runtime: Runtime_.Runtime): number => {
-  if (Exit.isSuccess(exit)) return 0
-  if (Cause.isInterruptedOnly(exit.cause)) return Runtime_.exitCodes.interrupted
-  const failure = Cause.failureOption(exit.cause)
-  if (failure._tag === "Some") {
-    const error = failure.value
-    if (typeof error === "object" && error !== null && "_tag" in error && error._tag === "ExitWith") {
-      return (error as unknown as { code: number }).code
-    }
-    // Bad flags and values: @effect/cli has printed what is wrong.
-    if (ValidationError.isValidationError(error)) return Runtime_.exitCodes.usage
-  }
-  runtime.process.writeStderr(
-    `✗ codex-auth failed unexpectedly: ${Cause.pretty(exit.cause).split("\n")[0]}. Please report this.\n`
-  )
-  return Runtime_.exitCodes.failure
-}
+export const exitCode: (exit: Exit.Exit<void, unknown>, runtime: Runtime_.Runtime) => number = App.exitCode
 
 /**
  * Facade ports, re-exported for runtimes that build a {@link Runtime}.

@@ -12,17 +12,7 @@ import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as internal from "./internal/oauthClient.ts"
-import type {
-  DeviceCodeExpired,
-  DeviceCodeNotEnabled,
-  DeviceCodePollFailed,
-  DeviceCodeRequestFailed,
-  MalformedResponse,
-  NetworkError,
-  RefreshError,
-  RevokeFailed,
-  TokenEndpointError
-} from "./OAuthError.ts"
+import type * as OAuthError from "./OAuthError.ts"
 import type { ProviderProfile } from "./ProviderProfile.ts"
 import type * as TokenSet from "./TokenSet.ts"
 
@@ -121,19 +111,26 @@ export const DevicePoll: Data.TaggedEnum.Constructor<DevicePoll> = Data.taggedEn
  * @since 0.1.0
  * @category errors
  */
-export type ExchangeError = TokenEndpointError | MalformedResponse | NetworkError
+export type ExchangeError = OAuthError.TokenEndpointError | OAuthError.MalformedResponse | OAuthError.NetworkError
 
 /**
  * @since 0.1.0
  * @category errors
  */
-export type RequestDeviceCodeError = DeviceCodeNotEnabled | DeviceCodeRequestFailed | MalformedResponse | NetworkError
+export type RequestDeviceCodeError =
+  | OAuthError.DeviceCodeNotEnabled
+  | OAuthError.DeviceCodeRequestFailed
+  | OAuthError.MalformedResponse
+  | OAuthError.NetworkError
 
 /**
  * @since 0.1.0
  * @category errors
  */
-export type PollDeviceCodeError = DeviceCodePollFailed | MalformedResponse | NetworkError
+export type PollDeviceCodeError =
+  | OAuthError.DeviceCodePollFailed
+  | OAuthError.MalformedResponse
+  | OAuthError.NetworkError
 
 /**
  * @since 0.1.0
@@ -161,16 +158,16 @@ export declare namespace OAuthClient {
     readonly refresh: (
       refreshToken: Redacted.Redacted<string>,
       options?: RefreshOptions
-    ) => Effect.Effect<RefreshResponse, RefreshError>
+    ) => Effect.Effect<RefreshResponse, OAuthError.RefreshError>
     /** Best effort, with the profile's (short) revoke timeout. */
-    readonly revoke: (input: RevokeInput, options?: RevokeOptions) => Effect.Effect<void, RevokeFailed>
+    readonly revoke: (input: RevokeInput, options?: RevokeOptions) => Effect.Effect<void, OAuthError.RevokeFailed>
     readonly requestDeviceCode: () => Effect.Effect<DeviceCode, RequestDeviceCodeError>
     /** One poll, no waiting. */
     readonly pollDeviceCode: (code: DeviceCode) => Effect.Effect<DevicePoll, PollDeviceCodeError>
     /** Polls until approved (first poll at once, `interval` apart, +5 s on slow-down), then exchanges the code. */
     readonly completeDeviceCode: (
       code: DeviceCode
-    ) => Effect.Effect<TokenResponse, PollDeviceCodeError | DeviceCodeExpired | ExchangeError>
+    ) => Effect.Effect<TokenResponse, PollDeviceCodeError | OAuthError.DeviceCodeExpired | ExchangeError>
   }
 }
 

@@ -9,6 +9,11 @@ import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
 import * as Redact from "./Redact.ts"
 
+// `Schema.TaggedError` with the identifier `@codex-auth/core/<Tag>`: by it `instanceof` holds across copies
+// of the engine (`@codex-auth/facade/FacadeErrorIdentity`).
+const TaggedError = <Self>() => <Tag extends string, Fields extends Schema.Struct.Fields>(tag: Tag, fields: Fields) =>
+  Schema.TaggedError<Self>(`@codex-auth/core/${tag}`)(tag, fields)
+
 const operations = [
   "exchangeCode",
   "exchangeApiKey",
@@ -49,7 +54,7 @@ const withDetail = (detail: string): string => detail === "" ? "" : `: ${detail}
  * @since 0.1.0
  * @category errors
  */
-export class TokenEndpointError extends Schema.TaggedError<TokenEndpointError>()("TokenEndpointError", {
+export class TokenEndpointError extends TaggedError<TokenEndpointError>()("TokenEndpointError", {
   operation: Operation,
   status: Schema.Number,
   detail: Schema.String
@@ -67,7 +72,7 @@ export class TokenEndpointError extends Schema.TaggedError<TokenEndpointError>()
  * @since 0.1.0
  * @category errors
  */
-export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("MalformedResponse", {
+export class MalformedResponse extends TaggedError<MalformedResponse>()("MalformedResponse", {
   operation: Operation,
   reason: Schema.String
 }) {
@@ -87,7 +92,7 @@ export class MalformedResponse extends Schema.TaggedError<MalformedResponse>()("
  * @since 0.1.0
  * @category errors
  */
-export class NetworkError extends Schema.TaggedError<NetworkError>()("NetworkError", {
+export class NetworkError extends TaggedError<NetworkError>()("NetworkError", {
   operation: Operation,
   kind: Schema.Literal("timeout", "transport"),
   detail: Schema.String
@@ -136,7 +141,7 @@ export const refreshRejectionMessages: Readonly<Record<RefreshRejectionReason, s
  * @since 0.1.0
  * @category errors
  */
-export class RefreshTokenRejected extends Schema.TaggedError<RefreshTokenRejected>()("RefreshTokenRejected", {
+export class RefreshTokenRejected extends TaggedError<RefreshTokenRejected>()("RefreshTokenRejected", {
   reason: RefreshRejectionReason,
   status: Schema.Number,
   detail: Schema.String
@@ -190,7 +195,7 @@ const transientNext: Readonly<Record<RefreshFailureKind, string>> = {
  * @since 0.1.0
  * @category errors
  */
-export class RefreshTransientError extends Schema.TaggedError<RefreshTransientError>()("RefreshTransientError", {
+export class RefreshTransientError extends TaggedError<RefreshTransientError>()("RefreshTransientError", {
   status: Schema.optional(Schema.Number),
   detail: Schema.String,
   kind: Schema.optionalWith(RefreshFailureKind, { default: () => "ambiguous" })
@@ -224,7 +229,7 @@ export const isPermanentRefreshFailure = (error: unknown): error is RefreshToken
  * @since 0.1.0
  * @category errors
  */
-export class DeviceCodeNotEnabled extends Schema.TaggedError<DeviceCodeNotEnabled>()("DeviceCodeNotEnabled", {
+export class DeviceCodeNotEnabled extends TaggedError<DeviceCodeNotEnabled>()("DeviceCodeNotEnabled", {
   issuer: Schema.String
 }) {
   override get message(): string {
@@ -238,7 +243,7 @@ export class DeviceCodeNotEnabled extends Schema.TaggedError<DeviceCodeNotEnable
  * @since 0.1.0
  * @category errors
  */
-export class DeviceCodeRequestFailed extends Schema.TaggedError<DeviceCodeRequestFailed>()(
+export class DeviceCodeRequestFailed extends TaggedError<DeviceCodeRequestFailed>()(
   "DeviceCodeRequestFailed",
   { status: Schema.Number, detail: Schema.String }
 ) {
@@ -252,7 +257,7 @@ export class DeviceCodeRequestFailed extends Schema.TaggedError<DeviceCodeReques
  * @since 0.1.0
  * @category errors
  */
-export class DeviceCodePollFailed extends Schema.TaggedError<DeviceCodePollFailed>()("DeviceCodePollFailed", {
+export class DeviceCodePollFailed extends TaggedError<DeviceCodePollFailed>()("DeviceCodePollFailed", {
   status: Schema.Number,
   detail: Schema.String
 }) {
@@ -268,7 +273,7 @@ export class DeviceCodePollFailed extends Schema.TaggedError<DeviceCodePollFaile
  * @since 0.1.0
  * @category errors
  */
-export class DeviceCodeExpired extends Schema.TaggedError<DeviceCodeExpired>()("DeviceCodeExpired", {
+export class DeviceCodeExpired extends TaggedError<DeviceCodeExpired>()("DeviceCodeExpired", {
   lifetimeMinutes: Schema.Number
 }) {
   override get message(): string {
@@ -283,7 +288,7 @@ export class DeviceCodeExpired extends Schema.TaggedError<DeviceCodeExpired>()("
  * @since 0.1.0
  * @category errors
  */
-export class RevokeFailed extends Schema.TaggedError<RevokeFailed>()("RevokeFailed", {
+export class RevokeFailed extends TaggedError<RevokeFailed>()("RevokeFailed", {
   status: Schema.optional(Schema.Number),
   detail: Schema.String
 }) {

@@ -7,6 +7,12 @@
  */
 import * as ReadModel from "@codex-auth/core/ReadModel"
 import * as Schema from "effect/Schema"
+import * as Identity from "./FacadeErrorIdentity.ts"
+
+// `Schema.TaggedError` with the identifier `@codex-auth/adapters/<Tag>`: by it `instanceof` holds across copies
+// of the engine (`@codex-auth/facade/FacadeErrorIdentity`).
+const TaggedError = <Self>() => <Tag extends string, Fields extends Schema.Struct.Fields>(tag: Tag, fields: Fields) =>
+  Schema.TaggedError<Self>(`@codex-auth/adapters/${tag}`)(tag, fields)
 
 /**
  * The facade was closed (by `close()` or its `signal`) before or while the operation ran.
@@ -14,10 +20,7 @@ import * as Schema from "effect/Schema"
  * @since 0.1.0
  * @category errors
  */
-export class CodexAuthClosed extends Schema.TaggedError<CodexAuthClosed>("@codex-auth/adapters/CodexAuthClosed")(
-  "CodexAuthClosed",
-  { operation: Schema.String }
-) {
+export class CodexAuthClosed extends TaggedError<CodexAuthClosed>()("CodexAuthClosed", { operation: Schema.String }) {
   override get message(): string {
     return `codex-auth: ${this.operation} was stopped because the instance was closed (close() or its abort signal). ` +
       "Open a new instance with CodexAuth.open() to continue."
@@ -31,10 +34,7 @@ export class CodexAuthClosed extends Schema.TaggedError<CodexAuthClosed>("@codex
  * @category errors
  */
 export class CodexAuthUnexpected
-  extends Schema.TaggedError<CodexAuthUnexpected>("@codex-auth/adapters/CodexAuthUnexpected")(
-    "CodexAuthUnexpected",
-    { operation: Schema.String, detail: Schema.String }
-  )
+  extends TaggedError<CodexAuthUnexpected>()("CodexAuthUnexpected", { operation: Schema.String, detail: Schema.String })
 {
   override get message(): string {
     return `codex-auth: ${this.operation} failed unexpectedly (${this.detail}). Please report this with the steps ` +
@@ -48,8 +48,7 @@ export class CodexAuthUnexpected
  * @since 0.1.0
  * @category guards
  */
-export const isCodexAuthError = (u: unknown): u is Error & { readonly _tag: string } =>
-  u instanceof Error && "_tag" in u && typeof (u as { _tag: unknown })._tag === "string"
+export const isCodexAuthError: (u: unknown) => u is Error & { readonly _tag: string } = Identity.isCodexAuthError
 
 /**
  * `beginLogin` needs a key to seal the pending login's secrets (the PKCE verifier and the state) and none was given.
@@ -58,10 +57,7 @@ export const isCodexAuthError = (u: unknown): u is Error & { readonly _tag: stri
  * @category errors
  */
 export class PendingLoginKeyMissing
-  extends Schema.TaggedError<PendingLoginKeyMissing>("@codex-auth/adapters/PendingLoginKeyMissing")(
-    "PendingLoginKeyMissing",
-    { operation: Schema.String }
-  )
+  extends TaggedError<PendingLoginKeyMissing>()("PendingLoginKeyMissing", { operation: Schema.String })
 {
   override get message(): string {
     return `codex-auth: ${this.operation} needs a key to seal the pending login. Pass sealKey (32 random bytes, as a ` +
@@ -76,12 +72,10 @@ export class PendingLoginKeyMissing
  * @since 0.1.0
  * @category errors
  */
-export class PendingLoginKeyInvalid
-  extends Schema.TaggedError<PendingLoginKeyInvalid>("@codex-auth/adapters/PendingLoginKeyInvalid")(
-    "PendingLoginKeyInvalid",
-    { source: Schema.Literal("sealKey", ReadModel.environmentNames.storeKey), reason: Schema.String }
-  )
-{
+export class PendingLoginKeyInvalid extends TaggedError<PendingLoginKeyInvalid>()("PendingLoginKeyInvalid", {
+  source: Schema.Literal("sealKey", ReadModel.environmentNames.storeKey),
+  reason: Schema.String
+}) {
   override get message(): string {
     return `codex-auth: the ${this.source} key cannot seal pending logins (${this.reason}). Use 32 random bytes, as a ` +
       "Uint8Array or base64 (e.g. `openssl rand -base64 32`)."
@@ -96,10 +90,7 @@ export class PendingLoginKeyInvalid
  * @category errors
  */
 export class PendingLoginInvalid
-  extends Schema.TaggedError<PendingLoginInvalid>("@codex-auth/adapters/PendingLoginInvalid")(
-    "PendingLoginInvalid",
-    { reason: Schema.String }
-  )
+  extends TaggedError<PendingLoginInvalid>()("PendingLoginInvalid", { reason: Schema.String })
 {
   override get message(): string {
     return `codex-auth: this is not a pending login this instance can finish (${this.reason}). Nothing was saved; ` +
@@ -114,10 +105,7 @@ export class PendingLoginInvalid
  * @category errors
  */
 export class PendingLoginExpired
-  extends Schema.TaggedError<PendingLoginExpired>("@codex-auth/adapters/PendingLoginExpired")(
-    "PendingLoginExpired",
-    { expiresAt: Schema.String }
-  )
+  extends TaggedError<PendingLoginExpired>()("PendingLoginExpired", { expiresAt: Schema.String })
 {
   override get message(): string {
     return `codex-auth: this pending login expired at ${this.expiresAt}. Nothing was saved; begin a new login with ` +
@@ -133,10 +121,7 @@ export class PendingLoginExpired
  * @category errors
  */
 export class PendingLoginConsumed
-  extends Schema.TaggedError<PendingLoginConsumed>("@codex-auth/adapters/PendingLoginConsumed")(
-    "PendingLoginConsumed",
-    { id: Schema.String }
-  )
+  extends TaggedError<PendingLoginConsumed>()("PendingLoginConsumed", { id: Schema.String })
 {
   override get message(): string {
     return `codex-auth: the pending login ${this.id} was already finished or cancelled (each is single use). Nothing ` +

@@ -52,24 +52,10 @@ export {
   PendingLoginKeyMissing
 } from "./FacadeError.ts"
 
+import * as Identity from "./FacadeErrorIdentity.ts"
 import * as FacadeErrors from "./FacadeErrors.ts"
 
 // One identity across copies: the Promise facade runs from a bundle that carries its own copy of the engine (and so
 // of these classes), while an embedder imports these from `dist/`. `instanceof` with a class exported here holds for
-// an error of the same class from any copy: the same Schema identifier (`@codex-auth/<package>/<Tag>`), which names
-// the defining module and so is unique to codex-auth. Ordinary prototype checks come first and are unchanged.
-const ordinary = Function.prototype[Symbol.hasInstance]
-for (const value of Object.values(FacadeErrors)) {
-  if (typeof value !== "function" || !(value.prototype instanceof Error)) continue
-  const identifier: unknown = (value as { readonly identifier?: unknown }).identifier
-  if (typeof identifier !== "string" || !identifier.startsWith("@codex-auth/")) continue
-  if (Object.prototype.hasOwnProperty.call(value, Symbol.hasInstance)) continue
-  Object.defineProperty(value, Symbol.hasInstance, {
-    value(this: { readonly identifier?: unknown }, u: unknown): boolean {
-      if (ordinary.call(this, u)) return true
-      if (!(u instanceof Error)) return false
-      const made = (u.constructor as { readonly identifier?: unknown } | undefined)?.identifier
-      return typeof made === "string" && made === this.identifier
-    }
-  })
-}
+// an error of the same class from any copy, and for the stand-ins a startup path builds (`FacadeErrorIdentity`).
+Identity.matchAcrossCopies(FacadeErrors)

@@ -12,8 +12,9 @@
  * await auth.close()
  * ```
  *
- * Every method rejects with one of the classes of `FacadeErrors` (re-exported here, matched by `_tag` so that
- * importing this module does not load Effect); match on `error._tag` or use `instanceof`.
+ * Every method rejects with one of the classes of `FacadeErrors`, exported here as Effect-free classes (so that
+ * importing this module does not load Effect) that match its errors by Schema identifier; match on `error._tag` or use
+ * `instanceof`.
  *
  * A fresh token is served from plain memory: `getToken()` / `getHeaders()` return the last bearer while its `exp` is
  * more than 5 minutes away without entering the Effect runtime (`getHeaders()` returns a new object each call).
@@ -27,7 +28,7 @@ import * as FastFacade from "./internal/fast/facade.ts"
 import * as HotCache from "./internal/fast/hot.ts"
 import * as Platform from "./internal/fast/platform.ts"
 
-// The classes of `FacadeErrors`, matched by `_tag`, without loading Effect at startup (see internal/fast/errors.ts).
+// The classes of `FacadeErrors`, matched by identifier, without loading Effect at startup (see internal/fast/errors.ts).
 export * from "./internal/fast/errors.ts"
 
 /**

@@ -10,3 +10,9 @@ export { AccountNotFound, DuplicateAccount, NoAccountAvailable } from "@codex-au
 export * from "@codex-auth/facade/FacadeErrors"
 /** The planner refused to start a login (no terminal, or CI); its `_tag` is `LoginRequired` too. */
 export { LoginRequired as LoginNotStarted } from "@codex-auth/core/LoginError"
+
+import * as Identity from "@codex-auth/facade/FacadeErrorIdentity"
+import * as FacadeErrors from "./FacadeErrors.ts"
+
+// The pool's classes too match errors of another copy by identifier (the facade's already do).
+Identity.matchAcrossCopies(FacadeErrors)

@@ -4,7 +4,6 @@
 import { startEmulatorPromise } from "@codex-auth/emulator/node"
 import type { StartedEmulatorPromise } from "@codex-auth/emulator/node"
 import * as CodexAuth from "@codex-auth/node/CodexAuth"
-import * as FacadeErrors from "@codex-auth/node/FacadeErrors"
 import { afterAll, afterEach, assert, beforeAll, describe, it, vi } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
@@ -287,32 +286,5 @@ describe("facade warm path through CodexAuth.open (emulator, file store)", () =>
       vi.useRealTimers()
       await auth.close()
     }
-  })
-})
-
-describe("the error classes CodexAuth exports", () => {
-  it("exist for every class FacadeErrors exports and match its instances by _tag", () => {
-    const exported = CodexAuth as unknown as Record<string, unknown>
-    const classes = (Object.entries(FacadeErrors) as Array<[string, unknown]>).filter(
-      (entry): entry is [string, { readonly _tag: string }] =>
-        typeof entry[1] === "function" && typeof (entry[1] as { _tag?: unknown })._tag === "string"
-    )
-    assert.isAbove(classes.length, 30)
-    for (const [name, real] of classes) {
-      const standIn = exported[name] as { readonly _tag: string } & (new(fields?: object) => Error)
-      assert.isFunction(standIn, name)
-      assert.strictEqual(standIn._tag, real._tag, name)
-      const engineError = Object.assign(new Error("from the engine"), { _tag: real._tag })
-      assert.instanceOf(engineError, standIn, name)
-      assert.notInstanceOf(Object.assign(new Error("other"), { _tag: `${real._tag}X` }), standIn, name)
-      assert.notInstanceOf({ _tag: real._tag }, standIn as never, `${name}: not an Error`)
-    }
-    assert.instanceOf(new FacadeErrors.ApiKeyMissing(), CodexAuth.ApiKeyMissing)
-    assert.instanceOf(new FacadeErrors.CodexAuthClosed({ operation: "getToken" }), CodexAuth.CodexAuthClosed)
-    const made = new CodexAuth.CodexAuthClosed({ operation: "getToken" })
-    assert.strictEqual(made._tag, "CodexAuthClosed")
-    assert.strictEqual(made.operation, "getToken")
-    assert.isTrue(CodexAuth.isCodexAuthError(made))
-    assert.isFalse(CodexAuth.isCodexAuthError(new Error("plain")))
   })
 })

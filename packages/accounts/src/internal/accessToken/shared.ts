@@ -3,6 +3,11 @@
 import type * as Duration from "effect/Duration"
 import * as Schema from "effect/Schema"
 
+// `Schema.TaggedError` with the identifier `@codex-auth/accounts/<Tag>`: by it `instanceof` holds across copies
+// of the engine (`@codex-auth/facade/FacadeErrorIdentity`).
+const TaggedError = <Self>() => <Tag extends string, Fields extends Schema.Struct.Fields>(tag: Tag, fields: Fields) =>
+  Schema.TaggedError<Self>(`@codex-auth/accounts/${tag}`)(tag, fields)
+
 /**
  * The environment variable naming the JWKS base (`{base}/agent-identities/jwks`).
  *
@@ -44,12 +49,7 @@ export const taskRegistrationUrl = (base: string, runtimeId: string): string =>
  * @since 0.1.0
  * @category errors
  */
-export class AccessTokenMissing
-  extends Schema.TaggedError<AccessTokenMissing>("@codex-auth/accounts/AccessTokenMissing")(
-    "AccessTokenMissing",
-    {}
-  )
-{
+export class AccessTokenMissing extends TaggedError<AccessTokenMissing>()("AccessTokenMissing", {}) {
   override get message(): string {
     return "No access token provided via stdin. Pipe it in, e.g. " +
       "`printenv CODEX_ACCESS_TOKEN | codex-auth login --with-access-token`."
@@ -64,10 +64,7 @@ export class AccessTokenMissing
  * @category errors
  */
 export class PersonalAccessTokenUnsupported
-  extends Schema.TaggedError<PersonalAccessTokenUnsupported>("@codex-auth/accounts/PersonalAccessTokenUnsupported")(
-    "PersonalAccessTokenUnsupported",
-    {}
-  )
+  extends TaggedError<PersonalAccessTokenUnsupported>()("PersonalAccessTokenUnsupported", {})
 {
   override get message(): string {
     return "This is a personal access token (it starts with `at-`), which codex-auth does not support yet: only " +
@@ -83,10 +80,7 @@ export class PersonalAccessTokenUnsupported
  * @category errors
  */
 export class AccessTokenInvalid
-  extends Schema.TaggedError<AccessTokenInvalid>("@codex-auth/accounts/AccessTokenInvalid")(
-    "AccessTokenInvalid",
-    { reason: Schema.String }
-  )
+  extends TaggedError<AccessTokenInvalid>()("AccessTokenInvalid", { reason: Schema.String })
 {
   override get message(): string {
     return `The access token is not a valid Agent Identity token: ${this.reason}. Nothing was saved; get a new ` +
@@ -101,10 +95,10 @@ export class AccessTokenInvalid
  * @category errors
  */
 export class AgentIdentityJwksUnavailable
-  extends Schema.TaggedError<AgentIdentityJwksUnavailable>("@codex-auth/accounts/AgentIdentityJwksUnavailable")(
-    "AgentIdentityJwksUnavailable",
-    { url: Schema.String, detail: Schema.String }
-  )
+  extends TaggedError<AgentIdentityJwksUnavailable>()("AgentIdentityJwksUnavailable", {
+    url: Schema.String,
+    detail: Schema.String
+  })
 {
   override get message(): string {
     return `Could not fetch the Agent Identity signing keys from ${this.url} (${this.detail}), so the token could ` +
@@ -119,10 +113,7 @@ export class AgentIdentityJwksUnavailable
  * @category errors
  */
 export class AccessTokenLoginRefused
-  extends Schema.TaggedError<AccessTokenLoginRefused>("@codex-auth/accounts/AccessTokenLoginRefused")(
-    "AccessTokenLoginRefused",
-    { reason: Schema.String }
-  )
+  extends TaggedError<AccessTokenLoginRefused>()("AccessTokenLoginRefused", { reason: Schema.String })
 {
   override get message(): string {
     return this.reason
@@ -136,10 +127,7 @@ export class AccessTokenLoginRefused
  * @category errors
  */
 export class TaskRegistrationFailed
-  extends Schema.TaggedError<TaskRegistrationFailed>("@codex-auth/accounts/TaskRegistrationFailed")(
-    "TaskRegistrationFailed",
-    { url: Schema.String, detail: Schema.String }
-  )
+  extends TaggedError<TaskRegistrationFailed>()("TaskRegistrationFailed", { url: Schema.String, detail: Schema.String })
 {
   override get message(): string {
     return `Agent task registration at ${this.url} failed: ${this.detail}. Check ${authApiBaseUrlVariable} and ` +
