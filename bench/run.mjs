@@ -15,6 +15,7 @@ const all = [
   "broker",
   "coldstart",
   "coldrefresh",
+  "denostart",
   "embedder",
   "footprint"
 ]

@@ -386,7 +386,7 @@ export const httpClientWouldBuild = (
   if (settings.httpsProxy !== undefined) return false
   if (settings.caBundle === undefined) return true
   const text = readBundle(settings.caBundle.path)
-  return text !== undefined && rules.parsePemBundle(text).ok
+  return text !== undefined && rules.pemBundleParses(text)
 }
 
 /**

@@ -9,14 +9,14 @@ import type { SecretFileError } from "@codex-auth/core/SecretFile"
 import type * as ConfigError from "effect/ConfigError"
 import * as Layer from "effect/Layer"
 import * as DenoSecretFile from "./DenoSecretFile.ts"
+import * as Platform from "./internal/fast/platform.ts"
 
 /**
  * The user's home directory (`HOME`, or `USERPROFILE` on Windows).
  *
  * @since 0.1.0
  */
-export const homeDirectory = (): string =>
-  (Deno.build.os === "windows" ? Deno.env.get("USERPROFILE") : Deno.env.get("HOME")) ?? Deno.cwd()
+export const homeDirectory: () => string = Platform.homeDirectory
 
 /**
  * @since 0.1.0

@@ -20,6 +20,7 @@ import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as BoundedRead from "./internal/boundedRead.ts"
 import { isNotFound, reasonOf as baseReasonOf } from "./internal/errors.ts"
+import * as Platform from "./internal/fast/platform.ts"
 import * as Path from "./internal/path.ts"
 
 const separator: "/" | "\\" = Deno.build.os === "windows" ? "\\" : "/"
@@ -29,8 +30,7 @@ const separator: "/" | "\\" = Deno.build.os === "windows" ? "\\" : "/"
  *
  * @since 0.1.0
  */
-export const join = (...segments: ReadonlyArray<string>): string =>
-  separator === "\\" ? Path.joinWindows(...segments) : Path.joinPosix(...segments)
+export const join: (...segments: ReadonlyArray<string>) => string = Platform.join
 
 const reasonOf = (cause: unknown): string =>
   cause instanceof BoundedRead.ReadRefused ? cause.reason : baseReasonOf(cause)

@@ -61,26 +61,45 @@ export const headerRecord = (input: {
 
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g
 
-/** §12: the certificates of a PEM bundle, each re-armoured; the failure says what is wrong (no file text). */
-export const parsePemBundle = (
-  text: string
-): { readonly ok: true; readonly value: ReadonlyArray<string> } | { readonly ok: false; readonly error: string } => {
-  if (text.trim() === "") return { ok: false, error: "the file is empty" }
-  const certificates: Array<string> = []
+/**
+ * §12's one scan of a PEM bundle: each certificate's base64 body (whitespace removed) goes to `keep`; the failure
+ * says what is wrong (no file text).
+ */
+const scanPemBundle = (text: string, keep: (body: string) => void): string | undefined => {
+  if (text.trim() === "") return "the file is empty"
+  let count = 0
   for (const match of text.matchAll(pemBlock)) {
     const label = match[1]!
     if (label !== "CERTIFICATE") continue
     const body = match[2]!.replace(/\s+/g, "")
     if (body === "" || !/^[A-Za-z0-9+/]+={0,2}$/.test(body) || body.length % 4 !== 0) {
-      return { ok: false, error: `certificate ${certificates.length + 1} is not valid base64` }
+      return `certificate ${count + 1} is not valid base64`
     }
     // DER starts with a SEQUENCE tag (0x30): base64 "M".
-    if (!body.startsWith("M")) return { ok: false, error: `certificate ${certificates.length + 1} is not DER` }
-    certificates.push(`-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`)
+    if (!body.startsWith("M")) return `certificate ${count + 1} is not DER`
+    count++
+    keep(body)
   }
-  if (certificates.length === 0) return { ok: false, error: "it holds no PEM certificate" }
-  return { ok: true, value: certificates }
+  return count === 0 ? "it holds no PEM certificate" : undefined
 }
+
+/** §12: the certificates of a PEM bundle, each re-armoured; the failure says what is wrong (no file text). */
+export const parsePemBundle = (
+  text: string
+): { readonly ok: true; readonly value: ReadonlyArray<string> } | { readonly ok: false; readonly error: string } => {
+  const certificates: Array<string> = []
+  const error = scanPemBundle(
+    text,
+    (body) =>
+      certificates.push(
+        `-----BEGIN CERTIFICATE-----\n${body.match(/.{1,64}/g)!.join("\n")}\n-----END CERTIFICATE-----\n`
+      )
+  )
+  return error === undefined ? { ok: true, value: certificates } : { ok: false, error }
+}
+
+/** Whether {@link parsePemBundle} accepts the bundle, without re-armouring its certificates (the startup paths). */
+export const pemBundleParses = (text: string): boolean => scanPemBundle(text, () => undefined) === undefined
 
 /** Codex's API-key mask (`sk-proj-***ABCDE`): the first 8 and last 5 characters; `***` for 13 bytes or fewer. */
 export const maskApiKey = (key: string): string => {

@@ -1,6 +1,7 @@
-// The Codex `User-Agent` for this machine on Deno (the same string the Node runtime builds).
-import * as Headers from "@codex-auth/core/Headers"
+// The Codex `User-Agent` for this machine on Deno (the same string the Node runtime builds), in plain TypeScript (no
+// `effect`: the CLI's startup path builds it too).
 import * as ReadModel from "@codex-auth/core/ReadModel"
+import * as StoredAuth from "@codex-auth/core/StoredAuth"
 
 const osName = (): string => {
   switch (Deno.build.os) {
@@ -18,7 +19,7 @@ const osName = (): string => {
 const archName = (): string => (Deno.build.arch === "aarch64" ? "arm64" : Deno.build.arch)
 
 export const userAgent = (originator: string, version: string): string =>
-  Headers.userAgent({
+  StoredAuth.userAgent({
     originator,
     version,
     os: osName(),
