@@ -62,11 +62,11 @@ export interface StartedBroker {
 const platform: Facade.Platform = {
   secretFile: NodeSecretFile.layer,
   homeDirectory: () => Os.homedir(),
-  httpClient: NodeHttpClient.layer,
+  httpClient: NodeHttpClient.layerConfig,
   userAgent: NodeSession.userAgent,
   loopbackListener: NodeLoopbackListener.layer,
   browserOpener: NodeBrowserOpener.layer,
-  runtimeFacts: NodeRuntimeFacts.layerWith,
+  runtimeFacts: NodeRuntimeFacts.layer,
   terminal: NodeTerminal.layer,
   postgresStore: () =>
     Layer.unwrapEffect(

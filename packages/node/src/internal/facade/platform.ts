@@ -14,11 +14,11 @@ import * as StderrTerminal from "./terminal.ts"
 export const platform: Facade.Platform = {
   secretFile: NodeSecretFile.layer,
   homeDirectory: () => Os.homedir(),
-  httpClient: NodeHttpClient.layer,
+  httpClient: NodeHttpClient.layerConfig,
   userAgent: NodeSession.userAgent,
   loopbackListener: NodeLoopbackListener.layer,
   browserOpener: NodeBrowserOpener.layer,
-  runtimeFacts: NodeRuntimeFacts.layerWith,
+  runtimeFacts: NodeRuntimeFacts.layer,
   terminal: StderrTerminal.layer,
   // The driver loads only when the PostgreSQL store is chosen (an optional peer: file-only installs lack it).
   postgresStore: () =>
