@@ -97,6 +97,8 @@ export const login = (
   apiKey: Redacted.Redacted<string>
 ): Effect.Effect<SessionModule.Credentials, SessionError, Session> =>
   Effect.flatMap(Session, (session) => session.saveLogin({ _tag: "ApiKey", apiKey })).pipe(
+    // An API-key outcome is saved as the API-key credentials it names.
+    Effect.map((saved) => saved as SessionModule.Credentials),
     Effect.withSpan("ApiKeyAuth.login")
   )
 

@@ -4,7 +4,7 @@ import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
-import { OAuthClient } from "@codex-auth/core/OAuthClient"
+import { makeTest as stubOAuthClient, OAuthClient } from "@codex-auth/core/OAuthClient"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
 import * as SecretFile from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
@@ -80,18 +80,13 @@ describe("ApiKeyAuth.statusLine", () => {
 const revokedTokens: Array<string> = []
 const oauthLayer = Layer.succeed(
   OAuthClient,
-  {
+  stubOAuthClient({
     refresh: () => Effect.die("no refresh expected"),
     revoke: (input) =>
       Effect.sync(() => {
         revokedTokens.push(Redacted.value("refreshToken" in input ? input.refreshToken : input.accessToken))
-      }),
-    exchangeCode: () => Effect.die("not used"),
-    exchangeApiKey: () => Effect.die("not used"),
-    requestDeviceCode: () => Effect.die("not used"),
-    pollDeviceCode: () => Effect.die("not used"),
-    completeDeviceCode: () => Effect.die("not used")
-  } as OAuthClient["Type"]
+      })
+  })
 )
 
 const harness = (initial: string | undefined, options: Session.Options = {}) =>
