@@ -5,8 +5,8 @@
  */
 import * as AccessTokenAuth from "@codex-auth/accounts/AccessTokenAuth"
 import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
+import * as ApiKeyAuth from "@codex-auth/accounts/ApiKeyAuth"
 import * as ConsolePresenter from "@codex-auth/adapters/ConsolePresenter"
-import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { LoginPresenter } from "@codex-auth/core/LoginPresenter"
 import { Environment, Login as FacadeLogin } from "@codex-auth/facade/FacadeRuntime"

@@ -1,6 +1,6 @@
 // API-key sign-in: Codex's masking (measured on the Codex CLI 0.169 binary), stdin parsing, the exact bytes an API-key
 // login writes, the Authorization it yields, forced_login_method both ways with Codex's messages, and CODEX_API_KEY.
-import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
+import * as ApiKeyAuth from "@codex-auth/accounts/ApiKeyAuth"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
@@ -17,7 +17,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as authFiles from "./fixtures/authFiles.ts"
+import * as authFiles from "../../core/test/fixtures/authFiles.ts"
 
 const home = "/home/user/.codex"
 const authFile = `${home}/auth.json`
