@@ -33,20 +33,15 @@ const jwt = (expSeconds: number) =>
     "c2ln"
   ].join(".")
 
-const memoryOAuth: OAuthClient.OAuthClient.Service = {
-  exchangeCode: () => Effect.die("unused"),
-  exchangeApiKey: () => Effect.die("unused"),
+const memoryOAuth: OAuthClient.OAuthClient.Service = OAuthClient.makeTest({
   refresh: () =>
     Effect.sync(() => ({
       idToken: Option.some(Redacted.make(jwt(Math.floor(Date.now() / 1000) + 3600))),
       accessToken: Option.some(Redacted.make(jwt(Math.floor(Date.now() / 1000) + 3600))),
       refreshToken: Option.some(Redacted.make(`rt_${serial}_${"x".repeat(40)}`))
     })),
-  revoke: () => Effect.void,
-  requestDeviceCode: () => Effect.die("unused"),
-  pollDeviceCode: () => Effect.die("unused"),
-  completeDeviceCode: () => Effect.die("unused")
-}
+  revoke: () => Effect.void
+})
 
 interface Sample {
   readonly cycle: number

@@ -27,7 +27,10 @@ const main = async () => {
         Effect.flatMap(OAuthClient.OAuthClient, (oauth) => oauth.refresh(Redacted.make(minted.refresh_token))).pipe(
           Effect.provide(OAuthClient.layer),
           Effect.provide(
-            Layer.merge(NodeHttpClient.layer, ProviderProfile.layer(ProviderProfile.make({ issuer: emulator.url })))
+            Layer.merge(
+              NodeHttpClient.layerConfig,
+              ProviderProfile.layer(ProviderProfile.make({ issuer: emulator.url }))
+            )
           )
         )
       )

@@ -3,7 +3,7 @@
 // with the same mask we print, and a forced_login_method refusal reads the same from both.
 // Runs only inside scripts/netns.sh (loopback only):
 //   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/apikey
-import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
+import * as ApiKeyAuth from "@codex-auth/accounts/ApiKeyAuth"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as Session from "@codex-auth/core/Session"
 import * as NodeAccountPool from "@codex-auth/node/NodeAccountPool"

@@ -101,7 +101,7 @@ const withKeyringSession = <A, E>(
   use: (session: Session.Session.Service) => Effect.Effect<A, E>,
   options: KeyringCredentialStore.Options = {}
 ): Promise<A> => {
-  const store = KeyringCredentialStore.layerWith(options).pipe(
+  const store = KeyringCredentialStore.layer(options).pipe(
     Layer.provide(Layer.mergeAll(NodeCodexHome.layer, NodeSecretFile.layer))
   )
   return Effect.runPromise(
@@ -255,7 +255,7 @@ describe.skipIf(!enabled)("the keyring store and the real Codex CLI", () => {
     const locationWith = (facts: Layer.Layer<RuntimeFacts.RuntimeFacts> | undefined) =>
       Effect.runPromise(
         Effect.map(CredentialStore, (store) => store.location).pipe(
-          Effect.provide(KeyringCredentialStore.layer),
+          Effect.provide(KeyringCredentialStore.layer()),
           Effect.provide(Layer.mergeAll(NodeCodexHome.layer, NodeSecretFile.layer, facts ?? Layer.empty)),
           Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["CODEX_HOME", home!.codexHome]])))
         )

@@ -95,9 +95,11 @@ switch (command) {
       const back = yield* store.load
       return { location: store.location, same: back._tag === "Some" && AuthJson.stringify(back.value) === text }
     }).pipe(
-      Effect.provide(loaded.module.layer.pipe(
-        Layer.provide(Layer.mergeAll(NodeCodexHome.layer, NodeSecretFile.layer, NodeRuntimeFacts.layer))
-      ))
+      Effect.provide(
+        loaded.module.layer().pipe(
+          Layer.provide(Layer.mergeAll(NodeCodexHome.layer, NodeSecretFile.layer, NodeRuntimeFacts.layer()))
+        )
+      )
     )
     const exit = await Effect.runPromiseExit(program)
     say(exit._tag === "Success" ? exit.value : { error: String(exit.cause) })

@@ -24,11 +24,11 @@
  */
 import type { AuthDocument } from "@codex-auth/core/AuthJson"
 import * as AuthJson from "@codex-auth/core/AuthJson"
-import type { CredentialStoreError } from "@codex-auth/core/CredentialStore"
-import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as jwt from "@codex-auth/core/Jwt"
+import type { OAuthClient } from "@codex-auth/core/OAuthClient"
+import { Session } from "@codex-auth/core/Session"
+import type { SessionError } from "@codex-auth/core/SessionError"
 import * as Workspace from "@codex-auth/core/Workspace"
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
@@ -46,7 +46,6 @@ import {
   AccessTokenMissing,
   AgentIdentityJwksUnavailable,
   PersonalAccessTokenUnsupported,
-  type RequestOptions,
   TaskRegistrationFailed
 } from "./internal/accessToken/shared.ts"
 
@@ -59,7 +58,6 @@ export {
   jwksBaseUrlVariable,
   jwksUrl,
   PersonalAccessTokenUnsupported,
-  type RequestOptions,
   TaskRegistrationFailed,
   taskRegistrationUrl
 } from "./internal/accessToken/shared.ts"
@@ -363,15 +361,13 @@ const verifyRs256 = async (jwk: JsonWebKey, signature: Uint8Array, data: Uint8Ar
 }
 
 /**
- * Fetches the issuer's JWKS (`GET`, with the `originator` and `User-Agent` headers Codex sends).
+ * Fetches the issuer's JWKS through the engine's `OAuthClient` (`GET`, with the `originator` and `User-Agent`
+ * headers Codex sends, the profile's request timeout).
  *
  * @since 0.1.0
  * @category verification
  */
-export const fetchJwks: (
-  url: string,
-  options: RequestOptions
-) => Effect.Effect<Jwks, AgentIdentityJwksUnavailable, HttpClient.HttpClient> = http.fetchJwks
+export const fetchJwks: (url: string) => Effect.Effect<Jwks, AgentIdentityJwksUnavailable, OAuthClient> = http.fetchJwks
 
 // ---------------------------------------------------------------------------------------------------------------
 // auth.json
@@ -383,14 +379,7 @@ export const fetchJwks: (
  * @since 0.1.0
  * @category auth.json
  */
-export const toDocument = (token: Redacted.Redacted<string>): AuthDocument => ({
-  authMode: Option.some(authMode),
-  openaiApiKey: Option.none(),
-  agentIdentity: Option.some(token),
-  tokens: Option.none(),
-  lastRefresh: Option.none(),
-  unknownFields: []
-})
+export const toDocument: (token: Redacted.Redacted<string>) => AuthDocument = AuthJson.fromAgentIdentity
 
 /**
  * The Agent Identity token of an `agentIdentity` document.
@@ -437,7 +426,7 @@ export const storedClaims = (document: AuthDocument): Option.Option<AgentIdentit
  * @since 0.1.0
  * @category models
  */
-export interface LoginOptions extends RequestOptions {
+export interface LoginOptions {
   /** Default: {@link endpointsConfig}'s. */
   readonly jwksUrl?: string | undefined
   /** `forced_login_method`: `api` refuses (Codex: "Access token login is disabled. Use API key login instead."). */
@@ -458,23 +447,24 @@ export interface LoginResult {
 }
 
 /**
- * Checks the token the way Codex does (fetching the issuer's keys) and saves it under the store's lock, replacing
- * whatever was stored (Codex does not revoke a ChatGPT login it replaces this way, so neither does this).
+ * Checks the token the way Codex does (fetching the issuer's keys through the engine's `OAuthClient`) and saves it
+ * through the session's `saveLogin` (the session's own §10 policy applies too; the store's lock), replacing whatever
+ * was stored (Codex does not revoke a ChatGPT login it replaces this way, so neither does this).
  *
  * @since 0.1.0
  * @category login
  */
 export const login = (
   token: Redacted.Redacted<string>,
-  options: LoginOptions
+  options: LoginOptions = {}
 ): Effect.Effect<
   LoginResult,
   | AccessTokenInvalid
   | AgentIdentityJwksUnavailable
   | AccessTokenLoginRefused
-  | CredentialStoreError
+  | SessionError
   | ConfigError.ConfigError,
-  HttpClient.HttpClient | CredentialStore
+  OAuthClient | Session
 > =>
   Effect.gen(function*() {
     // §10 is the engine's one check: an access-token login counts as a ChatGPT login, its workspace is `account_id`.
@@ -496,7 +486,7 @@ export const login = (
     // Malformed tokens fail before any request, as in Codex.
     yield* decode(token)
     const url = options.jwksUrl ?? (yield* endpointsConfig).jwksUrl
-    const jwks = yield* fetchJwks(url, options)
+    const jwks = yield* fetchJwks(url)
     const decoded = yield* verify(token, jwks, yield* Clock.currentTimeMillis)
     const refused = Workspace.violation(policy, { method: "chatgpt", workspace: Option.some(decoded.claims.accountId) })
     if (refused?._tag === "Workspace") {
@@ -505,10 +495,9 @@ export const login = (
           "another workspace. Nothing was saved."
       })
     }
-    const store = yield* CredentialStore
-    const document = toDocument(token)
-    yield* store.withLock(store.save(document))
-    return { claims: decoded.claims, document }
+    const session = yield* Session
+    yield* session.saveLogin({ _tag: "AccessToken", token })
+    return { claims: decoded.claims, document: toDocument(token) }
   }).pipe(Effect.withSpan("AccessTokenAuth.login"))
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -544,5 +533,5 @@ export const signRegistration: (
  */
 export const registerTask: (
   claims: AgentIdentityClaims,
-  options: RequestOptions & { readonly authApiBaseUrl: string }
-) => Effect.Effect<string, TaskRegistrationFailed | AccessTokenInvalid, HttpClient.HttpClient> = http.registerTask
+  options: { readonly authApiBaseUrl: string }
+) => Effect.Effect<string, TaskRegistrationFailed | AccessTokenInvalid, OAuthClient> = http.registerTask

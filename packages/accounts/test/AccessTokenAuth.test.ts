@@ -5,6 +5,9 @@ import * as AccessTokenAuth from "@codex-auth/accounts/AccessTokenAuth"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
+import * as OAuthClient from "@codex-auth/core/OAuthClient"
+import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
+import * as Session from "@codex-auth/core/Session"
 import * as Emulator from "@codex-auth/emulator/Emulator"
 import { startEmulator } from "@codex-auth/emulator/node"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
@@ -21,9 +24,18 @@ const b64url = (text: string) => Buffer.from(text).toString("base64url")
 const unsigned = (payload: unknown, header: unknown = { alg: "RS256", typ: "JWT", kid: "k" }) =>
   Redacted.make(`${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(payload))}.c2ln`)
 
+// The engine's OAuth client with Codex's headers (the profile's), over a real HTTP client.
+const oauthLayer = OAuthClient.layer.pipe(
+  Layer.provideMerge(Layer.merge(FetchHttpClient.layer, ProviderProfile.layer(ProviderProfile.make(requestOptions))))
+)
+
 const withStore = <A, E>(
-  body: Effect.Effect<A, E, CredentialStore | import("@effect/platform/HttpClient").HttpClient>
-) => Effect.provide(body, Layer.merge(MemoryCredentialStore.layer(), FetchHttpClient.layer))
+  body: Effect.Effect<A, E, CredentialStore | OAuthClient.OAuthClient | Session.Session>
+) =>
+  Effect.provide(
+    body,
+    Layer.provideMerge(Session.layer(), Layer.merge(MemoryCredentialStore.layer(), oauthLayer))
+  )
 
 const setup = Effect.gen(function*() {
   const started = yield* startEmulator({})
@@ -108,9 +120,7 @@ describe("AccessTokenAuth against the emulator", () => {
     Effect.gen(function*() {
       yield* TestClock.setTime(1_800_000_000_000)
       const emulator = yield* setup
-      const jwks = yield* AccessTokenAuth.fetchJwks(emulator.jwksUrl, requestOptions).pipe(
-        Effect.provide(FetchHttpClient.layer)
-      )
+      const jwks = yield* AccessTokenAuth.fetchJwks(emulator.jwksUrl).pipe(Effect.provide(oauthLayer))
       assert.strictEqual(jwks.keys.length, 1)
       const now = 1_800_000_000_000
       const good = yield* emulator.mint({ expiresInSeconds: 600 })
@@ -148,7 +158,7 @@ describe("AccessTokenAuth against the emulator", () => {
       const minted = yield* emulator.mint()
       yield* emulator.emulator.clearRequests
       const result = yield* withStore(Effect.gen(function*() {
-        const result = yield* AccessTokenAuth.login(minted.token, { ...requestOptions, jwksUrl: emulator.jwksUrl })
+        const result = yield* AccessTokenAuth.login(minted.token, { jwksUrl: emulator.jwksUrl })
         const stored = yield* (yield* CredentialStore).load
         return { result, stored }
       }))
@@ -186,20 +196,18 @@ describe("AccessTokenAuth against the emulator", () => {
       const outcome = yield* withStore(Effect.gen(function*() {
         const store = yield* CredentialStore
         const errors = [
-          yield* Effect.flip(AccessTokenAuth.login(expired.token, { ...requestOptions, jwksUrl: emulator.jwksUrl })),
+          yield* Effect.flip(AccessTokenAuth.login(expired.token, { jwksUrl: emulator.jwksUrl })),
           yield* Effect.flip(
-            AccessTokenAuth.login(good.token, { ...requestOptions, jwksUrl: `${emulator.url}/nowhere/jwks` })
+            AccessTokenAuth.login(good.token, { jwksUrl: `${emulator.url}/nowhere/jwks` })
           ),
           yield* Effect.flip(
             AccessTokenAuth.login(good.token, {
-              ...requestOptions,
               jwksUrl: emulator.jwksUrl,
               forcedLoginMethod: "api"
             })
           ),
           yield* Effect.flip(
             AccessTokenAuth.login(good.token, {
-              ...requestOptions,
               jwksUrl: emulator.jwksUrl,
               forcedWorkspaceIds: ["someone-else"]
             })
@@ -230,9 +238,8 @@ describe("AccessTokenAuth against the emulator", () => {
       assert.strictEqual(body.timestamp, "2026-11-22T00:26:27Z")
       assert.match(body.signature, /^[A-Za-z0-9+/]{86}==$/)
       const taskId = yield* AccessTokenAuth.registerTask(claims, {
-        ...requestOptions,
         authApiBaseUrl: emulator.authApiBaseUrl
-      }).pipe(Effect.provide(FetchHttpClient.layer))
+      }).pipe(Effect.provide(oauthLayer))
       assert.match(taskId, /^task_/)
       const last = (yield* emulator.emulator.requests).at(-1)!
       assert.strictEqual(last.path, `/api/accounts/v1/agent/${minted.agent_runtime_id}/task/register`)
@@ -242,9 +249,8 @@ describe("AccessTokenAuth against the emulator", () => {
       const other = Either.getOrThrow(AccessTokenAuth.decode((yield* emulator.mint()).token)).claims
       const forged = yield* Effect.flip(
         AccessTokenAuth.registerTask({ ...other, agentRuntimeId: claims.agentRuntimeId }, {
-          ...requestOptions,
           authApiBaseUrl: emulator.authApiBaseUrl
-        }).pipe(Effect.provide(FetchHttpClient.layer))
+        }).pipe(Effect.provide(oauthLayer))
       )
       assert.strictEqual(forged._tag, "TaskRegistrationFailed")
       assert.match(forged.message, /HTTP 401/)

@@ -5,7 +5,7 @@ import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
 import type { NoAccountAvailable } from "@codex-auth/accounts/AccountPoolError"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as MemoryCredentialStore from "@codex-auth/core/MemoryCredentialStore"
-import { OAuthClient } from "@codex-auth/core/OAuthClient"
+import { makeTest as stubOAuthClient, OAuthClient } from "@codex-auth/core/OAuthClient"
 import type * as OAuthClientModule from "@codex-auth/core/OAuthClient"
 import { RefreshTokenRejected, RefreshTransientError } from "@codex-auth/core/OAuthError"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
@@ -64,20 +64,15 @@ const rotate: RefreshScript = (account) => {
 const oauthLayer = (script: { current: RefreshScript; calls: Array<string> }) =>
   Layer.succeed(
     OAuthClient,
-    {
+    stubOAuthClient({
       refresh: (refreshToken) =>
         Effect.suspend(() => {
           const account = Redacted.value(refreshToken).split("-")[1]!
           script.calls.push(account)
           return script.current(account)
         }),
-      revoke: () => Effect.void,
-      exchangeCode: () => Effect.die("not used"),
-      exchangeApiKey: () => Effect.die("not used"),
-      requestDeviceCode: () => Effect.die("not used"),
-      pollDeviceCode: () => Effect.die("not used"),
-      completeDeviceCode: () => Effect.die("not used")
-    } as OAuthClient["Type"]
+      revoke: () => Effect.void
+    })
   )
 
 /** A pool of accounts named `names`; those in `expired` hold an access token that needs a refresh. */

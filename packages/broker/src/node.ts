@@ -13,22 +13,14 @@
  * @since 0.1.0
  */
 import * as Environment from "@codex-auth/core/Environment"
-import type * as Facade from "@codex-auth/facade/Facade"
 import { layer as environmentLayer } from "@codex-auth/facade/Facade"
-import * as NodeBrowserOpener from "@codex-auth/node/NodeBrowserOpener"
-import * as NodeHttpClient from "@codex-auth/node/NodeHttpClient"
-import * as NodeLoopbackListener from "@codex-auth/node/NodeLoopbackListener"
-import * as NodeRuntimeFacts from "@codex-auth/node/NodeRuntimeFacts"
-import * as NodeSecretFile from "@codex-auth/node/NodeSecretFile"
-import * as NodeSession from "@codex-auth/node/NodeSession"
-import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import { platform } from "@codex-auth/node/NodePlatform"
 import * as Cause from "effect/Cause"
 import * as ConfigProvider from "effect/ConfigProvider"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
-import * as Os from "node:os"
 import * as Broker from "./Broker.ts"
 
 /**
@@ -57,24 +49,6 @@ export interface StartedBroker {
   readonly stats: () => Promise<Broker.Stats>
   /** Stops listening (open requests get a second to finish) and releases the store. */
   readonly close: () => Promise<void>
-}
-
-const platform: Facade.Platform = {
-  secretFile: NodeSecretFile.layer,
-  homeDirectory: () => Os.homedir(),
-  httpClient: NodeHttpClient.layer,
-  userAgent: NodeSession.userAgent,
-  loopbackListener: NodeLoopbackListener.layer,
-  browserOpener: NodeBrowserOpener.layer,
-  runtimeFacts: NodeRuntimeFacts.layerWith,
-  terminal: NodeTerminal.layer,
-  postgresStore: () =>
-    Layer.unwrapEffect(
-      Effect.map(
-        Effect.promise(() => import("@codex-auth/postgres/PostgresCredentialStore")),
-        (module) => module.layerConfig()
-      )
-    )
 }
 
 /**
@@ -110,7 +84,7 @@ export const serve = (
     const context = yield* Layer.buildWithScope(
       Layer.merge(
         environmentLayer(platform, { codexHome: options.codexHome, store: options.store, issuer: options.issuer }),
-        NodeLoopbackListener.layer
+        platform.loopbackListener
       ),
       scope
     )

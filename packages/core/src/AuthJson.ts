@@ -159,6 +159,22 @@ export const fromApiKey = (apiKey: Redacted.Redacted<string>): AuthDocument => (
 })
 
 /**
+ * The document of an access-token (Agent Identity) login, as Codex writes it:
+ * `{"auth_mode":"agentIdentity","OPENAI_API_KEY":null,"agent_identity":"<JWT>"}`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const fromAgentIdentity = (token: Redacted.Redacted<string>): AuthDocument => ({
+  authMode: Option.some("agentIdentity"),
+  openaiApiKey: Option.none(),
+  agentIdentity: Option.some(token),
+  tokens: Option.none(),
+  lastRefresh: Option.none(),
+  unknownFields: []
+})
+
+/**
  * `last_refresh` as epoch milliseconds (sub-millisecond digits truncated), when present.
  *
  * @since 0.1.0

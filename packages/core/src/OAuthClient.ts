@@ -8,7 +8,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Duration from "effect/Duration"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import * as internal from "./internal/oauthClient.ts"
@@ -108,6 +108,27 @@ export type DevicePoll = Data.TaggedEnum<{
 export const DevicePoll: Data.TaggedEnum.Constructor<DevicePoll> = Data.taggedEnum<DevicePoll>()
 
 /**
+ * A JSON Web Key Set as fetched (only `keys` is checked here; each key's fields are the verifier's to judge).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Jwks {
+  readonly keys: ReadonlyArray<{ readonly [key: string]: unknown }>
+}
+
+/**
+ * The signed body of an agent task registration.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface AgentTaskRegistration {
+  readonly timestamp: string
+  readonly signature: string
+}
+
+/**
  * @since 0.1.0
  * @category errors
  */
@@ -168,6 +189,10 @@ export declare namespace OAuthClient {
     readonly completeDeviceCode: (
       code: DeviceCode
     ) => Effect.Effect<TokenResponse, PollDeviceCodeError | OAuthError.DeviceCodeExpired | ExchangeError>
+    /** `GET` of the agent identity's JWKS (access-token login): the key set, not yet trusted for anything. */
+    readonly fetchJwks: (url: string) => Effect.Effect<Jwks, ExchangeError>
+    /** `POST` of a signed task registration for an agent runtime (JSON body): the task id. */
+    readonly registerAgentTask: (url: string, body: AgentTaskRegistration) => Effect.Effect<string, ExchangeError>
   }
 }
 
@@ -185,3 +210,35 @@ export const layer: Layer.Layer<OAuthClient, never, HttpClient.HttpClient | Prov
   OAuthClient,
   make
 )
+
+/**
+ * A stand-in for tests: the operations given, every other one a defect naming it (so a stub keeps compiling when
+ * the service grows, and a test that reaches an operation it did not stub says which).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeTest = (operations: Partial<OAuthClient.Service>): OAuthClient.Service => {
+  const missing = (name: string) => () => Effect.dieMessage(`OAuthClient.${name} is not stubbed in this test`)
+  return {
+    exchangeCode: missing("exchangeCode"),
+    exchangeApiKey: missing("exchangeApiKey"),
+    refresh: missing("refresh"),
+    revoke: missing("revoke"),
+    requestDeviceCode: missing("requestDeviceCode"),
+    pollDeviceCode: missing("pollDeviceCode"),
+    completeDeviceCode: missing("completeDeviceCode"),
+    fetchJwks: missing("fetchJwks"),
+    registerAgentTask: missing("registerAgentTask"),
+    ...operations
+  }
+}
+
+/**
+ * {@link makeTest} as a layer.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerTest = (operations: Partial<OAuthClient.Service>): Layer.Layer<OAuthClient> =>
+  Layer.succeed(OAuthClient, makeTest(operations))

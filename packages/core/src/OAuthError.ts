@@ -20,7 +20,9 @@ const operations = [
   "refresh",
   "revoke",
   "requestDeviceCode",
-  "pollDeviceCode"
+  "pollDeviceCode",
+  "fetchJwks",
+  "registerAgentTask"
 ] as const
 
 /**
@@ -43,7 +45,9 @@ const operationLabel: Record<Operation, string> = {
   refresh: "token refresh",
   revoke: "token revocation",
   requestDeviceCode: "device code request",
-  pollDeviceCode: "device code poll"
+  pollDeviceCode: "device code poll",
+  fetchJwks: "agent identity key fetch",
+  registerAgentTask: "agent task registration"
 }
 
 const withDetail = (detail: string): string => detail === "" ? "" : `: ${detail}`

@@ -89,10 +89,8 @@ export interface Ports {
  * @category models
  */
 export interface RuntimeLayers {
-  /** The login ports, the facts detected. */
-  readonly layerLoginPorts: Layer.Layer<LoginPorts>
-  /** The login ports, with explicit overrides of the detected facts. */
-  readonly layerLoginPortsWith: (overrides: Overrides) => Layer.Layer<LoginPorts>
+  /** The login ports, the facts detected, with explicit overrides when given. */
+  readonly layerLoginPorts: (overrides?: Overrides) => Layer.Layer<LoginPorts>
   /** Every port, configured from the environment. */
   readonly layer: Layer.Layer<Services, LayerError>
   /** The file store in `CODEX_HOME`. */
@@ -108,9 +106,8 @@ export interface RuntimeLayers {
  * @category constructors
  */
 export const make = (ports: Ports): RuntimeLayers => {
-  const layerLoginPortsWith = (overrides: Overrides | undefined): Layer.Layer<LoginPorts> =>
+  const layerLoginPorts = (overrides?: Overrides): Layer.Layer<LoginPorts> =>
     Layer.mergeAll(ports.loopbackListener, ports.browserOpener, ports.runtimeFacts(overrides))
-  const layerLoginPorts = layerLoginPortsWith(undefined)
   const layerFileStore: Layer.Layer<CredentialStore, SessionLayerError> = FileCredentialStore.layer.pipe(
     Layer.provide(ports.codexHome),
     Layer.provide(ports.secretFile)
@@ -123,8 +120,7 @@ export const make = (ports: Ports): RuntimeLayers => {
     )
   return {
     layerLoginPorts,
-    layerLoginPortsWith,
-    layer: Layer.mergeAll(ports.secretFile, ports.codexHome, layerLoginPorts, ports.httpClient),
+    layer: Layer.mergeAll(ports.secretFile, ports.codexHome, layerLoginPorts(), ports.httpClient),
     layerFileStore,
     layerSession: (options = {}) =>
       Session.layerConfig(options, {

@@ -52,6 +52,16 @@ export type LoginOutcome =
     readonly openaiApiKey: Option.Option<Redacted.Redacted<string>>
   }
   | { readonly _tag: "ApiKey"; readonly apiKey: Redacted.Redacted<string> }
+  /** An access-token (Agent Identity) login, its token verified by the caller; the session serves no bearer from it. */
+  | { readonly _tag: "AccessToken"; readonly token: Redacted.Redacted<string> }
+
+/**
+ * What `saveLogin` saved: the credentials the session now serves, or the access-token login (which it does not serve).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SavedLogin = Credentials | { readonly _tag: "AccessToken"; readonly token: Redacted.Redacted<string> }
 
 /**
  * What `status` reports (`ReadModel.Status`, the one definition), each field that may be unknown in an `Option`.
@@ -153,9 +163,9 @@ export declare namespace Session {
     readonly logoutWith: (options: LogoutOptions) => Effect.Effect<LogoutResult, CredentialStoreError>
     /**
      * Persists a login: workspace and method checks (§10), save under the lock, and the superseded refresh token
-     * revoked (best effort).
+     * revoked (best effort; not for an access-token login, as in Codex).
      */
-    readonly saveLogin: (outcome: LoginOutcome) => Effect.Effect<Credentials, SessionError>
+    readonly saveLogin: (outcome: LoginOutcome) => Effect.Effect<SavedLogin, SessionError>
   }
 }
 

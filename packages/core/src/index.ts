@@ -1,4 +1,3 @@
-export * as ApiKeyAuth from "./ApiKeyAuth.ts"
 export * as AuthJson from "./AuthJson.ts"
 export * as AuthorizeUrl from "./AuthorizeUrl.ts"
 export * as Base64 from "./Base64.ts"

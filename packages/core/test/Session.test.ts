@@ -3,7 +3,7 @@
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
-import { OAuthClient } from "@codex-auth/core/OAuthClient"
+import { makeTest as stubOAuthClient, OAuthClient } from "@codex-auth/core/OAuthClient"
 import type * as OAuthClientModule from "@codex-auth/core/OAuthClient"
 import { RefreshTokenRejected, RefreshTransientError, RevokeFailed } from "@codex-auth/core/OAuthError"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
@@ -94,7 +94,7 @@ const makeFake = (): FakeOAuth => {
 const oauthLayer = (fake: FakeOAuth) =>
   Layer.succeed(
     OAuthClient,
-    {
+    stubOAuthClient({
       refresh: (refreshToken, options) =>
         Effect.suspend(() => {
           fake.refreshCalls.push({ refreshToken: Redacted.value(refreshToken), url: options?.url })
@@ -104,13 +104,8 @@ const oauthLayer = (fake: FakeOAuth) =>
         Effect.suspend(() => {
           fake.revokeCalls.push(Redacted.value("refreshToken" in input ? input.refreshToken : input.accessToken))
           return fake.revoke()
-        }),
-      exchangeCode: () => Effect.die("not used"),
-      exchangeApiKey: () => Effect.die("not used"),
-      requestDeviceCode: () => Effect.die("not used"),
-      pollDeviceCode: () => Effect.die("not used"),
-      completeDeviceCode: () => Effect.die("not used")
-    } as OAuthClient["Type"]
+        })
+    })
   )
 
 interface Harness {

@@ -7,7 +7,7 @@
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
-import { OAuthClient } from "@codex-auth/core/OAuthClient"
+import { makeTest as stubOAuthClient, OAuthClient } from "@codex-auth/core/OAuthClient"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
 import * as SecretFile from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
@@ -49,15 +49,10 @@ const agentText = (token: string) =>
 const oauthCalls: Array<string> = []
 const oauthLayer = Layer.succeed(
   OAuthClient,
-  {
+  stubOAuthClient({
     refresh: () => Effect.sync(() => oauthCalls.push("refresh")).pipe(Effect.zipRight(Effect.die("no refresh"))),
-    revoke: () => Effect.sync(() => void oauthCalls.push("revoke")),
-    exchangeCode: () => Effect.die("not used"),
-    exchangeApiKey: () => Effect.die("not used"),
-    requestDeviceCode: () => Effect.die("not used"),
-    pollDeviceCode: () => Effect.die("not used"),
-    completeDeviceCode: () => Effect.die("not used")
-  } as unknown as OAuthClient["Type"]
+    revoke: () => Effect.sync(() => void oauthCalls.push("revoke"))
+  })
 )
 
 const harness = (initial: string, options: Session.Options = {}) =>
@@ -217,5 +212,38 @@ describe("Session: an access-token (Agent Identity) login", () => {
       const document = yield* AuthJson.parse(text, { path: authFile })
       assert.strictEqual(AuthJson.resolvedMode(document), "chatgpt")
       assert.strictEqual(Redacted.value(yield* h.session.getToken), accessToken)
+    }))
+
+  it.scoped("saveLogin of an access-token login: Codex's document, the ChatGPT login it replaces not revoked", () =>
+    Effect.gen(function*() {
+      const chatGpt = JSON.stringify({ tokens: { id_token: jwt({}), access_token: jwt({}), refresh_token: "rt-old" } })
+      const h = yield* harness(chatGpt)
+      const token = agentToken()
+      const saved = yield* h.session.saveLogin({ _tag: "AccessToken", token: Redacted.make(token) })
+      assert.strictEqual(saved._tag, "AccessToken")
+      assert.strictEqual(yield* h.text, agentText(token))
+      // Codex does not revoke what an access-token login replaces; and the session now serves no bearer.
+      assert.deepStrictEqual(oauthCalls, [])
+      assert.strictEqual((yield* Effect.flip(h.session.getToken))._tag, "BearerTokenUnavailable")
+      assert.strictEqual(Option.getOrUndefined((yield* h.session.status).accountId), "acct-agent")
+    }))
+
+  it.scoped("saveLogin of an access-token login: the session's §10 policy refuses it before anything is saved", () =>
+    Effect.gen(function*() {
+      const before = agentText(agentToken({ account_id: "acct-before" }))
+      const method = yield* harness(before, { forcedLoginMethod: "api" })
+      const refused = yield* Effect.flip(
+        method.session.saveLogin({ _tag: "AccessToken", token: Redacted.make(agentToken()) })
+      )
+      assert.strictEqual(refused._tag, "LoginMethodRestricted")
+      assert.strictEqual(yield* method.text, before)
+
+      const workspace = yield* harness(before, { forcedWorkspaceIds: ["acct-other"] })
+      const other = yield* Effect.flip(
+        workspace.session.saveLogin({ _tag: "AccessToken", token: Redacted.make(agentToken()) })
+      )
+      assert.strictEqual(other._tag, "WorkspaceRestricted")
+      if (other._tag === "WorkspaceRestricted") assert.strictEqual(other.found, "acct-agent")
+      assert.strictEqual(yield* workspace.text, before)
     }))
 })

@@ -4,7 +4,7 @@
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
-import { OAuthClient } from "@codex-auth/core/OAuthClient"
+import { makeTest as stubOAuthClient, OAuthClient } from "@codex-auth/core/OAuthClient"
 import type * as OAuthClientModule from "@codex-auth/core/OAuthClient"
 import { RefreshTransientError } from "@codex-auth/core/OAuthError"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
@@ -72,19 +72,14 @@ const rotated = (call: number, nowMillis: number): OAuthClientModule.RefreshResp
 const oauthLayer = (fake: Fake) =>
   Layer.succeed(
     OAuthClient,
-    {
+    stubOAuthClient({
       refresh: (refreshToken) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           fake.grants.push({ refreshToken: Redacted.value(refreshToken), atMillis: now })
           return fake.respond(fake.grants.length, now)
         }),
-      revoke: () => Effect.void,
-      exchangeCode: () => Effect.die("not used"),
-      exchangeApiKey: () => Effect.die("not used"),
-      requestDeviceCode: () => Effect.die("not used"),
-      pollDeviceCode: () => Effect.die("not used"),
-      completeDeviceCode: () => Effect.die("not used")
-    } as OAuthClient["Type"]
+      revoke: () => Effect.void
+    })
   )
 
 /**

@@ -90,7 +90,7 @@ export const makeFetch = (
  * @since 0.1.0
  * @category layers
  */
-export const layerWith = (
+export const layer = (
   config: HttpClientConfig.HttpClientConfig
 ): Layer.Layer<HttpClient.HttpClient, HttpClientConfig.CaCertificateInvalid> =>
   FetchHttpClient.layer.pipe(Layer.provide(Layer.scoped(FetchHttpClient.Fetch, makeFetch(config))))
@@ -101,7 +101,7 @@ export const layerWith = (
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<
+export const layerConfig: Layer.Layer<
   HttpClient.HttpClient,
   HttpClientConfig.CaCertificateInvalid | ConfigError.ConfigError
-> = Layer.unwrapEffect(Effect.map(HttpClientConfig.config, layerWith))
+> = Layer.unwrapEffect(Effect.map(HttpClientConfig.config, layer))

@@ -22,10 +22,10 @@ import * as UserAgent from "./internal/userAgent.ts"
 export const platform: Facade.Platform = {
   secretFile: DenoSecretFile.layer,
   homeDirectory: DenoCodexHome.homeDirectory,
-  httpClient: DenoHttpClient.layer,
+  httpClient: DenoHttpClient.layerConfig,
   userAgent: UserAgent.userAgent,
   loopbackListener: DenoLoopbackListener.layer,
   browserOpener: DenoBrowserOpener.layer,
-  runtimeFacts: DenoRuntimeFacts.layerWith,
+  runtimeFacts: DenoRuntimeFacts.layer,
   terminal: DenoTerminal.layer
 }

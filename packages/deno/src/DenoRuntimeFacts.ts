@@ -67,14 +67,10 @@ export const current = (overrides: Overrides = {}): RuntimeFacts.Facts => {
 }
 
 /**
+ * The facts of this process, with explicit overrides when given.
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<RuntimeFacts> = Layer.sync(RuntimeFacts, () => current())
-
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerWith = (overrides: Overrides): Layer.Layer<RuntimeFacts> =>
+export const layer = (overrides: Overrides = {}): Layer.Layer<RuntimeFacts> =>
   Layer.sync(RuntimeFacts, () => current(overrides))

@@ -50,10 +50,10 @@ Deno.test({
       })
       const profile = ProviderProfile.layer(ProviderProfile.make({ issuer: emulator.url }))
       const loginLayer = Layer.mergeAll(
-        OAuthClient.layer.pipe(Layer.provide(Layer.merge(DenoHttpClient.layer, profile))),
+        OAuthClient.layer.pipe(Layer.provide(Layer.merge(DenoHttpClient.layerConfig, profile))),
         profile,
         Layer.succeed(LoginPresenter.LoginPresenter, presenter),
-        DenoLayer.layerLoginPortsWith({ method: "device", interactive: true })
+        DenoLayer.layerLoginPorts({ method: "device", interactive: true })
       ).pipe(Layer.provide(config))
       const login = yield* Effect.fork(Effect.provide(Login.login(), loginLayer))
       yield* emulator.admin.approveDeviceCode(yield* Deferred.await(issued))

@@ -260,7 +260,7 @@ const clientFor = (env: Record<string, string>) =>
     const config = yield* HttpClientConfig.config.pipe(
       Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))))
     )
-    const context = yield* Layer.build(DenoHttpClient.layerWith(config))
+    const context = yield* Layer.build(DenoHttpClient.layer(config))
     return yield* Effect.provide(HttpClient.HttpClient, context)
   })
 

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-export { ApiKeyMissing } from "@codex-auth/core/ApiKeyAuth"
+export { ApiKeyMissing } from "@codex-auth/accounts/ApiKeyAuth"
 export { AuthFileInvalid } from "@codex-auth/core/AuthJson"
 export { BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
 export { CodexConfigInvalid, PolicyConflict } from "@codex-auth/core/CodexConfig"

@@ -319,29 +319,19 @@ const makeProbed = (options: Options = {}): Effect.Effect<Probed, never, SecretF
  * @since 0.1.0
  * @category constructors
  */
-export const makeWith = (
+export const make = (
   options: Options = {}
 ): Effect.Effect<CredentialStore.Service, never, SecretFile | CodexHome> =>
   Effect.map(makeProbed(options), (probed) => probed.store)
 
 /**
- * @since 0.1.0
- * @category constructors
- */
-export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | CodexHome> = makeWith()
-
-/**
+ * The store in the layout `options.backend` names (default: Codex's for this OS).
+ *
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<CredentialStore, never, SecretFile | CodexHome> = Layer.effect(CredentialStore, make)
-
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerWith = (options: Options): Layer.Layer<CredentialStore, never, SecretFile | CodexHome> =>
-  Layer.effect(CredentialStore, makeWith(options))
+export const layer = (options: Options = {}): Layer.Layer<CredentialStore, never, SecretFile | CodexHome> =>
+  Layer.effect(CredentialStore, make(options))
 
 /**
  * `auto`: the keyring when it answers, else the file store with a one-line warning.

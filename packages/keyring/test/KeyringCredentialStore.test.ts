@@ -87,7 +87,7 @@ const tempHome = Effect.acquireRelease(
   (dir) => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true }))
 )
 
-const storeIn = (home: string, layer = KeyringCredentialStore.layer) =>
+const storeIn = (home: string, layer = KeyringCredentialStore.layer()) =>
   Effect.provide(
     CredentialStore,
     layer.pipe(

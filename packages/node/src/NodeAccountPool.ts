@@ -226,7 +226,7 @@ export const layer = (options: Options = {}): Layer.Layer<AccountPool.AccountPoo
     })
   ).pipe(
     Layer.provide(OAuthClient.layer),
-    Layer.provide(Layer.mergeAll(ProviderProfile.layerConfig(options.profile), NodeHttpClient.layer))
+    Layer.provide(Layer.mergeAll(ProviderProfile.layerConfig(options.profile), NodeHttpClient.layerConfig))
   )
 
 /**

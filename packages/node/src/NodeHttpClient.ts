@@ -113,7 +113,7 @@ export const makeDispatcher = (
  * @since 0.1.0
  * @category layers
  */
-export const layerWith = (
+export const layer = (
   config: HttpClientConfig.HttpClientConfig
 ): Layer.Layer<HttpClient.HttpClient, HttpClientConfig.CaCertificateInvalid> =>
   NodeHttpClient.layerUndiciWithoutDispatcher.pipe(
@@ -126,7 +126,7 @@ export const layerWith = (
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<
+export const layerConfig: Layer.Layer<
   HttpClient.HttpClient,
   HttpClientConfig.CaCertificateInvalid | ConfigError.ConfigError
-> = Layer.unwrapEffect(Effect.map(HttpClientConfig.config, layerWith))
+> = Layer.unwrapEffect(Effect.map(HttpClientConfig.config, layer))

@@ -18,16 +18,7 @@ import { layers } from "./internal/layers.ts"
  * @since 0.1.0
  * @category layers
  */
-export const layerLoginPorts: Layer.Layer<RuntimeLayer.LoginPorts> = layers.layerLoginPorts
-
-/**
- * As {@link layerLoginPorts}, with explicit overrides of the detected facts.
- *
- * @since 0.1.0
- * @category layers
- */
-export const layerLoginPortsWith: (overrides: Overrides) => Layer.Layer<RuntimeLayer.LoginPorts> =
-  layers.layerLoginPortsWith
+export const layerLoginPorts: (overrides?: Overrides) => Layer.Layer<RuntimeLayer.LoginPorts> = layers.layerLoginPorts
 
 /**
  * Every port this package implements, and what can stop the bundled layer from being built (a bad `CODEX_HOME` or

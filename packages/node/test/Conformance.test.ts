@@ -50,7 +50,7 @@ const harness: Harness = {
     NodeSecretFile.layer,
     NodeLoopbackListener.layer,
     Layer.orDie(
-      NodeHttpClient.layerWith({ caBundle: Option.none(), httpsProxy: Option.none(), noProxy: Option.none() })
+      NodeHttpClient.layer({ caBundle: Option.none(), httpsProxy: Option.none(), noProxy: Option.none() })
     )
   ),
   tempDir: Effect.acquireRelease(

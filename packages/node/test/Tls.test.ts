@@ -141,7 +141,7 @@ describe("§12 on the wire", () => {
       const get = (config: HttpClientConfig.HttpClientConfig) =>
         Effect.scoped(
           Effect.flatMap(HttpClient.HttpClient, (client) => Effect.flatMap(client.get(url), (r) => r.text)).pipe(
-            Effect.provide(NodeHttpClient.layerWith(config))
+            Effect.provide(NodeHttpClient.layer(config))
           )
         )
       const none = { caBundle: Option.none(), httpsProxy: Option.none(), noProxy: Option.none() }

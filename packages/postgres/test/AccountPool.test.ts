@@ -43,7 +43,7 @@ describe("the account pool on PostgreSQL", () => {
         }
         const services = Layer.provideMerge(
           OAuthClient.layer,
-          Layer.mergeAll(ProviderProfile.layerConfig({ issuer: emulator.url }), NodeHttpClient.layer)
+          Layer.mergeAll(ProviderProfile.layerConfig({ issuer: emulator.url }), NodeHttpClient.layerConfig)
         )
         const replica = () =>
           Effect.map(

@@ -67,6 +67,12 @@ const DeviceTokenBody = Schema.Struct({
   code_verifier: SecretString
 })
 
+const JwksBody = Schema.Struct({
+  keys: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
+})
+
+const TaskRegistrationBody = Schema.Struct({ task_id: Schema.String })
+
 const parseJson = Schema.decodeUnknownEither(Schema.parseJson())
 
 const describeIssues = (error: ParseResult.ParseError): string => {
@@ -428,6 +434,28 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
       }
     })
 
+    // Codex's other endpoints (access-token login): the same headers, timeout and error shapes as the issuer's.
+    const fetchJwks = Effect.fn("OAuthClient.fetchJwks")(function*(url: string) {
+      const response = yield* send(
+        "fetchJwks",
+        HttpClientRequest.get(url).pipe(
+          HttpClientRequest.setHeaders({ originator: profile.originator, "user-agent": profile.userAgent })
+        )
+      )
+      if (!isOk(response.status)) return yield* tokenRequestFailure("fetchJwks", response, [])
+      return yield* decodeBody("fetchJwks", JwksBody, response.body)
+    })
+
+    const registerAgentTask = Effect.fn("OAuthClient.registerAgentTask")(
+      function*(url: string, body: OAuthClient.AgentTaskRegistration) {
+        const response = yield* send("registerAgentTask", post(url).pipe(HttpClientRequest.bodyUnsafeJson(body)))
+        if (!isOk(response.status)) {
+          return yield* tokenRequestFailure("registerAgentTask", response, [Redacted.make(body.signature)])
+        }
+        return (yield* decodeBody("registerAgentTask", TaskRegistrationBody, response.body)).task_id
+      }
+    )
+
     return {
       exchangeCode,
       exchangeApiKey,
@@ -435,6 +463,8 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
       revoke,
       requestDeviceCode,
       pollDeviceCode,
-      completeDeviceCode
+      completeDeviceCode,
+      fetchJwks,
+      registerAgentTask
     } satisfies OAuthClient.OAuthClient.Service
   })

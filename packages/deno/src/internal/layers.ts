@@ -13,7 +13,7 @@ export const layers: RuntimeLayer.RuntimeLayers = RuntimeLayer.make({
   codexHome: DenoCodexHome.layer,
   loopbackListener: DenoLoopbackListener.layer,
   browserOpener: DenoBrowserOpener.layer,
-  runtimeFacts: (overrides) => overrides === undefined ? DenoRuntimeFacts.layer : DenoRuntimeFacts.layerWith(overrides),
-  httpClient: DenoHttpClient.layer,
+  runtimeFacts: DenoRuntimeFacts.layer,
+  httpClient: DenoHttpClient.layerConfig,
   userAgent
 })

@@ -86,7 +86,7 @@ export const layer: Layer.Layer<
 > = Layer.mergeAll(
   DenoSecretFile.layer,
   DenoLoopbackListener.layer,
-  Layer.orDie(DenoHttpClient.layerWith({ caBundle: Option.none(), httpsProxy: Option.none(), noProxy: Option.none() }))
+  Layer.orDie(DenoHttpClient.layer({ caBundle: Option.none(), httpsProxy: Option.none(), noProxy: Option.none() }))
 )
 
 export const harness: Harness = {

@@ -13,7 +13,7 @@ export const layers: RuntimeLayer.RuntimeLayers = RuntimeLayer.make({
   codexHome: NodeCodexHome.layer,
   loopbackListener: NodeLoopbackListener.layer,
   browserOpener: NodeBrowserOpener.layer,
-  runtimeFacts: (overrides) => overrides === undefined ? NodeRuntimeFacts.layer : NodeRuntimeFacts.layerWith(overrides),
-  httpClient: NodeHttpClient.layer,
+  runtimeFacts: NodeRuntimeFacts.layer,
+  httpClient: NodeHttpClient.layerConfig,
   userAgent: Platform.userAgent
 })

@@ -1,44 +1,31 @@
-// The access-token login's requests (the JWKS, task registration) and the registration's Ed25519 signature; the
-// public module (AccessTokenAuth) documents and re-exports them.
+// The access-token login's requests (the JWKS, task registration), sent by the engine's OAuthClient (Codex's
+// headers, the profile's timeout), and the registration's Ed25519 signature; the public module (AccessTokenAuth)
+// documents and re-exports them.
 import * as Base64 from "@codex-auth/core/Base64"
-import * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import { OAuthClient } from "@codex-auth/core/OAuthClient"
+import type * as OAuthClientModule from "@codex-auth/core/OAuthClient"
 import * as Clock from "effect/Clock"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
 import type { AgentIdentityClaims, Jwks } from "../../AccessTokenAuth.ts"
 import {
   AccessTokenInvalid,
   AgentIdentityJwksUnavailable,
-  type RequestOptions,
   TaskRegistrationFailed,
   taskRegistrationUrl
 } from "./shared.ts"
 
 const encoder = new TextEncoder()
 
-const JwksSchema = Schema.Struct({
-  keys: Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown }))
-})
-
-const sendText = (
-  request: HttpClientRequest.HttpClientRequest,
-  options: RequestOptions
-): Effect.Effect<{ readonly status: number; readonly body: string }, string, HttpClient.HttpClient> =>
-  Effect.flatMap(HttpClient.HttpClient, (client) =>
-    HttpClient.withTracerPropagation(client, false).execute(
-      HttpClientRequest.setHeaders(request, { originator: options.originator, "user-agent": options.userAgent })
-    ).pipe(
-      Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
-      Effect.mapError((error) => `request failed: ${error._tag}`),
-      Effect.timeoutFail({
-        duration: options.timeout ?? Duration.seconds(30),
-        onTimeout: () => `no answer within ${Duration.format(options.timeout ?? Duration.seconds(30))}`
-      })
-    ))
+/** The `detail` of this module's errors: what went wrong with the request, never a token. */
+const describe = (error: OAuthClientModule.ExchangeError, malformed: string): string =>
+  error._tag === "TokenEndpointError"
+    ? `the endpoint answered HTTP ${error.status}`
+    : error._tag === "MalformedResponse"
+    ? malformed
+    : error.kind === "timeout"
+    ? error.detail
+    : `request failed: ${error.detail}`
 
 /**
  * Fetches the issuer's JWKS (`GET`, with the `originator` and `User-Agent` headers Codex sends).
@@ -46,24 +33,14 @@ const sendText = (
  * @since 0.1.0
  * @category verification
  */
-export const fetchJwks = (
-  url: string,
-  options: RequestOptions
-): Effect.Effect<Jwks, AgentIdentityJwksUnavailable, HttpClient.HttpClient> =>
-  Effect.gen(function*() {
-    const response = yield* Effect.mapError(
-      sendText(HttpClientRequest.get(url), options),
-      (detail) => new AgentIdentityJwksUnavailable({ url, detail })
+export const fetchJwks = (url: string): Effect.Effect<Jwks, AgentIdentityJwksUnavailable, OAuthClient> =>
+  Effect.flatMap(OAuthClient, (oauth) => oauth.fetchJwks(url)).pipe(
+    // The verifier judges each key's fields (kty, n, e); the set itself is what Codex fetched.
+    Effect.map((jwks) => jwks as Jwks),
+    Effect.mapError((error) =>
+      new AgentIdentityJwksUnavailable({ url, detail: describe(error, "the answer is not a JSON Web Key Set") })
     )
-    if (response.status < 200 || response.status > 299) {
-      return yield* new AgentIdentityJwksUnavailable({ url, detail: `the endpoint answered HTTP ${response.status}` })
-    }
-    const jwks = Schema.decodeUnknownEither(Schema.parseJson(JwksSchema))(response.body)
-    if (Either.isLeft(jwks)) {
-      return yield* new AgentIdentityJwksUnavailable({ url, detail: "the answer is not a JSON Web Key Set" })
-    }
-    return jwks.right as Jwks
-  })
+  )
 
 /**
  * `timestamp` as Codex sends it: RFC 3339 in UTC with whole seconds (`2026-11-22T00:26:27Z`).
@@ -108,23 +85,14 @@ export const signRegistration = (
  */
 export const registerTask = (
   claims: AgentIdentityClaims,
-  options: RequestOptions & { readonly authApiBaseUrl: string }
-): Effect.Effect<string, TaskRegistrationFailed | AccessTokenInvalid, HttpClient.HttpClient> =>
+  options: { readonly authApiBaseUrl: string }
+): Effect.Effect<string, TaskRegistrationFailed | AccessTokenInvalid, OAuthClient> =>
   Effect.gen(function*() {
     const url = taskRegistrationUrl(options.authApiBaseUrl, claims.agentRuntimeId)
     const body = yield* signRegistration(claims, yield* Clock.currentTimeMillis)
-    const response = yield* Effect.mapError(
-      sendText(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson(body)), options),
-      (detail) => new TaskRegistrationFailed({ url, detail })
+    const oauth = yield* OAuthClient
+    return yield* Effect.mapError(
+      oauth.registerAgentTask(url, body),
+      (error) => new TaskRegistrationFailed({ url, detail: describe(error, "the answer omitted the task id") })
     )
-    if (response.status < 200 || response.status > 299) {
-      return yield* new TaskRegistrationFailed({ url, detail: `the endpoint answered HTTP ${response.status}` })
-    }
-    const answer = Schema.decodeUnknownEither(Schema.parseJson(Schema.Struct({ task_id: Schema.String })))(
-      response.body
-    )
-    if (Either.isLeft(answer)) {
-      return yield* new TaskRegistrationFailed({ url, detail: "the answer omitted the task id" })
-    }
-    return answer.right.task_id
   }).pipe(Effect.withSpan("AccessTokenAuth.registerTask"))

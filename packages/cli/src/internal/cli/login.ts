@@ -5,11 +5,10 @@
  */
 import * as AccessTokenAuth from "@codex-auth/accounts/AccessTokenAuth"
 import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
+import * as ApiKeyAuth from "@codex-auth/accounts/ApiKeyAuth"
 import * as ConsolePresenter from "@codex-auth/adapters/ConsolePresenter"
-import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import { LoginPresenter } from "@codex-auth/core/LoginPresenter"
-import { ProviderProfile } from "@codex-auth/core/ProviderProfile"
 import { Environment, Login as FacadeLogin } from "@codex-auth/facade/FacadeRuntime"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -198,11 +197,7 @@ const apiKeyLogin = (common: Common, apiKey: Redacted.Redacted<string>, target: 
 
 const accessTokenLogin = (common: Common, token: Redacted.Redacted<string>) =>
   Effect.gen(function*() {
-    const profile = yield* ProviderProfile
-    const result = yield* AccessTokenAuth.login(token, {
-      originator: profile.originator,
-      userAgent: profile.userAgent
-    })
+    const result = yield* AccessTokenAuth.login(token)
     const store = yield* CredentialStore
     const claims = result.claims
     if (common.json) {

@@ -1,5 +1,5 @@
 /** `status`, `token`, `headers`, `refresh` and `logout`: the session's operations, printed. */
-import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
+import * as ApiKeyAuth from "@codex-auth/accounts/ApiKeyAuth"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
 import * as ReadModel from "@codex-auth/core/ReadModel"
 import { SecretFile } from "@codex-auth/core/SecretFile"

@@ -271,9 +271,17 @@ export const make = (
     /** One refresh at a time in this process; every caller waiting on it gets its result. */
     const singleFlight: Effect.Effect<Loaded, SessionError> = Effect.suspend(() => refreshFlight.run(ensureFresh))
 
-    const saveLoginLoaded = (outcome: Session.LoginOutcome): Effect.Effect<Loaded, SessionError> =>
+    /** What a login outcome is for §10: an access-token login is a ChatGPT login in its `account_id` workspace. */
+    const outcomeSubject = (outcome: Session.LoginOutcome): Workspace.Subject =>
+      outcome._tag !== "AccessToken" ? State.subjectOf(outcome) : Option.match(
+        agentIdentityOf(AuthJson.fromAgentIdentity(outcome.token)),
+        { onNone: () => ({ method: "chatgpt", workspace: Option.none() }), onSome: State.agentIdentitySubject }
+      )
+
+    /** Saves a login; the credentials now served, none for an access-token login (it has no bearer). */
+    const persistLogin = (outcome: Session.LoginOutcome): Effect.Effect<Option.Option<Loaded>, SessionError> =>
       Effect.gen(function*() {
-        const found = Workspace.violation(policy, State.subjectOf(outcome))
+        const found = Workspace.violation(policy, outcomeSubject(outcome))
         if (found !== undefined) return yield* Workspace.toError(found, { during: "login", removed: false })
         const { next, superseded } = yield* mutex.withPermits(1)(store.withLock(Effect.gen(function*() {
           const previous = yield* store.load.pipe(
@@ -283,15 +291,22 @@ export const make = (
             ? TokenSet.toAuthDocument(outcome.tokenSet, Option.getOrUndefined(previous), {
               openaiApiKey: outcome.openaiApiKey
             })
-            : AuthJson.fromApiKey(outcome.apiKey)
+            : outcome._tag === "ApiKey"
+            ? AuthJson.fromApiKey(outcome.apiKey)
+            : AuthJson.fromAgentIdentity(outcome.token)
           yield* store.save(document)
+          if (outcome._tag === "AccessToken") {
+            state = State.loggedOut(state)
+            // Codex does not revoke a ChatGPT login an access-token login replaces.
+            return { next: Option.none(), superseded: Option.none() }
+          }
           const next = State.fromOutcome(outcome, document)
           state = State.loggedIn(state, next)
           const superseded = Option.filter(
             Option.flatMap(previous, (doc) => doc.tokens),
             (old) => outcome._tag === "ApiKey" || !secretEquals(old.refreshToken, outcome.tokenSet.refreshToken)
           )
-          return { next, superseded }
+          return { next: Option.some(next), superseded }
         })))
         // Re-login replaces a refresh token: revoke the old one (best effort, after the new one is safe).
         if (Option.isSome(superseded)) {
@@ -302,6 +317,15 @@ export const make = (
         }
         return next
       })
+
+    const saveLoginLoaded = (outcome: Session.LoginOutcome): Effect.Effect<Loaded, SessionError> =>
+      Effect.flatMap(
+        persistLogin(outcome),
+        Option.match({
+          onSome: Effect.succeed,
+          onNone: () => Effect.fail(new BearerTokenUnavailable({ mode: "agentIdentity", location: store.location }))
+        })
+      )
 
     // On-demand login: the session's own option, else the `OnDemandLogin` service of the caller's context (the
     // runtime the session lives in provides it); without either, `LoginRequired` stands.
@@ -452,7 +476,11 @@ export const make = (
       logout,
       logoutWith,
       saveLogin: (outcome) =>
-        Effect.map(saveLoginLoaded(outcome), toCredentials).pipe(Effect.withSpan("Session.saveLogin"))
+        Effect.map(
+          persistLogin(outcome),
+          // None only for an access-token login, saved as given.
+          Option.match({ onSome: (loaded): Session.SavedLogin => toCredentials(loaded), onNone: () => outcome })
+        ).pipe(Effect.withSpan("Session.saveLogin"))
     }
     return service
   })

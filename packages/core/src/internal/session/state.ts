@@ -39,7 +39,10 @@ export const fromDocument = (document: AuthJson.AuthDocument): Option.Option<Loa
 }
 
 /** What a saved login becomes in memory. */
-export const fromOutcome = (outcome: Session.LoginOutcome, document: AuthJson.AuthDocument): Loaded =>
+export const fromOutcome = (
+  outcome: Exclude<Session.LoginOutcome, { readonly _tag: "AccessToken" }>,
+  document: AuthJson.AuthDocument
+): Loaded =>
   outcome._tag === "ChatGpt"
     ? { _tag: "ChatGpt", tokenSet: outcome.tokenSet, document, bearer: outcome.tokenSet.accessToken }
     : { _tag: "ApiKey", apiKey: outcome.apiKey, document, bearer: outcome.apiKey }

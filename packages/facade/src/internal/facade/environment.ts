@@ -117,7 +117,7 @@ const storeLayer = (
         : platform.postgresStore()
       : Layer.unwrapEffect(
         Effect.promise(() => import("@codex-auth/keyring/KeyringCredentialStore")).pipe(
-          Effect.map((keyring) => choice === "keyring" ? keyring.layer : keyring.layerAuto)
+          Effect.map((keyring) => choice === "keyring" ? keyring.layer() : keyring.layerAuto)
         )
         // The facts tell the keyring store which of Codex's layouts this OS uses (Windows: the encrypted file).
       ).pipe(Layer.provide(platform.runtimeFacts({})))

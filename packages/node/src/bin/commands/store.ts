@@ -9,7 +9,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { platform } from "../../internal/facade/platform.ts"
+import { platform } from "../../NodePlatform.ts"
 
 type Side = "file" | "keyring" | "postgres"
 const sides: ReadonlyArray<Side> = ["file", "keyring", "postgres"]

@@ -1,7 +1,7 @@
 /** Node's runtime for the shared CLI (`@codex-auth/cli/Cli`): the process port, the ports and the account pool. */
 import type * as Cli from "@codex-auth/cli/Cli"
 import * as NodeAccountPool from "../../NodeAccountPool.ts"
-import { platform } from "../facade/platform.ts"
+import { platform } from "../../NodePlatform.ts"
 
 /** All of stdin as text; the read stops (listeners removed, stdin paused) when the signal aborts. */
 const readStdin = (signal: AbortSignal): Promise<string> =>

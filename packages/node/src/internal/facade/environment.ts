@@ -3,7 +3,7 @@
  * `@codex-auth/facade/Facade` with Node's ports.
  */
 import * as Facade from "@codex-auth/facade/Facade"
-import { platform } from "./platform.ts"
+import { platform } from "../../NodePlatform.ts"
 
 export type { StoreChoice } from "@codex-auth/facade/FacadeRuntime"
 

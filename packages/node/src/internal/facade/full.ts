@@ -5,6 +5,6 @@
  */
 import * as Facade from "@codex-auth/facade/Facade"
 import type { CodexAuth, OpenOptions } from "../../CodexAuth.ts"
-import { platform } from "./platform.ts"
+import { platform } from "../../NodePlatform.ts"
 
 export const open = (options: OpenOptions = {}): Promise<CodexAuth> => Facade.open(platform, options)

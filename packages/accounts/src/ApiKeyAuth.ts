@@ -7,6 +7,12 @@
  *
  * @since 0.1.0
  */
+import * as AuthJson from "@codex-auth/core/AuthJson"
+import * as Headers from "@codex-auth/core/Headers"
+import { Session } from "@codex-auth/core/Session"
+import type * as SessionModule from "@codex-auth/core/Session"
+import type { SessionError } from "@codex-auth/core/SessionError"
+import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
@@ -14,12 +20,6 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import * as AuthJson from "./AuthJson.ts"
-import * as Headers from "./Headers.ts"
-import * as rules from "./internal/plainRules.ts"
-import { Session } from "./Session.ts"
-import type * as SessionModule from "./Session.ts"
-import type { SessionError } from "./SessionError.ts"
 
 /**
  * Nothing but whitespace arrived on stdin (Codex: "No API key provided via stdin.").
@@ -27,7 +27,7 @@ import type { SessionError } from "./SessionError.ts"
  * @since 0.1.0
  * @category errors
  */
-export class ApiKeyMissing extends Schema.TaggedError<ApiKeyMissing>("@codex-auth/core/ApiKeyMissing")(
+export class ApiKeyMissing extends Schema.TaggedError<ApiKeyMissing>("@codex-auth/accounts/ApiKeyMissing")(
   "ApiKeyMissing",
   {}
 ) {
@@ -52,7 +52,7 @@ export const environmentVariable: string = "CODEX_API_KEY"
  * @since 0.1.0
  * @category formatting
  */
-export const mask = (key: string): string => rules.maskApiKey(key)
+export const mask = (key: string): string => StoredAuth.maskApiKey(key)
 
 /**
  * Reads a key as `codex login --with-api-key` reads stdin: surrounding whitespace (the newline of `printenv`)
@@ -97,6 +97,8 @@ export const login = (
   apiKey: Redacted.Redacted<string>
 ): Effect.Effect<SessionModule.Credentials, SessionError, Session> =>
   Effect.flatMap(Session, (session) => session.saveLogin({ _tag: "ApiKey", apiKey })).pipe(
+    // An API-key outcome is saved as the API-key credentials it names.
+    Effect.map((saved) => saved as SessionModule.Credentials),
     Effect.withSpan("ApiKeyAuth.login")
   )
 

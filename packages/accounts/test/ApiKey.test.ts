@@ -1,10 +1,10 @@
 // API-key sign-in: Codex's masking (measured on the Codex CLI 0.169 binary), stdin parsing, the exact bytes an API-key
 // login writes, the Authorization it yields, forced_login_method both ways with Codex's messages, and CODEX_API_KEY.
-import * as ApiKeyAuth from "@codex-auth/core/ApiKeyAuth"
+import * as ApiKeyAuth from "@codex-auth/accounts/ApiKeyAuth"
 import * as AuthJson from "@codex-auth/core/AuthJson"
 import * as CodexHome from "@codex-auth/core/CodexHome"
 import * as FileCredentialStore from "@codex-auth/core/FileCredentialStore"
-import { OAuthClient } from "@codex-auth/core/OAuthClient"
+import { makeTest as stubOAuthClient, OAuthClient } from "@codex-auth/core/OAuthClient"
 import * as ProviderProfile from "@codex-auth/core/ProviderProfile"
 import * as SecretFile from "@codex-auth/core/SecretFile"
 import * as Session from "@codex-auth/core/Session"
@@ -17,7 +17,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import * as authFiles from "./fixtures/authFiles.ts"
+import * as authFiles from "../../core/test/fixtures/authFiles.ts"
 
 const home = "/home/user/.codex"
 const authFile = `${home}/auth.json`
@@ -80,18 +80,13 @@ describe("ApiKeyAuth.statusLine", () => {
 const revokedTokens: Array<string> = []
 const oauthLayer = Layer.succeed(
   OAuthClient,
-  {
+  stubOAuthClient({
     refresh: () => Effect.die("no refresh expected"),
     revoke: (input) =>
       Effect.sync(() => {
         revokedTokens.push(Redacted.value("refreshToken" in input ? input.refreshToken : input.accessToken))
-      }),
-    exchangeCode: () => Effect.die("not used"),
-    exchangeApiKey: () => Effect.die("not used"),
-    requestDeviceCode: () => Effect.die("not used"),
-    pollDeviceCode: () => Effect.die("not used"),
-    completeDeviceCode: () => Effect.die("not used")
-  } as OAuthClient["Type"]
+      })
+  })
 )
 
 const harness = (initial: string | undefined, options: Session.Options = {}) =>
