@@ -1,11 +1,14 @@
 /**
  * Deno's ports for the facade and the CLI every runtime shares (`@codex-auth/facade/Facade`,
  * `@codex-auth/cli/Cli`): the Deno file port, home directory, §12 HTTP client, User-Agent, loopback listener,
- * browser opener, runtime facts and the stderr terminal.
+ * browser opener, runtime facts, the stderr terminal, and the PostgreSQL store (`@codex-auth/postgres` over
+ * `@effect/sql-pg`, through Deno's npm compatibility; loaded only when `--store postgres` is chosen).
  *
  * @since 0.1.0
  */
 import type * as Facade from "@codex-auth/facade/Facade"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as DenoBrowserOpener from "./DenoBrowserOpener.ts"
 import * as DenoCodexHome from "./DenoCodexHome.ts"
 import * as DenoHttpClient from "./DenoHttpClient.ts"
@@ -27,5 +30,12 @@ export const platform: Facade.Platform = {
   loopbackListener: DenoLoopbackListener.layer,
   browserOpener: DenoBrowserOpener.layer,
   runtimeFacts: DenoRuntimeFacts.layerWith,
-  terminal: DenoTerminal.layer
+  terminal: DenoTerminal.layer,
+  postgresStore: () =>
+    Layer.unwrapEffect(
+      Effect.map(
+        Effect.promise(() => import("@codex-auth/postgres/PostgresCredentialStore")),
+        (module) => module.layerConfig()
+      )
+    )
 }
