@@ -91,11 +91,6 @@ const copyCommand = Command.make("copy", {
       fail(`${flag} names a PostgreSQL row, and that side is ${side}: use --codex-home for it.`)
     if (Option.isSome(args.fromAccount) && args.from !== "postgres") return yield* notARow("--from-account", args.from)
     if (Option.isSome(args.toAccount) && args.to !== "postgres") return yield* notARow("--to-account", args.to)
-    if (args.from === "postgres" && args.to === "postgres" && (fromName ?? "") === (toName ?? "")) {
-      return yield* fail(
-        "--from and --to are the same PostgreSQL row: name two accounts with --from-account and --to-account."
-      )
-    }
     const source = yield* Effect.scoped(Effect.flatMap(
       Layer.build(sideLayer(args.from, codexHome, fromName)),
       (context) => {
