@@ -67,6 +67,7 @@ export const make = (
     const sql = yield* SqlClient.SqlClient
     const pg = yield* PgClient.PgClient
     const pool = options.pool ?? "default"
+    const poolScope = yield* Effect.scope
     const health = sql(schema.healthTable)
     const credentials = sql(schema.credentialsTable)
     const stores = new Map<string, internalStore.Service>()
@@ -112,9 +113,16 @@ export const make = (
           return
         }
         yield* applyNeedsLogin(account, version, found.reason)
+        // Written in the background: the pick that found it moves on to another account without waiting for the
+        // database (a database that is down delays only the other replicas' knowing).
+        yield* Effect.forkIn(write(account, version, found.reason), poolScope)
+      })
+
+    const write = (account: string, version: number, reason: string): Effect.Effect<void> =>
+      Effect.gen(function*() {
         const written = yield* sql<{ account: string }>`INSERT INTO ${health}
             (pool, account, state, reason, needs_login_version)
-          SELECT ${pool}, ${account}, 'needs-login', ${found.reason}, ${version}
+          SELECT ${pool}, ${account}, 'needs-login', ${reason}, ${version}
           WHERE COALESCE((SELECT version FROM ${credentials} WHERE account = ${account}), 0) = ${version}
           ON CONFLICT (pool, account) DO UPDATE SET reason = EXCLUDED.reason,
             needs_login_version = EXCLUDED.needs_login_version, updated_at = now()
@@ -125,7 +133,7 @@ export const make = (
           return
         }
         yield* sql`SELECT pg_notify(${healthChannel}, ${
-          [pool, account, "needs-login", String(version), found.reason].join("|")
+          [pool, account, "needs-login", String(version), reason].join("|")
         })`
       }).pipe(Effect.ignore)
 
