@@ -80,6 +80,8 @@ const specifiers =
 const declaredForOthers = {
   // @codex-auth/broker depends on node, so node's CLI loads it at run time by a computed specifier (no cycle).
   node: ["@napi-rs/keyring", "@codex-auth/broker"],
+  // Deno's platform loads the PostgreSQL store by a computed specifier (Deno would link a literal import's graph early).
+  deno: ["@codex-auth/postgres"],
   postgres: ["@effect/experimental", "@effect/platform"]
 }
 

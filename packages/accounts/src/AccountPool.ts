@@ -6,7 +6,8 @@
  * embedder reported, that needs a new login, or whose last refresh failed transiently (for a short while).
  *
  * Health (cooldowns, failures) lives in this process only: another process sharing the same config starts with
- * every account healthy, and learns about limits from its own backend answers.
+ * every account healthy, and learns about limits from its own backend answers. A fleet shares it through
+ * `onHealthChange`, `reportLimited`, `reportNeedsLogin` and `reportLoggedIn` (`@codex-auth/postgres`'s pool does).
  *
  * @since 0.1.0
  */
@@ -122,6 +123,13 @@ export interface Options {
   readonly recheckNeedsLoginMillis?: number | undefined
   /** When an account whose refresh failed transiently is tried again. Default 30 s. */
   readonly retryFailingMillis?: number | undefined
+  /**
+   * Called when this pool itself finds that an account needs a new login (a permanent refresh failure, no
+   * credentials, credentials the session refuses), and when it finds such an account usable again (a login saved
+   * through its session, or a success). Not called for what `reportNeedsLogin` / `reportLoggedIn` are told. A fleet
+   * shares the finding with its other replicas here.
+   */
+  readonly onHealthChange?: ((account: string, health: Health) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -153,6 +161,18 @@ export declare namespace AccountPool {
      * `recoverUnauthorized`); a permanent failure marks it as needing login. Ask `getHeaders` again afterwards.
      */
     readonly reportUnauthorized: (account: string) => Effect.Effect<void, AccountNotFound>
+    /**
+     * This account needs a new login (another replica found its refresh token rejected, or the embedder knows):
+     * it is not handed out until `recheckAt` (epoch ms; default: never) or until a login is saved to it (through
+     * the pool's session, or `reportLoggedIn`).
+     */
+    readonly reportNeedsLogin: (
+      account: string,
+      reason: string,
+      recheckAt?: number
+    ) => Effect.Effect<void, AccountNotFound>
+    /** A new login was saved to this account elsewhere (another process, another replica): usable again at once. */
+    readonly reportLoggedIn: (account: string) => Effect.Effect<void, AccountNotFound>
     /** Health of one account now. */
     readonly health: (account: string) => Effect.Effect<Health, AccountNotFound>
     /**

@@ -29,6 +29,8 @@ const postgresHint = (operation: string, reason: string): string =>
     ? "Another replica held the lock too long: it may be stuck or paused. Retry, or raise CODEX_AUTH_STORE_LOCK_TIMEOUT_MS."
     : reason.startsWith("newer schema")
     ? "The row was written by a newer codex-auth: upgrade this replica (@codex-auth/postgres) to read it."
+    : reason.startsWith("older schema")
+    ? "Run `codex-auth store migrate` (CODEX_AUTH_DATABASE_URL) once, or have a DBA apply `codex-auth store migrate --print`."
     : reason.startsWith("sealed")
     ? "Set CODEX_AUTH_STORE_KEY (or CODEX_AUTH_STORE_KEY_PREVIOUS during a rotation) to the key the row was sealed with."
     : operation === "lock" || operation === "load"

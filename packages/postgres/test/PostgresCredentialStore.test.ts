@@ -251,10 +251,38 @@ describe("PostgresCredentialStore", () => {
         concurrency: "unbounded"
       })
       assert.strictEqual(stores.length, 8)
-      assert.strictEqual(cluster.psql("SELECT version FROM codex_auth_schema"), "1")
+      assert.strictEqual(cluster.psql("SELECT version FROM codex_auth_schema"), "2")
       assert.include(PostgresCredentialStore.migrationSql, "pg_advisory_xact_lock")
       // The printed script applies cleanly over an existing schema too (idempotent).
       cluster.psql(PostgresCredentialStore.migrationSql)
       assert.strictEqual(cluster.psql("SELECT count(*) FROM codex_auth_schema"), "1")
     }), { timeout: 120_000 })
+
+  it.scopedLive(
+    "a database at schema 1: refused without the migration (with the next step), upgraded with it",
+    () =>
+      Effect.gen(function*() {
+        const cluster = yield* startCluster
+        const { document } = yield* mintedDocument
+        const first = yield* storeFor(cluster.url)
+        yield* first.save(document)
+        // What schema 1 was: no needs_login_version column.
+        cluster.psql("ALTER TABLE codex_auth_pool_health DROP COLUMN needs_login_version")
+        cluster.psql("UPDATE codex_auth_schema SET version = 1")
+        const refused = failureOf(yield* Effect.exit(storeFor(cluster.url, { migrate: false })))
+        assert.include(refused.message, "older schema")
+        assert.include(refused.message, "codex-auth store migrate")
+        yield* storeFor(cluster.url)
+        assert.strictEqual(cluster.psql("SELECT version FROM codex_auth_schema"), "2")
+        assert.strictEqual(
+          cluster.psql(
+            "SELECT count(*) FROM information_schema.columns WHERE table_name = 'codex_auth_pool_health' " +
+              "AND column_name = 'needs_login_version'"
+          ),
+          "1"
+        )
+        assert.strictEqual(cluster.psql("SELECT version FROM codex_auth_credentials"), "1", "the row was kept")
+      }),
+    { timeout: 120_000 }
+  )
 })

@@ -2,8 +2,11 @@
 // a transaction-scoped advisory lock of its own, so N replicas starting at once create it once and the rest wait,
 // then find it there (CREATE … IF NOT EXISTS alone races on the catalog when two run concurrently).
 
-/** The schema version this codex-auth writes and reads. */
-export const schemaVersion = 1
+/**
+ * The schema version this codex-auth writes and reads. 2 added `codex_auth_pool_health.needs_login_version` (the
+ * credentials version an account was found needing a new login at, shared by the fleet's pools).
+ */
+export const schemaVersion = 2
 /** The format of a row's `document` this codex-auth reads (a newer one is refused, never rewritten). */
 export const documentFormat = 1
 
@@ -53,7 +56,10 @@ export const migrationStatements: ReadonlyArray<string> = [
   updated_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (pool, account)
 )`,
-  `INSERT INTO ${schemaTable} (version) VALUES (${schemaVersion}) ON CONFLICT (singleton) DO NOTHING`
+  // Schema 2: set, the account needs a new login as of this version of its credentials row (a newer row clears it).
+  `ALTER TABLE ${healthTable} ADD COLUMN IF NOT EXISTS needs_login_version bigint`,
+  `INSERT INTO ${schemaTable} (version) VALUES (${schemaVersion})
+ON CONFLICT (singleton) DO UPDATE SET version = GREATEST(${schemaTable}.version, EXCLUDED.version)`
 ]
 
 /** The migration as one script (what `codex-auth store migrate --print` shows a DBA). */

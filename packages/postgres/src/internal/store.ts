@@ -62,9 +62,15 @@ interface Row {
   readonly version: string | number
 }
 
+/** The store, and what the fleet's pool needs of it. */
+export interface Service extends CredentialStore.Service {
+  /** The newest version of the row this replica has read or written (0: none seen, or no row). */
+  readonly knownVersion: () => number
+}
+
 export const make = (
   options: PostgresCredentialStore.Options
-): Effect.Effect<CredentialStore.Service, CredentialStoreError, SqlClient.SqlClient> =>
+): Effect.Effect<Service, CredentialStoreError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     const account = options.account ?? "default"
@@ -126,6 +132,13 @@ export const make = (
       return yield* fail(
         "load",
         `newer schema: the database is at schema ${version}, this codex-auth knows ${schema.schemaVersion}`
+      )
+    }
+    if (version < schema.schemaVersion) {
+      return yield* fail(
+        "load",
+        `older schema: the database is at schema ${version}, this codex-auth needs ${schema.schemaVersion}: run ` +
+          "`codex-auth store migrate` (or apply `codex-auth store migrate --print`; it only adds)"
       )
     }
 
@@ -319,7 +332,8 @@ export const make = (
         Stream.as(undefined as void)
       ))
 
-    const service: CredentialStore.Service = {
+    const service: Service = {
+      knownVersion: () => knownVersion,
       kind: "postgres",
       location,
       changes: Option.getOrUndefined(changes),

@@ -74,6 +74,7 @@ export const make = (
     const cooldownMillis = options.defaultCooldownMillis ?? 60_000
     const recheckMillis = options.recheckNeedsLoginMillis ?? 30_000
     const retryMillis = options.retryFailingMillis ?? 30_000
+    const onHealthChange = options.onHealthChange
     const affinity = new AffinityMap(Math.max(1, options.affinityCapacity ?? 10_000))
     // Plain state: every change happens in one synchronous step, so concurrent callers see it consistently.
     const entries: Array<Entry> = []
@@ -130,19 +131,27 @@ export const make = (
       use(entry.session).pipe(
         Effect.either,
         Effect.flatMap((result) =>
-          Effect.map(Clock.currentTimeMillis, (now) => {
+          Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const before = entry.health._tag
             if (Either.isRight(result)) {
               if (entry.health._tag === "NeedsLogin" || entry.health._tag === "Failing") entry.health = healthy
-              return Option.some(result.right)
+              return Effect.as(
+                before === "NeedsLogin" ? changed(entry) : Effect.void,
+                Option.some(result.right)
+              )
             }
             const error = result.left
             entry.health = isTransient(error)
               ? { _tag: "Failing", reason: reasonOf(error), retryAt: now + retryMillis }
               : { _tag: "NeedsLogin", reason: reasonOf(error), recheckAt: now + recheckMillis }
-            return Option.none()
+            return Effect.as(entry.health._tag === "NeedsLogin" ? changed(entry) : Effect.void, Option.none())
           })
         )
       )
+
+    /** Tells `onHealthChange` what this pool found (its failure never reaches the caller). */
+    const changed = (entry: Entry): Effect.Effect<void> =>
+      onHealthChange === undefined ? Effect.void : Effect.ignore(onHealthChange(entry.name, entry.health))
 
     const noneLeft = (now: number, requested?: string): NoAccountAvailable => {
       const listed = requested === undefined ? entries : entries.filter((entry) => entry.name === requested)
@@ -211,8 +220,10 @@ export const make = (
             // A login saved to the account makes it usable at once.
             saveLogin: (outcome) =>
               Effect.tap(session.saveLogin(outcome), () =>
-                Effect.sync(() => {
-                  if (entry.health._tag === "NeedsLogin" || entry.health._tag === "Failing") entry.health = healthy
+                Effect.suspend(() => {
+                  const before = entry.health._tag
+                  if (before === "NeedsLogin" || before === "Failing") entry.health = healthy
+                  return before === "NeedsLogin" ? changed(entry) : Effect.void
                 }))
           }
         }
@@ -285,6 +296,14 @@ export const make = (
       reportUnauthorized: (name) =>
         Effect.flatMap(lookup(name), (entry) => Effect.asVoid(attempt(entry, (session) => session.recoverUnauthorized)))
           .pipe(Effect.withSpan("AccountPool.reportUnauthorized")),
+      reportNeedsLogin: (name, reason, recheckAt = Number.MAX_SAFE_INTEGER) =>
+        Effect.map(lookup(name), (entry) => {
+          entry.health = { _tag: "NeedsLogin", reason, recheckAt }
+        }).pipe(Effect.withSpan("AccountPool.reportNeedsLogin")),
+      reportLoggedIn: (name) =>
+        Effect.map(lookup(name), (entry) => {
+          if (entry.health._tag === "NeedsLogin" || entry.health._tag === "Failing") entry.health = healthy
+        }).pipe(Effect.withSpan("AccountPool.reportLoggedIn")),
       health: (name) =>
         Effect.flatMap(lookup(name), (entry) => Effect.map(Clock.currentTimeMillis, (now) => effective(entry, now))),
       session: (name) => Effect.map(lookup(name), (entry) => entry.session),

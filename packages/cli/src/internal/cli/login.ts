@@ -1,15 +1,18 @@
 /**
  * `codex-auth login`: the console presenter on stderr, the planner's flow (or the forced one), then the save.
  * `--with-api-key` saves a key read from stdin instead; `--account NAME` signs in (or saves the key of) one account of
- * the account pool, in that account's own CODEX_HOME.
+ * the account pool, in that account's own CODEX_HOME — or, with the PostgreSQL store (`--store postgres`,
+ * `CODEX_AUTH_STORE=postgres`), into that account's row, which a fleet's pool (`PostgresAccountPool`) reads.
  */
 import * as AccessTokenAuth from "@codex-auth/accounts/AccessTokenAuth"
 import * as AccountPoolConfig from "@codex-auth/accounts/AccountPoolConfig"
 import * as ApiKeyAuth from "@codex-auth/accounts/ApiKeyAuth"
 import * as ConsolePresenter from "@codex-auth/adapters/ConsolePresenter"
 import { CredentialStore } from "@codex-auth/core/CredentialStore"
+import * as CoreEnvironment from "@codex-auth/core/Environment"
 import { LoginPresenter } from "@codex-auth/core/LoginPresenter"
 import { Environment, Login as FacadeLogin } from "@codex-auth/facade/FacadeRuntime"
+import * as ConfigProvider from "effect/ConfigProvider"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -107,7 +110,11 @@ const readAccessToken: Effect.Effect<Redacted.Redacted<string>, AccessTokenReadE
 )
 
 /** A flag combination that cannot mean anything: the line to print (exit 2), if any. */
-const conflict = (runtime: Runtime, common: Common, args: LoginArgs): string | undefined => {
+const conflict = (
+  runtime: Runtime,
+  args: LoginArgs,
+  store: CoreEnvironment.StoreChoice
+): string | undefined => {
   if (
     args.withApiKey === true &&
     (args.flow !== "auto" || args.noBrowser || args.port !== undefined || args.workspaces.length > 0)
@@ -128,7 +135,13 @@ const conflict = (runtime: Runtime, common: Common, args: LoginArgs): string | u
   if (args.withAccessToken === true && (args.account !== undefined || args.pool !== undefined)) {
     return "--with-access-token cannot be combined with --account or --pool yet."
   }
-  if ((args.account !== undefined || args.pool !== undefined) && runtime.accountPool === undefined) {
+  if (store === "postgres" && args.pool !== undefined) {
+    return "--pool names the file pool's config; with the PostgreSQL store an account is a row: pass --account NAME " +
+      "alone."
+  }
+  if (
+    store !== "postgres" && (args.account !== undefined || args.pool !== undefined) && runtime.accountPool === undefined
+  ) {
     return "--account and --pool (the account pool) are not available on this runtime yet; use the Node " +
       "`codex-auth` for the account pool."
   }
@@ -136,9 +149,9 @@ const conflict = (runtime: Runtime, common: Common, args: LoginArgs): string | u
     return `--account ${JSON.stringify(args.account)} is not a valid account name: use 1-64 letters, digits, ` +
       "'.', '_' or '-', starting with a letter or digit."
   }
-  if (args.account !== undefined && common.store !== undefined && common.store !== "file") {
-    return `--account keeps every account in its own CODEX_HOME/auth.json, so it cannot be combined with ` +
-      `--store ${common.store}.`
+  if (args.account !== undefined && store !== "file" && store !== "postgres") {
+    return `--account keeps every account in its own CODEX_HOME/auth.json (or, with --store postgres, in its own ` +
+      `row), so it cannot be combined with --store ${store}.`
   }
   if (args.pool !== undefined && args.account === undefined) {
     return "--pool only applies together with --account NAME (or to `codex-auth accounts`)."
@@ -277,10 +290,42 @@ const loginLayers = (runtime: Runtime, common: Common, args: LoginArgs) => {
 }
 
 export const login = (common: Common, args: LoginArgs): Effect.Effect<void, ExitWith, CliRuntime> =>
-  Effect.flatMap(CliRuntime, (runtime) => loginWith(runtime, common, args))
+  Effect.flatMap(
+    CliRuntime,
+    (runtime) =>
+      Effect.flatMap(storeChoice(common), (store) =>
+        store === "postgres" && args.account !== undefined && conflict(runtime, args, store) === undefined
+          ? withStoreAccount(args.account, loginWith(runtime, common, { ...args, account: undefined }, store))
+          : loginWith(runtime, common, args, store))
+  )
 
-const loginWith = (runtime: Runtime, common: Common, args: LoginArgs): Effect.Effect<void, ExitWith, CliRuntime> => {
-  const refused = conflict(runtime, common, args)
+/** The store this run uses: `--store`, else `CODEX_AUTH_STORE` (a bad value is reported where the store is built). */
+const storeChoice = (common: Common): Effect.Effect<CoreEnvironment.StoreChoice> =>
+  common.store !== undefined
+    ? Effect.succeed(common.store)
+    : Effect.map(Effect.orElseSucceed(CoreEnvironment.store, Option.none), Option.getOrElse(() => "file" as const))
+
+/**
+ * `--account NAME` on the PostgreSQL store: the row is the account, so the sign-in runs with NAME as
+ * `CODEX_AUTH_STORE_ACCOUNT` (over whatever the environment says) and saves into that row, under its lock.
+ */
+const withStoreAccount = <A, E, R>(name: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.flatMap(Effect.configProviderWith(Effect.succeed), (current) =>
+    Effect.withConfigProvider(
+      effect,
+      ConfigProvider.orElse(
+        ConfigProvider.fromMap(new Map([[CoreEnvironment.names.storeAccount, name]])),
+        () => current
+      )
+    ))
+
+const loginWith = (
+  runtime: Runtime,
+  common: Common,
+  args: LoginArgs,
+  store: CoreEnvironment.StoreChoice
+): Effect.Effect<void, ExitWith, CliRuntime> => {
+  const refused = conflict(runtime, args, store)
   if (refused !== undefined) return usageError(refused)
   if (args.withAccessToken === true) {
     return runCommand(

@@ -33,6 +33,14 @@ const account = Options.text("account").pipe(
   Options.optional
 )
 
+const accountOf = (side: "from" | "to") =>
+  Options.text(`${side}-account`).pipe(
+    Options.withDescription(
+      `The PostgreSQL row's account name on the ${side === "from" ? "source" : "target"} side (default: --account).`
+    ),
+    Options.optional
+  )
+
 const migrateCommand = Command.make("migrate", {
   print: Options.boolean("print").pipe(
     Options.withDescription("Print the SQL instead of running it (for a DBA to apply; idempotent).")
@@ -67,16 +75,24 @@ const copyCommand = Command.make("copy", {
     Options.withDescription("CODEX_HOME of the file side (default: $CODEX_HOME, else ~/.codex)."),
     Options.optional
   ),
-  account
+  account,
+  fromAccount: accountOf("from"),
+  toAccount: accountOf("to")
 }, (args) =>
   Effect.gen(function*() {
     if (args.from === args.to && args.from !== "postgres") {
       return yield* fail(`--from and --to are both ${args.from}: name two different stores.`)
     }
     const codexHome = Option.getOrUndefined(args.codexHome)
-    const name = Option.getOrUndefined(args.account)
+    // An account name per side (a row of PostgreSQL); --account names both.
+    const fromName = Option.getOrUndefined(Option.orElse(args.fromAccount, () => args.account))
+    const toName = Option.getOrUndefined(Option.orElse(args.toAccount, () => args.account))
+    const notARow = (flag: string, side: Side) =>
+      fail(`${flag} names a PostgreSQL row, and that side is ${side}: use --codex-home for it.`)
+    if (Option.isSome(args.fromAccount) && args.from !== "postgres") return yield* notARow("--from-account", args.from)
+    if (Option.isSome(args.toAccount) && args.to !== "postgres") return yield* notARow("--to-account", args.to)
     const source = yield* Effect.scoped(Effect.flatMap(
-      Layer.build(sideLayer(args.from, codexHome, name)),
+      Layer.build(sideLayer(args.from, codexHome, fromName)),
       (context) => {
         const store = Context.get(context, CredentialStore)
         return Effect.map(store.load, (document) => ({ document, location: store.location }))
@@ -85,12 +101,12 @@ const copyCommand = Command.make("copy", {
     if (Option.isNone(source.document)) {
       return yield* fail(
         `there is no login in the ${args.from} store (${source.location}) to copy: sign in there first ` +
-          "(codex-auth login), or name the right --codex-home / --account."
+          "(codex-auth login), or name the right --codex-home / --from-account."
       )
     }
     const document = source.document.value
     const target = yield* Effect.scoped(Effect.flatMap(
-      Layer.build(sideLayer(args.to, codexHome, name)),
+      Layer.build(sideLayer(args.to, codexHome, toName)),
       (context) => {
         const store = Context.get(context, CredentialStore)
         // Under the target's lock, like a refresh: no replica of the fleet refreshes halfway through the copy.
