@@ -7,8 +7,9 @@
  *   larger): `CODEX_HOME/secrets/codex_auth.age`, an age file encrypted with an scrypt passphrase, holding
  *   `{"version":1,"secrets":{"global/CODEX_AUTH":<compact auth.json>}}`; the passphrase (base64 of 32 random bytes)
  *   is the keyring entry, service `codex`, account `secrets|` + the same 16 hex characters.
- * A successful save removes `auth.json`, as Codex does. `layerAuto` falls back to the file store with a one-line
- * warning.
+ * A successful save removes `auth.json`, as Codex does. A refresh is journaled in `CODEX_HOME/auth.next` exactly as
+ * the file store journals it (`FileCredentialStore.withJournal`), so a keyring that fails after the grant loses no
+ * token. `layerAuto` falls back to the file store with a one-line warning.
  *
  * @since 0.1.0
  */
@@ -264,7 +265,12 @@ const makeSecrets = Effect.gen(function*() {
     }),
     withLock: fileStore.withLock
   }
-  return { store, probe: passphraseEntry("load")((entry) => entry.getPassword()) } satisfies Probed
+  // The refresh journal (CODEX_HOME/auth.next) as the file store keeps it: a keyring that fails after a grant keeps
+  // the rotated tokens there, and the next load restores them into the keyring.
+  return {
+    store: yield* FileCredentialStore.withJournal(store),
+    probe: passphraseEntry("load")((entry) => entry.getPassword())
+  } satisfies Probed
 })
 
 const makeDirect = Effect.gen(function*() {
@@ -303,7 +309,8 @@ const makeDirect = Effect.gen(function*() {
     ]).pipe(Effect.map(([keyring, file]) => keyring || file)),
     withLock: fileStore.withLock
   }
-  return { store, probe: store.load } satisfies Probed
+  // The refresh journal, as above; the probe reads the entry alone (it never restores anything).
+  return { store: yield* FileCredentialStore.withJournal(store), probe: store.load } satisfies Probed
 })
 
 const makeProbed = (options: Options = {}): Effect.Effect<Probed, never, SecretFile | CodexHome> =>
