@@ -6,7 +6,8 @@
  * - `secrets` (Windows, where a Credential Manager blob holds at most 2,560 bytes and a ChatGPT `auth.json` is
  *   larger): `CODEX_HOME/secrets/codex_auth.age`, an age file encrypted with an scrypt passphrase, holding
  *   `{"version":1,"secrets":{"global/CODEX_AUTH":<compact auth.json>}}`; the passphrase (base64 of 32 random bytes)
- *   is the keyring entry, service `codex`, account `secrets|` + the same 16 hex characters.
+ *   is the keyring entry, service `codex`, account `secrets|` + the same 16 hex characters. The scrypt key is
+ *   derived by node:crypto's native scrypt (milliseconds; age-encryption's own is JavaScript, seconds per file).
  * A successful save removes `auth.json`, as Codex does. A refresh is journaled in `CODEX_HOME/auth.next` exactly as
  * the file store journals it (`FileCredentialStore.withJournal`), so a keyring that fails after the grant loses no
  * token. `layerAuto` falls back to the file store with a one-line warning.
@@ -24,6 +25,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { NativeScryptIdentity, NativeScryptRecipient } from "./internal/ageScrypt.ts"
 
 /**
  * The keyring service name Codex uses.
@@ -172,7 +174,7 @@ const makeSecrets = Effect.gen(function*() {
       const plain = yield* Effect.tryPromise({
         try: () => {
           const decrypter = new age.Decrypter()
-          decrypter.addPassphrase(passphrase)
+          decrypter.addIdentity(new NativeScryptIdentity(passphrase))
           return decrypter.decrypt(bytes.value, "text")
         },
         catch: () =>
@@ -201,7 +203,7 @@ const makeSecrets = Effect.gen(function*() {
       const encrypted = yield* Effect.tryPromise({
         try: () => {
           const encrypter = new age.Encrypter()
-          encrypter.setPassphrase(passphrase)
+          encrypter.addRecipient(new NativeScryptRecipient(passphrase))
           return encrypter.encrypt(JSON.stringify({ version: secretsVersion, secrets: sorted }))
         },
         catch: fail("save")
