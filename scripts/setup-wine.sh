@@ -53,4 +53,12 @@ export WINEPREFIX="$cache/prefix" WINEDEBUG=-all
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   "$wine" winecfg /v win10 >/dev/null 2>&1 || { say "wine could not create its prefix: no Windows lane"; exit 0; }
 fi
+# @napi-rs/keyring's win32 build (Rust's std since 1.78) imports ProcessPrng from bcryptprimitives.dll, which Wine 8.0
+# (Debian 12) lacks, so the binding never loaded. Where Wine has no bcryptprimitives of its own, the prefix gets a DLL
+# of one export forwarder, ProcessPrng -> advapi32.SystemFunction036 (RtlGenRandom, which Wine has): no code.
+shim="$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+if [ ! -f /usr/lib/x86_64-linux-gnu/wine/x86_64-windows/bcryptprimitives.dll ] && [ ! -f "$shim" ]; then
+  node test/windows/forwarder-dll.mjs "$shim" bcryptprimitives.dll ProcessPrng=advapi32.SystemFunction036 ||
+    say "could not write the bcryptprimitives.dll forwarder: the keyring test will skip"
+fi
 echo "$cache/node-$node_version/package/bin/node.exe"

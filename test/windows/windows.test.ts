@@ -264,12 +264,17 @@ describe.skipIf(typeof lane === "string")("Windows (node.exe under Wine)", () =>
         const [answer] = child.lines()
         assert.isDefined(answer, stderrOf(child))
         if ("unavailable" in answer) {
+          // It imports ProcessPrng from bcryptprimitives.dll: Wine 8.0 has none, and scripts/setup-wine.sh puts a
+          // forwarder to advapi32's RtlGenRandom in the prefix.
           const builtin = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/bcryptprimitives.dll"
+          const forwarder = typeof lane === "string"
+            ? ""
+            : Path.join(lane.prefix, "drive_c/windows/system32/bcryptprimitives.dll")
           console.log(
             "windows lane: keyring skipped — @napi-rs/keyring's win32 build does not load under this Wine" +
-              (Fs.existsSync(builtin)
+              (Fs.existsSync(builtin) || Fs.existsSync(forwarder)
                 ? ""
-                : " (it imports bcryptprimitives.dll, which this Wine does not have)") +
+                : " (it imports bcryptprimitives.dll, which this Wine does not have; run scripts/setup-wine.sh)") +
               `: ${answer.unavailable}`
           )
           return context.skip()
