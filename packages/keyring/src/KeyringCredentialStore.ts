@@ -52,6 +52,23 @@ const homeHash = (canonicalCodexHome: string): Effect.Effect<string> =>
   )
 
 /**
+ * `CODEX_HOME` as Codex names it in its keyring accounts: Rust's `std::fs::canonicalize`, which on Windows gives the
+ * verbatim form (`\\?\C:\…`, `\\?\UNC\server\share\…`) where a real path (ours) has none; elsewhere the real path.
+ * (Checked against codex.exe 0.169 under Wine: it hashes `\\?\Z:\tmp\…`.)
+ */
+const canonicalHome = (files: SecretFile["Type"], path: string): Effect.Effect<string> =>
+  files.realPath(path).pipe(
+    Effect.orElseSucceed(() => path),
+    Effect.map((real) =>
+      /^[A-Za-z]:\\/.test(real)
+        ? `\\\\?\\${real}`
+        : real.startsWith("\\\\") && !real.startsWith("\\\\?\\")
+        ? `\\\\?\\UNC\\${real.slice(2)}`
+        : real
+    )
+  )
+
+/**
  * Where the credentials go: `direct` (one keyring entry) or `secrets` (Codex's encrypted file, its key in the
  * keyring).
  *
@@ -144,7 +161,7 @@ const keyringEntry = (service: string, account: string, fail: (cause: unknown) =
 const makeSecrets = Effect.gen(function*() {
   const files = yield* SecretFile
   const home = yield* CodexHome
-  const canonical = yield* files.realPath(home.path).pipe(Effect.orElseSucceed(() => home.path))
+  const canonical = yield* canonicalHome(files, home.path)
   const account = yield* secretsAccountFor(canonical)
   const directory = files.join(home.path, secretsDirectory)
   const path = files.join(directory, secretsFileName)
@@ -278,7 +295,7 @@ const makeSecrets = Effect.gen(function*() {
 const makeDirect = Effect.gen(function*() {
   const files = yield* SecretFile
   const home = yield* CodexHome
-  const canonical = yield* files.realPath(home.path).pipe(Effect.orElseSucceed(() => home.path))
+  const canonical = yield* canonicalHome(files, home.path)
   const account = yield* accountFor(canonical)
   const location = `${service} / ${account}`
   const fail = (operation: CredentialStoreError["operation"]) => (cause: unknown) =>
