@@ -3,6 +3,7 @@
 # inside it) and koffi's win32 prebuilt (the lock's LockFileEx), all from the registries this machine reaches.
 # Idempotent. Prints the Windows node.exe's path on stdout when the lane can run, nothing when it cannot (the lane
 # then skips with a line saying why: see test/windows/). Never fails the run: Wine is a lane, not a prerequisite.
+# `setup-wine.sh codex` also fetches the real Codex CLI for Windows and prints codex.exe's path instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 node_version="${CODEX_AUTH_WIN_NODE_VERSION:-22.23.3}"
@@ -52,5 +53,22 @@ fi
 export WINEPREFIX="$cache/prefix" WINEDEBUG=-all
 if [ ! -f "$WINEPREFIX/system.reg" ]; then
   "$wine" winecfg /v win10 >/dev/null 2>&1 || { say "wine could not create its prefix: no Windows lane"; exit 0; }
+fi
+# @napi-rs/keyring's win32 build (Rust's std since 1.78) imports ProcessPrng from bcryptprimitives.dll, which Wine 8.0
+# (Debian 12) lacks, so the binding never loaded. Where Wine has no bcryptprimitives of its own, the prefix gets a DLL
+# of one export forwarder, ProcessPrng -> advapi32.SystemFunction036 (RtlGenRandom, which Wine has): no code.
+shim="$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+if [ ! -f /usr/lib/x86_64-linux-gnu/wine/x86_64-windows/bcryptprimitives.dll ] && [ ! -f "$shim" ]; then
+  node test/windows/forwarder-dll.mjs "$shim" bcryptprimitives.dll ProcessPrng=advapi32.SystemFunction036 ||
+    say "could not write the bcryptprimitives.dll forwarder: the keyring test will skip"
+fi
+if [ "${1:-}" = codex ]; then
+  # `setup-wine.sh codex`: the real Codex CLI for Windows (npm's @openai/codex@<version>-win32-x64, ~190 MB), for the
+  # lane's interop test; its path instead of node.exe's, nothing when it cannot be had.
+  codex_version="${CODEX_CLI_VERSION:-0.169.0}"
+  fetch "@openai/codex@$codex_version-win32-x64" "codex-$codex_version" || { say "npm pack codex-win32 failed"; exit 0; }
+  exe="$cache/codex-$codex_version/package/vendor/x86_64-pc-windows-msvc/bin/codex.exe"
+  if [ -f "$exe" ]; then echo "$exe"; else say "no codex.exe in @openai/codex@$codex_version-win32-x64"; fi
+  exit 0
 fi
 echo "$cache/node-$node_version/package/bin/node.exe"

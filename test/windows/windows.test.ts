@@ -57,7 +57,22 @@ interface WinChild {
   readonly dir: string
 }
 
-const runWin = (
+/** The real Codex CLI for Windows (`setup-wine.sh codex`), or why not. */
+const codexExe = ((): string | undefined => {
+  if (typeof lane === "string") return undefined
+  const exe = process.env.CODEX_AUTH_WIN_CODEX ||
+    execFileSync("bash", [Path.join(root, "scripts/setup-wine.sh"), "codex"], { encoding: "utf8" }).trim()
+  if (exe !== "" && Fs.existsSync(exe)) return exe
+  console.log("windows lane: the Codex interop test skips — setup-wine.sh codex found no codex.exe (it said why)")
+  return undefined
+})()
+
+const runWin = (args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  runWine(typeof lane === "string" ? "" : lane.nodeExe, args, env)
+
+/** Runs a Windows program under Wine; its stdout and stderr are files. */
+const runWine = (
+  program: string,
   args: ReadonlyArray<string>,
   env: Record<string, string> = {}
 ): Effect.Effect<WinChild, never, Scope.Scope> =>
@@ -69,7 +84,7 @@ const runWin = (
       const stdout = Fs.openSync(out, "w")
       const stderr = Fs.openSync(Path.join(dir, "stderr"), "w")
       const { CODEX_HOME: _home, NODE_EXTRA_CA_CERTS: _ca, ...inherited } = process.env
-      const child = spawn(wine, [lane.nodeExe, ...args], {
+      const child = spawn(wine, [program, ...args], {
         cwd: root,
         env: { ...inherited, ...env, WINEPREFIX: lane.prefix, WINEDEBUG: "-all", NO_COLOR: "1" },
         stdio: ["ignore", stdout, stderr]
@@ -249,7 +264,7 @@ describe.skipIf(typeof lane === "string")("Windows (node.exe under Wine)", () =>
   )
 
   it.scopedLive(
-    "the keyring store on win32: a login larger than a Credential Manager blob saved and loaded, read by the CLI",
+    "the keyring store on win32: a login larger than a Credential Manager blob saved and loaded, read by the CLI and by codex.exe",
     (context) =>
       Effect.gen(function*() {
         const emulator = yield* startEmulator()
@@ -264,12 +279,17 @@ describe.skipIf(typeof lane === "string")("Windows (node.exe under Wine)", () =>
         const [answer] = child.lines()
         assert.isDefined(answer, stderrOf(child))
         if ("unavailable" in answer) {
+          // It imports ProcessPrng from bcryptprimitives.dll: Wine 8.0 has none, and scripts/setup-wine.sh puts a
+          // forwarder to advapi32's RtlGenRandom in the prefix.
           const builtin = "/usr/lib/x86_64-linux-gnu/wine/x86_64-windows/bcryptprimitives.dll"
+          const forwarder = typeof lane === "string"
+            ? ""
+            : Path.join(lane.prefix, "drive_c/windows/system32/bcryptprimitives.dll")
           console.log(
             "windows lane: keyring skipped — @napi-rs/keyring's win32 build does not load under this Wine" +
-              (Fs.existsSync(builtin)
+              (Fs.existsSync(builtin) || Fs.existsSync(forwarder)
                 ? ""
-                : " (it imports bcryptprimitives.dll, which this Wine does not have)") +
+                : " (it imports bcryptprimitives.dll, which this Wine does not have; run scripts/setup-wine.sh)") +
               `: ${answer.unavailable}`
           )
           return context.skip()
@@ -282,6 +302,45 @@ describe.skipIf(typeof lane === "string")("Windows (node.exe under Wine)", () =>
         const status = yield* runWin([cli, "status", "--json", "--store", "keyring", "--codex-home", winPath(home)])
         assert.strictEqual(yield* Effect.promise(() => status.exited), 0, stderrOf(status))
         assert.strictEqual(JSON.parse(Fs.readFileSync(Path.join(status.dir, "stdout"), "utf8")).loggedIn, true)
+        if (codexExe === undefined) return
+        // The real Codex CLI for Windows reads it: its keyring store there is this layout (secret_auth_storage is on
+        // by default on Windows), the key in Wine's Credential Manager under the name we gave it.
+        const codexStatus = (store: ReadonlyArray<string>) =>
+          Effect.gen(function*() {
+            const run = yield* runWine(codexExe, ["login", "status", ...store], { CODEX_HOME: winPath(home) })
+            yield* Effect.promise(() => run.exited)
+            return Fs.readFileSync(Path.join(run.dir, "stdout"), "utf8") + stderrOf(run)
+          })
+        assert.include(yield* codexStatus(["-c", "cli_auth_credentials_store=\"keyring\""]), "Logged in using ChatGPT")
+        // Control: with its file store Codex finds nothing (the keyring save removed auth.json).
+        assert.include(yield* codexStatus([]), "Not logged in")
+      }),
+    { timeout: 240_000 }
+  )
+
+  it.scopedLive(
+    "the real Codex CLI for Windows (codex.exe under Wine) reads the auth.json our node.exe refreshed and saved",
+    (context) =>
+      Effect.gen(function*() {
+        if (codexExe === undefined) return context.skip()
+        const emulator = yield* startEmulator()
+        const home = yield* tempCodexHome
+        const codexStatus = Effect.gen(function*() {
+          const run = yield* runWine(codexExe, ["login", "status"], { CODEX_HOME: winPath(home) })
+          yield* Effect.promise(() => run.exited)
+          return Fs.readFileSync(Path.join(run.dir, "stdout"), "utf8") + stderrOf(run)
+        })
+        // Control: nothing stored, nothing read.
+        assert.include(yield* codexStatus, "Not logged in")
+        const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+        writeAuthJson(home, authJsonText(minted, emulator.url))
+        // Our node.exe refreshes the expired token and writes auth.json (LockFileEx, the win32 atomic save).
+        const token = yield* runWin([cli, "token", "--codex-home", winPath(home), "--issuer", emulator.url])
+        assert.strictEqual(yield* Effect.promise(() => token.exited), 0, stderrOf(token))
+        const saved = readAuthJson(home)
+        assert.notStrictEqual(saved.tokens.refresh_token, minted.refresh_token, "auth.json is node.exe's write")
+        assert.strictEqual(Fs.readFileSync(Path.join(token.dir, "stdout"), "utf8").trim(), saved.tokens.access_token)
+        assert.include(yield* codexStatus, "Logged in using ChatGPT")
       }),
     { timeout: 180_000 }
   )

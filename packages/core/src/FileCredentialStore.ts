@@ -62,6 +62,111 @@ const refreshTokenOf = (document: AuthJson.AuthDocument): string | undefined =>
   Option.getOrUndefined(Option.map(document.tokens, (tokens) => Redacted.value(tokens.refreshToken)))
 
 /**
+ * The refresh journal (`auth.next` in `CODEX_HOME`, see `journalName`) around any store: `prepareSave` reserves and
+ * flushes it before a grant, its `commit` writes the issuer's answer to it before `store.save`, and `load` restores a
+ * journaled answer whose save did not happen (under `store.withLock`; a stale or reserved journal is swept there).
+ * The file store is this around `auth.json`; the keyring store is this around its entry, so a keyring that fails
+ * after the grant loses nothing either.
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const withJournal = (
+  store: CredentialStore.Service
+): Effect.Effect<CredentialStore.Service, never, SecretFile | CodexHome> =>
+  Effect.gen(function*() {
+    const files = yield* SecretFile
+    const home = yield* CodexHome
+    const journal = files.join(home.path, journalName)
+    // Whether this fiber holds the store's lock (through `withLock`): only then may a journal be restored or swept.
+    const holdsLock = FiberRef.unsafeMake(false)
+    const withLock = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+      store.withLock(Effect.locally(effect, holdsLock, true))
+    const parse = (text: string) => AuthJson.parse(text, { path: journal })
+
+    const load: Effect.Effect<Option.Option<AuthJson.AuthDocument>, CredentialStoreError | AuthJson.AuthFileInvalid> =
+      Effect.suspend(() => Effect.flatMap(store.load, recover))
+
+    /**
+     * What the journal says about `stored` (the stored document, if any): the newer one when it replaces exactly the
+     * refresh token the store still holds (a refresh whose save did not happen), otherwise nothing (a stale or
+     * reserved journal, swept under the lock).
+     */
+    const recover = (
+      stored: Option.Option<AuthJson.AuthDocument>
+    ): Effect.Effect<Option.Option<AuthJson.AuthDocument>, CredentialStoreError | AuthJson.AuthFileInvalid> =>
+      Effect.gen(function*() {
+        const text = yield* files.read(journal).pipe(Effect.orElseSucceed(() => Option.none<string>()))
+        if (Option.isNone(text)) return stored
+        const held = yield* FiberRef.get(holdsLock)
+        const entry = parseJournal(text.value)
+        const spent = Option.getOrUndefined(Option.map(stored, refreshTokenOf))
+        const applies = entry !== undefined && spent !== undefined && spent === entry.replaces
+        if (!applies) {
+          if (held) yield* Effect.ignore(files.remove(journal))
+          return stored
+        }
+        const recovered = yield* Effect.option(parse(entry.auth))
+        if (Option.isNone(recovered)) return stored
+        // Outside the lock: take it and read again, so the restore is saved (by us or by whoever got there first).
+        if (!held) return yield* withLock(load)
+        // Under the lock, finish the save the interrupted refresh could not; the journal goes only once it has.
+        yield* store.save(recovered.value).pipe(Effect.zipRight(Effect.ignore(files.remove(journal))), Effect.ignore)
+        return recovered
+      })
+
+    const prepareSave = (current: AuthJson.AuthDocument) =>
+      Effect.gen(function*() {
+        const replaces = refreshTokenOf(current) ?? ""
+        // Room for the journal and, once it is truncated to its text, for the temporary of auth.json.
+        const size = 2 * AuthJson.stringify(current).length + 8192
+        const header = JSON.stringify({ [JournalMagic]: 0, reserved: true })
+        yield* files.writeAtomic(journal, header + " ".repeat(Math.max(0, size - header.length)), { mode: fileMode })
+          .pipe(Effect.mapError((error) =>
+            new CredentialStoreError({
+              // The journal is a file whatever the store: its failures are the file system's, with their hints.
+              store: "file",
+              operation: "save",
+              location: error.path,
+              reason: `${error.reason}; nothing was sent to the issuer and the stored sign-in is intact, but a ` +
+                "refresh needs CODEX_HOME to be writable with a little free space"
+            })
+          ))
+        const prepared: PreparedSave = {
+          commit: (document) =>
+            Effect.gen(function*() {
+              const journaled = yield* files.overwrite(
+                journal,
+                JSON.stringify({ [JournalMagic]: 1, replaces, auth: AuthJson.stringify(document) })
+              )
+                .pipe(Effect.as(true), Effect.orElseSucceed(() => false))
+              yield* store.save(document).pipe(Effect.mapError((error) =>
+                journaled
+                  ? new CredentialStoreError({
+                    ...error,
+                    reason: `${error.reason}; the new tokens were kept in ${journal} and the next codex-auth run ` +
+                      "restores them — run codex-auth again (not the Codex CLI) once the cause is fixed"
+                  })
+                  : error
+              ))
+              yield* Effect.ignore(files.remove(journal))
+            }),
+          release: Effect.ignore(files.remove(journal))
+        }
+        return prepared
+      })
+
+    const service: CredentialStore.Service = {
+      ...store,
+      load,
+      remove: Effect.tap(store.remove, () => Effect.ignore(files.remove(journal))),
+      withLock,
+      prepareSave
+    }
+    return service
+  })
+
+/**
  * @since 0.1.0
  * @category constructors
  */
@@ -69,7 +174,6 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
   const files = yield* SecretFile
   const home = yield* CodexHome
   const path = home.authFile
-  const journal = files.join(home.path, journalName)
   const acquireLock = files.lock(home.lockFile).pipe(Effect.mapError(toStoreError("lock")))
   // Whether this fiber holds `auth.lock` (through `withLock`): only then is no writer of ours (Node or Deno) mid-write,
   // so the temporaries a killed writer left behind (0600, holding secrets) can be swept before a save.
@@ -82,13 +186,6 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
     Effect.zipRight(sweep, files.writeAtomic(path, text, { mode: fileMode })).pipe(
       Effect.mapError(toStoreError("save"))
     )
-  const parse = (text: string) => AuthJson.parse(text, { path })
-
-  /**
-   * What the journal says about `stored` (the parsed auth.json, if any): the newer text when it replaces exactly the
-   * refresh token auth.json still holds (a refresh whose save did not happen), otherwise nothing (a stale or reserved
-   * journal, swept under the lock).
-   */
   const withLock = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     Effect.scoped(Effect.zipRight(acquireLock, Effect.locally(effect, holdsLock, true)))
 
@@ -103,89 +200,19 @@ export const make: Effect.Effect<CredentialStore.Service, never, SecretFile | Co
         ),
         Effect.flatMap(Option.match({
           onNone: () => Effect.succeedNone,
-          onSome: (text) => Effect.asSome(parse(text))
-        })),
-        Effect.flatMap(recover)
+          onSome: (text) => Effect.asSome(AuthJson.parse(text, { path }))
+        }))
       )
     )
 
-  const recover = (
-    stored: Option.Option<AuthJson.AuthDocument>
-  ): Effect.Effect<Option.Option<AuthJson.AuthDocument>, CredentialStoreError | AuthJson.AuthFileInvalid> =>
-    Effect.gen(function*() {
-      const text = yield* files.read(journal).pipe(Effect.orElseSucceed(() => Option.none<string>()))
-      if (Option.isNone(text)) return stored
-      const held = yield* FiberRef.get(holdsLock)
-      const entry = parseJournal(text.value)
-      const spent = Option.getOrUndefined(Option.map(stored, refreshTokenOf))
-      const applies = entry !== undefined && spent !== undefined && spent === entry.replaces
-      if (!applies) {
-        if (held) yield* Effect.ignore(files.remove(journal))
-        return stored
-      }
-      const recovered = yield* Effect.option(parse(entry.auth))
-      if (Option.isNone(recovered)) return stored
-      // Outside the lock: take it and read again, so the restore is saved (by us or by whoever got there first).
-      if (!held) return yield* withLock(load)
-      // Under the lock, finish the save the interrupted refresh could not; the journal goes only once it has.
-      yield* write(entry.auth).pipe(Effect.zipRight(Effect.ignore(files.remove(journal))), Effect.ignore)
-      return recovered
-    })
-
-  const prepareSave = (current: AuthJson.AuthDocument) =>
-    Effect.gen(function*() {
-      const replaces = refreshTokenOf(current) ?? ""
-      // Room for the journal and, once it is truncated to its text, for the temporary of auth.json.
-      const size = 2 * AuthJson.stringify(current).length + 8192
-      const header = JSON.stringify({ [JournalMagic]: 0, reserved: true })
-      yield* files.writeAtomic(journal, header + " ".repeat(Math.max(0, size - header.length)), { mode: fileMode })
-        .pipe(Effect.mapError((error) =>
-          new CredentialStoreError({
-            store: "file",
-            operation: "save",
-            location: error.path,
-            reason: `${error.reason}; nothing was sent to the issuer and the stored sign-in is intact, but a refresh ` +
-              "needs CODEX_HOME to be writable with a little free space"
-          })
-        ))
-      const prepared: PreparedSave = {
-        commit: (document) =>
-          Effect.gen(function*() {
-            const text = AuthJson.stringify(document)
-            const journaled = yield* files.overwrite(
-              journal,
-              JSON.stringify({ [JournalMagic]: 1, replaces, auth: text })
-            )
-              .pipe(Effect.as(true), Effect.orElseSucceed(() => false))
-            yield* write(text).pipe(Effect.mapError((error) =>
-              journaled
-                ? new CredentialStoreError({
-                  ...error,
-                  reason: `${error.reason}; the new tokens were kept in ${journal} and the next codex-auth run ` +
-                    "restores them — run codex-auth again (not the Codex CLI) once the cause is fixed"
-                })
-                : error
-            ))
-            yield* Effect.ignore(files.remove(journal))
-          }),
-        release: Effect.ignore(files.remove(journal))
-      }
-      return prepared
-    })
-
-  const service: CredentialStore.Service = {
+  return yield* withJournal({
     kind: "file",
     location: path,
     load,
     save: (document) => write(AuthJson.stringify(document)),
-    remove: files.remove(path).pipe(
-      Effect.mapError(toStoreError("remove")),
-      Effect.tap(() => Effect.ignore(files.remove(journal)))
-    ),
-    withLock,
-    prepareSave
-  }
-  return service
+    remove: files.remove(path).pipe(Effect.mapError(toStoreError("remove"))),
+    withLock
+  })
 })
 
 /**

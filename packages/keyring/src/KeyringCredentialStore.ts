@@ -6,9 +6,11 @@
  * - `secrets` (Windows, where a Credential Manager blob holds at most 2,560 bytes and a ChatGPT `auth.json` is
  *   larger): `CODEX_HOME/secrets/codex_auth.age`, an age file encrypted with an scrypt passphrase, holding
  *   `{"version":1,"secrets":{"global/CODEX_AUTH":<compact auth.json>}}`; the passphrase (base64 of 32 random bytes)
- *   is the keyring entry, service `codex`, account `secrets|` + the same 16 hex characters.
- * A successful save removes `auth.json`, as Codex does. `layerAuto` falls back to the file store with a one-line
- * warning.
+ *   is the keyring entry, service `codex`, account `secrets|` + the same 16 hex characters. The scrypt key is
+ *   derived by node:crypto's native scrypt (milliseconds; age-encryption's own is JavaScript, seconds per file).
+ * A successful save removes `auth.json`, as Codex does. A refresh is journaled in `CODEX_HOME/auth.next` exactly as
+ * the file store journals it (`FileCredentialStore.withJournal`), so a keyring that fails after the grant loses no
+ * token. `layerAuto` falls back to the file store with a one-line warning.
  *
  * @since 0.1.0
  */
@@ -23,6 +25,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { NativeScryptIdentity, NativeScryptRecipient } from "./internal/ageScrypt.ts"
 
 /**
  * The keyring service name Codex uses.
@@ -45,6 +48,23 @@ const homeHash = (canonicalCodexHome: string): Effect.Effect<string> =>
   Effect.promise(() => crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalCodexHome))).pipe(
     Effect.map((digest) =>
       Array.from(new Uint8Array(digest), (byte) => byte.toString(16).padStart(2, "0")).join("").slice(0, 16)
+    )
+  )
+
+/**
+ * `CODEX_HOME` as Codex names it in its keyring accounts: Rust's `std::fs::canonicalize`, which on Windows gives the
+ * verbatim form (`\\?\C:\…`, `\\?\UNC\server\share\…`) where a real path (ours) has none; elsewhere the real path.
+ * (Checked against codex.exe 0.169 under Wine: it hashes `\\?\Z:\tmp\…`.)
+ */
+const canonicalHome = (files: SecretFile["Type"], path: string): Effect.Effect<string> =>
+  files.realPath(path).pipe(
+    Effect.orElseSucceed(() => path),
+    Effect.map((real) =>
+      /^[A-Za-z]:\\/.test(real)
+        ? `\\\\?\\${real}`
+        : real.startsWith("\\\\") && !real.startsWith("\\\\?\\")
+        ? `\\\\?\\UNC\\${real.slice(2)}`
+        : real
     )
   )
 
@@ -141,7 +161,7 @@ const keyringEntry = (service: string, account: string, fail: (cause: unknown) =
 const makeSecrets = Effect.gen(function*() {
   const files = yield* SecretFile
   const home = yield* CodexHome
-  const canonical = yield* files.realPath(home.path).pipe(Effect.orElseSucceed(() => home.path))
+  const canonical = yield* canonicalHome(files, home.path)
   const account = yield* secretsAccountFor(canonical)
   const directory = files.join(home.path, secretsDirectory)
   const path = files.join(directory, secretsFileName)
@@ -171,7 +191,7 @@ const makeSecrets = Effect.gen(function*() {
       const plain = yield* Effect.tryPromise({
         try: () => {
           const decrypter = new age.Decrypter()
-          decrypter.addPassphrase(passphrase)
+          decrypter.addIdentity(new NativeScryptIdentity(passphrase))
           return decrypter.decrypt(bytes.value, "text")
         },
         catch: () =>
@@ -200,7 +220,7 @@ const makeSecrets = Effect.gen(function*() {
       const encrypted = yield* Effect.tryPromise({
         try: () => {
           const encrypter = new age.Encrypter()
-          encrypter.setPassphrase(passphrase)
+          encrypter.addRecipient(new NativeScryptRecipient(passphrase))
           return encrypter.encrypt(JSON.stringify({ version: secretsVersion, secrets: sorted }))
         },
         catch: fail("save")
@@ -264,13 +284,18 @@ const makeSecrets = Effect.gen(function*() {
     }),
     withLock: fileStore.withLock
   }
-  return { store, probe: passphraseEntry("load")((entry) => entry.getPassword()) } satisfies Probed
+  // The refresh journal (CODEX_HOME/auth.next) as the file store keeps it: a keyring that fails after a grant keeps
+  // the rotated tokens there, and the next load restores them into the keyring.
+  return {
+    store: yield* FileCredentialStore.withJournal(store),
+    probe: passphraseEntry("load")((entry) => entry.getPassword())
+  } satisfies Probed
 })
 
 const makeDirect = Effect.gen(function*() {
   const files = yield* SecretFile
   const home = yield* CodexHome
-  const canonical = yield* files.realPath(home.path).pipe(Effect.orElseSucceed(() => home.path))
+  const canonical = yield* canonicalHome(files, home.path)
   const account = yield* accountFor(canonical)
   const location = `${service} / ${account}`
   const fail = (operation: CredentialStoreError["operation"]) => (cause: unknown) =>
@@ -303,7 +328,8 @@ const makeDirect = Effect.gen(function*() {
     ]).pipe(Effect.map(([keyring, file]) => keyring || file)),
     withLock: fileStore.withLock
   }
-  return { store, probe: store.load } satisfies Probed
+  // The refresh journal, as above; the probe reads the entry alone (it never restores anything).
+  return { store: yield* FileCredentialStore.withJournal(store), probe: store.load } satisfies Probed
 })
 
 const makeProbed = (options: Options = {}): Effect.Effect<Probed, never, SecretFile | CodexHome> =>
