@@ -18,7 +18,7 @@ import * as Readline from "node:readline"
 
 const services = Layer.provideMerge(
   OAuthClient.layer,
-  Layer.mergeAll(ProviderProfile.layerConfig({ issuer: process.env.ISSUER }), NodeHttpClient.layer)
+  Layer.mergeAll(ProviderProfile.layerConfig({ issuer: process.env.ISSUER }), NodeHttpClient.layerConfig)
 )
 const layer = PostgresAccountPool.layer({
   url: Redacted.make(process.env.CODEX_AUTH_DATABASE_URL),

@@ -122,7 +122,7 @@ const refreshTokenOf = (document: AuthJson.AuthDocument): string =>
   Redacted.value(Option.getOrThrow(document.tokens).refreshToken)
 
 const storeLayer = (home: string, options: KeyringCredentialStore.Options) =>
-  KeyringCredentialStore.layerWith(options).pipe(
+  KeyringCredentialStore.layer(options).pipe(
     Layer.provideMerge(CodexHome.layer(home)),
     Layer.provide(Layer.succeed(SecretFile, NodeSecretFile.make))
   )
