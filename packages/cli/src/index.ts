@@ -7,3 +7,8 @@ export * as Cli from "./Cli.ts"
  * @since 0.1.0
  */
 export * as CliFormat from "./CliFormat.ts"
+
+/**
+ * @since 0.1.0
+ */
+export * as CliSession from "./CliSession.ts"

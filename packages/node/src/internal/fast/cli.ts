@@ -24,10 +24,13 @@ export interface Answer {
 
 type Command = "status" | "token" | "headers"
 
-interface Parsed {
+/** A command line the fast path understands. */
+export interface Parsed {
   readonly command: Command
   readonly json: boolean
   readonly codexHome: string | undefined
+  /** `--store file` was given. */
+  readonly fileStore: boolean
 }
 
 /** CODEX_AUTH_STORE names another store (PostgreSQL, the keyring, …): the full CLI decides, this path never does. */
@@ -57,7 +60,7 @@ export const parseArgs = (args: ReadonlyArray<string>): Parsed | undefined => {
       return undefined
     }
   }
-  return { command, json, codexHome }
+  return { command, json, codexHome, fileStore: store }
 }
 
 const isDirectory = (path: string): boolean => {
