@@ -54,7 +54,9 @@ const main = async () => {
     if (codex !== undefined) {
       await add("codex login status (Codex CLI 0.169, npm wrapper)", codex, ["login", "status"], "Node + Rust")
     }
-    if (rust !== undefined) await add("codex login status (Codex CLI 0.169, bare Rust binary)", rust, ["login", "status"])
+    if (rust !== undefined) {
+      await add("codex login status (Codex CLI 0.169, bare Rust binary)", rust, ["login", "status"])
+    }
     // The CLI's fast path steps aside whenever a TLS/proxy variable is set (this machine sets SSL_CERT_FILE
     // globally): measured both ways, and with the fast path disabled (the full Effect CLI).
     const noTlsEnv = { SSL_CERT_FILE: undefined, CODEX_CA_CERTIFICATE: undefined, HTTPS_PROXY: undefined }
