@@ -84,7 +84,7 @@ const main = async () => {
       ),
       ...(compareBin === undefined ? [] : [
         await sample(
-          `codex-auth token, expired token (cold refresh), ${compareBin}`,
+          `codex-auth token, expired token (cold refresh), BENCH_COMPARE_BIN=${Path.relative(repoRoot, compareBin)}`,
           one(process.execPath, [compareBin, "token"])
         )
       ]),
