@@ -45,8 +45,8 @@ const handedRefresh = (): CliSession.Parsed | undefined => {
 
 const answer = fastAnswer()
 if (answer === undefined) {
-  trace("engine")
   const refresh = handedRefresh()
+  trace(refresh === undefined ? "engine" : "engine refresh")
   if (refresh === undefined) {
     void import("../internal/cli/main.ts")
   } else {
