@@ -11,6 +11,8 @@ import { authJsonText, fmt, machine, median, quantile, repoRoot, table, tempCode
 const runs = Number(process.env["BENCH_RUNS"] ?? 10)
 const fleet = Number(process.env["BENCH_PROCESSES"] ?? 8)
 const bin = Path.join(repoRoot, "packages/node/bin/codex-auth.js")
+// BENCH_COMPARE_BIN=<another build's bin/codex-auth.js>: its single cold refresh too, in the same run (before/after).
+const compareBin = process.env["BENCH_COMPARE_BIN"]
 const copy = "const f=require('fs'),p=process.env.CODEX_HOME+'/auth.json',t=f.readFileSync(p);" +
   "f.writeFileSync(p+'.tmp',t,{mode:0o600});f.renameSync(p+'.tmp',p)"
 
@@ -80,6 +82,12 @@ const main = async () => {
         "codex-auth token, expired token, full CLI",
         one(process.execPath, [bin, "token"], { CODEX_AUTH_NO_FAST_PATH: "1" })
       ),
+      ...(compareBin === undefined ? [] : [
+        await sample(
+          `codex-auth token, expired token (cold refresh), BENCH_COMPARE_BIN=${Path.relative(repoRoot, compareBin)}`,
+          one(process.execPath, [compareBin, "token"])
+        )
+      ]),
       await sample(`${fleet} × node -e 0 at once (last exit)`, many(process.execPath, ["-e", "0"])),
       await sample(
         `${fleet} × codex-auth token at once, one expired token (last answer)`,
@@ -92,13 +100,14 @@ const main = async () => {
       )
     ]
     const base = results[0]!.wall
-    const fleetBase = results[3]!.wall
+    const fleetStart = compareBin === undefined ? 3 : 4
+    const fleetBase = results[fleetStart]!.wall
     for (const [i, r] of results.entries()) {
       rows.push([
         r.name,
         fmt(r.wall, 1),
         fmt(r.p90, 1),
-        `${fmt(r.wall / (i >= 3 ? fleetBase : base), 2)}×`,
+        `${fmt(r.wall / (i >= fleetStart ? fleetBase : base), 2)}×`,
         r.note
       ])
     }

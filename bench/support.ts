@@ -127,6 +127,30 @@ export const codexBinary = (): string | undefined => {
   return result.status === 0 && Fs.existsSync(path) ? path : undefined
 }
 
+/**
+ * The Rust binary the npm `codex` wrapper (what `npm i @openai/codex` puts on PATH, and what {@link codexBinary}
+ * returns) spawns: `vendor/<target triple>/bin/codex` in the platform package (`@openai/codex-linux-x64`, …) or in
+ * `@openai/codex` itself, as the wrapper looks for it. `undefined` when not found.
+ */
+export const codexRustBinary = (wrapper: string): string | undefined => {
+  const packageRoot = Path.dirname(Path.dirname(Fs.realpathSync(wrapper))) // …/node_modules/@openai/codex
+  const scope = Path.dirname(packageRoot)
+  const name = process.platform === "win32" ? "codex.exe" : "codex"
+  const roots = [
+    ...Fs.readdirSync(scope).filter((d) => d.startsWith("codex-")).map((d) => Path.join(scope, d)),
+    packageRoot
+  ]
+  for (const root of roots) {
+    const vendor = Path.join(root, "vendor")
+    if (!Fs.existsSync(vendor)) continue
+    for (const triple of Fs.readdirSync(vendor)) {
+      const candidate = Path.join(vendor, triple, "bin", name)
+      if (Fs.existsSync(candidate)) return candidate
+    }
+  }
+  return undefined
+}
+
 export const machine = (): string =>
   `${Os.cpus().length} cores (${
     Os.cpus()[0]?.model ?? "?"

@@ -6,6 +6,10 @@
 //
 // Outputs:
 //   dist/bundle/cli.js        what bin/codex-auth.js runs (falls back to dist/bin/codex-auth.js when absent)
+//   dist/bundle/refresh.js    the engine of a `token` / `headers` whose startup path found the token stale and holds
+//                             auth.lock for it (src/internal/cli/refresh.ts), which cli.js imports: one file with all
+//                             it needs (Effect, the session, the HTTP client) and nothing it does not (not the full
+//                             CLI's parser), since the ESM loader's cost grows with every chunk a cold start loads
 //   dist/bundle/CodexAuth.js  the facade; dist/CodexAuth.js (tsc's output) is replaced by a re-export of it, so
 //                             `@codex-auth/node/CodexAuth` loads the bundle (types stay tsc's dist/CodexAuth.d.ts)
 //   dist/bundle/CodexAuthPool.js, dist/bundle/FacadeErrors.js   the same for the pool facade and the facade's error
@@ -24,18 +28,10 @@ const root = Path.resolve(import.meta.dirname, "..")
 const node = Path.join(root, "packages/node")
 const outdir = Path.join(node, "dist/bundle")
 
-Fs.rmSync(outdir, { recursive: true, force: true })
-const result = await esbuild.build({
+// What every build shares.
+const common = {
   absWorkingDir: root,
-  entryPoints: {
-    cli: Path.join(node, "src/bin/codex-auth.ts"),
-    CodexAuth: Path.join(node, "src/CodexAuth.ts"),
-    CodexAuthPool: Path.join(node, "src/CodexAuthPool.ts"),
-    FacadeErrors: Path.join(node, "src/FacadeErrors.ts")
-  },
-  outdir,
   bundle: true,
-  splitting: true,
   format: "esm",
   platform: "node",
   target: "node20",
@@ -57,11 +53,51 @@ const result = await esbuild.build({
   banner: {
     js: "import{createRequire as __cjsRequire}from\"node:module\";const require=__cjsRequire(import.meta.url);"
   },
-  chunkNames: "chunks/[name]-[hash]",
   legalComments: "none",
   metafile: true,
   logLevel: "warning"
+}
+
+const refreshSource = Path.join(node, "src/internal/cli/refresh.ts")
+// cli.js imports the refresh engine as the file of its own built below, not as chunks of this build.
+const refreshApart = {
+  name: "refresh-apart",
+  setup(build) {
+    build.onResolve(
+      { filter: /\/internal\/cli\/refresh\.ts$/ },
+      (args) =>
+        Path.resolve(args.resolveDir, args.path) === refreshSource
+          ? { path: "./refresh.js", external: true }
+          : undefined
+    )
+  }
+}
+
+// `undici` → the part of it the HTTP client uses (scripts/undici-slim.mjs), for every bundle.
+const undiciSlim = {
+  name: "undici-slim",
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: Path.join(root, "scripts/undici-slim.mjs") }))
+  }
+}
+common.plugins = [undiciSlim]
+
+Fs.rmSync(outdir, { recursive: true, force: true })
+const result = await esbuild.build({
+  ...common,
+  entryPoints: {
+    cli: Path.join(node, "src/bin/codex-auth.ts"),
+    CodexAuth: Path.join(node, "src/CodexAuth.ts"),
+    CodexAuthPool: Path.join(node, "src/CodexAuthPool.ts"),
+    FacadeErrors: Path.join(node, "src/FacadeErrors.ts")
+  },
+  outdir,
+  splitting: true,
+  plugins: [...common.plugins, refreshApart],
+  chunkNames: "chunks/[name]-[hash]"
 })
+// No splitting: the modules the engine imports lazily are in the same file, evaluated when first imported.
+const refresh = await esbuild.build({ ...common, entryPoints: { refresh: refreshSource }, outdir })
 
 for (const entry of ["CodexAuth", "CodexAuthPool", "FacadeErrors"]) {
   Fs.writeFileSync(
@@ -89,7 +125,7 @@ for (
   }
 }
 
-const sizes = Object.entries(result.metafile.outputs)
+const sizes = [...Object.entries(result.metafile.outputs), ...Object.entries(refresh.metafile.outputs)]
   .filter(([file]) => file.endsWith(".js"))
   .map(([file, output]) => `${Path.relative(node, Path.join(root, file))} ${(output.bytes / 1024).toFixed(0)} KiB`)
 // Deno resolves a workspace package's `./X.js` to the JavaScript file itself (not the `.d.ts` beside it, as tsc and

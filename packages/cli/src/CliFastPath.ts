@@ -60,6 +60,8 @@ export interface Parsed {
   readonly command: "status" | "token" | "headers"
   readonly json: boolean
   readonly codexHome: string | undefined
+  /** `--store file` was given. */
+  readonly fileStore: boolean
 }
 
 /**
@@ -112,7 +114,7 @@ export const parseArgs = (args: ReadonlyArray<string>): Parsed | undefined => {
       return undefined
     }
   }
-  return { command, json, codexHome }
+  return { command, json, codexHome, fileStore: store }
 }
 
 /**

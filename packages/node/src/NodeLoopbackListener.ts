@@ -5,7 +5,6 @@
  * @since 0.1.0
  */
 import { LoopbackListener, LoopbackListenFailed, LoopbackPortInUse } from "@codex-auth/core/LoopbackListener"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Http from "node:http"
@@ -79,6 +78,8 @@ export const requestCancel = (port: number): Effect.Effect<void> =>
 export const make: LoopbackListener.Service = LoopbackListener.of({
   serve: ({ app, port }) =>
     Effect.gen(function*() {
+      // Loaded by the login that serves, not by every process that builds the layer (a refresh never listens).
+      const NodeHttpServer = yield* Effect.promise(() => import("@effect/platform-node/NodeHttpServer"))
       const handler = yield* NodeHttpServer.makeHandler(app)
       const server = yield* Effect.acquireRelease(Effect.sync(() => Http.createServer(handler)), close)
       const bound = yield* listen(server, port)

@@ -1,7 +1,10 @@
 /** Node's runtime for the shared CLI (`@codex-auth/cli/Cli`): the process port, the ports and the account pool. */
 import type * as Cli from "@codex-auth/cli/Cli"
-import * as NodeAccountPool from "../../NodeAccountPool.ts"
+import * as Effect from "effect/Effect"
 import { platform } from "../../NodePlatform.ts"
+
+// The pool's module loads only for the commands that use it (`login --account`), not for every refresh.
+const pool = Effect.promise(() => import("../../NodeAccountPool.ts"))
 
 /** All of stdin as text; the read stops (listeners removed, stdin paused) when the signal aborts. */
 const readStdin = (signal: AbortSignal): Promise<string> =>
@@ -50,8 +53,8 @@ export const runtime: Cli.Runtime = {
     }
   },
   accountPool: {
-    configPath: (explicit) => NodeAccountPool.configPath(explicit),
-    addAccount: (account, options) => NodeAccountPool.addAccount(account, options),
-    removeAccount: (name, options) => NodeAccountPool.removeAccount(name, options)
+    configPath: (explicit) => Effect.flatMap(pool, (module) => module.configPath(explicit)),
+    addAccount: (account, options) => Effect.flatMap(pool, (module) => module.addAccount(account, options)),
+    removeAccount: (name, options) => Effect.flatMap(pool, (module) => module.removeAccount(name, options))
   }
 }

@@ -17,6 +17,9 @@ import * as Waiter from "./waiter.ts"
 /** What the process prints and how it exits. */
 export type Answer = FastPath.Answer
 
+/** A command line the fast path understands. */
+export type Parsed = FastPath.Parsed
+
 /** CODEX_AUTH_STORE names another store (PostgreSQL, the keyring, …): the full CLI decides, this path never does. */
 export const fileStoreByDefault: (env: ReadModel.Env) => boolean = FastPath.fileStoreByDefault
 

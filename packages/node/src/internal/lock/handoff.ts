@@ -19,6 +19,9 @@ export const give = (fd: number): void => {
   store[slot] = { fd, dev: stats.dev, ino: stats.ino }
 }
 
+/** Whether this process holds a lock for its engine (given and not yet taken). */
+export const held = (): boolean => store[slot] !== undefined
+
 const drop = (held: Held): void => {
   try {
     FsSync.closeSync(held.fd)

@@ -1,0 +1,97 @@
+// The engine of a cold refresh (internal/cli/refresh.ts, dist/bundle/refresh.js): a `token` / `headers` whose
+// startup path found the token stale and took auth.lock runs the full CLI's command body without @effect/cli's
+// parser. Against the emulator, each case on a newly expired token: the bin (which takes that path, as its startup
+// trace says) and the full CLI (CODEX_AUTH_NO_FAST_PATH=1) print the same bytes — tokens masked, as each run mints
+// its own — and exit the same way, on success and when the issuer refuses the refresh token.
+import { startEmulator } from "@codex-auth/emulator/node"
+import { assert, describe, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { spawn } from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { authJsonText, readAuthJson, tempCodexHome, writeAuthJson } from "../session/fixtures.ts"
+
+const bin = Path.resolve("packages/node/bin/codex-auth.js")
+
+interface Result {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+const run = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  Effect.async<Result>((resume) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, NO_COLOR: "1", ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
+  })
+
+const mask = (text: string): string =>
+  text.replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, "<jwt>").replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "<time>")
+
+const cases: ReadonlyArray<{ readonly args: ReadonlyArray<string>; readonly revoked: boolean }> = [
+  { args: ["token"], revoked: false },
+  { args: ["token", "--json"], revoked: false },
+  { args: ["headers"], revoked: false },
+  { args: ["headers", "--json", "--store", "file"], revoked: false },
+  { args: ["token"], revoked: true },
+  { args: ["headers", "--json"], revoked: true }
+]
+
+describe("the cold refresh engine", () => {
+  for (const { args, revoked } of cases) {
+    it.scopedLive(
+      `${args.join(" ")}${revoked ? ", refresh token revoked" : ""}: the same answer as the full CLI`,
+      () =>
+        Effect.gen(function*() {
+          assert.isTrue(
+            Fs.existsSync(Path.resolve("packages/node/dist/bundle/refresh.js")),
+            "build first: npm run build"
+          )
+          const emulator = yield* startEmulator()
+          const answer = (extra: Record<string, string>) =>
+            Effect.gen(function*() {
+              const home = yield* tempCodexHome
+              const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+              writeAuthJson(home, authJsonText(minted, emulator.url))
+              if (revoked) yield* emulator.admin.revoke({ refreshToken: minted.refresh_token })
+              const trace = Path.join(home, "startup-trace")
+              const result = yield* run(args, {
+                CODEX_HOME: home,
+                CODEX_AUTH_ISSUER: emulator.url,
+                CODEX_AUTH_STARTUP_TRACE: trace,
+                CODEX_CA_CERTIFICATE: "",
+                SSL_CERT_FILE: "",
+                ...extra
+              })
+              const lines = Fs.readFileSync(trace, "utf8").trim().split("\n").map((l) => l.replace(/ \d+$/, ""))
+              const saved = readAuthJson(home).tokens.access_token
+              return { result, lines, saved, minted }
+            })
+          const engine = yield* answer({})
+          const full = yield* answer({ CODEX_AUTH_NO_FAST_PATH: "1" })
+          assert.deepStrictEqual(engine.lines, ["engine refresh"], "the bin ran the refresh engine")
+          assert.deepStrictEqual(full.lines, ["engine"])
+          assert.deepStrictEqual(
+            { code: engine.result.code, stdout: mask(engine.result.stdout), stderr: mask(engine.result.stderr) },
+            { code: full.result.code, stdout: mask(full.result.stdout), stderr: mask(full.result.stderr) }
+          )
+          if (revoked) {
+            assert.strictEqual(engine.result.code, 1)
+            assert.strictEqual(engine.saved, engine.minted.access_token, "nothing saved over the stored login")
+          } else {
+            assert.strictEqual(engine.result.code, 0, engine.result.stderr)
+            assert.notStrictEqual(engine.saved, engine.minted.access_token)
+            assert.include(engine.result.stdout, engine.saved, "it printed the token it saved")
+          }
+        }),
+      { timeout: 180_000 }
+    )
+  }
+})
