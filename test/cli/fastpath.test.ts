@@ -199,7 +199,7 @@ afterAll(() => {
 
 describe("CLI fast path", () => {
   for (const [name, document] of Object.entries(shapes)) {
-    it(`answers ${name} exactly as the full CLI does`, { timeout: 60_000 }, async () => {
+    it(`answers ${name} exactly as the full CLI does`, { timeout: 180_000 }, async () => {
       const text = JSON.stringify(document, null, 2)
       const codexHome = homeWith(name, text)
       for (const args of commands) {
@@ -230,7 +230,7 @@ describe("CLI fast path", () => {
 
   for (const [name, text] of Object.entries(agentIdentityShapes)) {
     it(`answers ${name}'s status exactly as the full CLI does, and its token / headers fail the same way`, {
-      timeout: 60_000
+      timeout: 180_000
     }, async () => {
       const codexHome = homeWith(name, text)
       const token = (JSON.parse(text) as { agent_identity: string }).agent_identity
@@ -280,7 +280,7 @@ describe("CLI fast path", () => {
   }
 
   it("the bin gives the same bytes with and without the fast path, including when it falls through", {
-    timeout: 60_000
+    timeout: 180_000
   }, async () => {
     const cases: ReadonlyArray<readonly [string, ReadonlyArray<string>]> = [
       [homeWith("bin-current", JSON.stringify(shapes["current"])), ["token"]],
@@ -302,7 +302,10 @@ describe("CLI fast path", () => {
     assert.include(badBundle.stderr, "SSL_CERT_FILE")
     for (const [codexHome, args] of cases) {
       const [fast, slow] = await Promise.all([spawn(args, env(codexHome)), full(args, codexHome)])
-      assert.deepStrictEqual(fast, slow, `${codexHome}: ${args.join(" ")}`)
+      // A relative time ("expired 60 min ago") can cross a minute between the two processes on a busy machine: a
+      // mismatch is checked once more against a full CLI run after the fast path's (a real difference stays).
+      const again = JSON.stringify(fast) === JSON.stringify(slow) ? slow : await full(args, codexHome)
+      assert.deepStrictEqual(fast, again, `${codexHome}: ${args.join(" ")}`)
     }
     const bad = await spawn(["token"], env(homeWith("bin-bad", fallThrough["badIdToken"]!.text)))
     assert.strictEqual(bad.code, 1)
