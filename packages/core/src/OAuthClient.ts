@@ -11,6 +11,7 @@ import type * as Duration from "effect/Duration"
 import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+import type { HttpClientConfigError } from "./HttpClientConfig.ts"
 import * as internal from "./internal/oauthClient.ts"
 import type {
   DeviceCodeExpired,
@@ -121,19 +122,24 @@ export const DevicePoll: Data.TaggedEnum.Constructor<DevicePoll> = Data.taggedEn
  * @since 0.1.0
  * @category errors
  */
-export type ExchangeError = TokenEndpointError | MalformedResponse | NetworkError
+export type ExchangeError = TokenEndpointError | MalformedResponse | NetworkError | HttpClientConfigError
 
 /**
  * @since 0.1.0
  * @category errors
  */
-export type RequestDeviceCodeError = DeviceCodeNotEnabled | DeviceCodeRequestFailed | MalformedResponse | NetworkError
+export type RequestDeviceCodeError =
+  | DeviceCodeNotEnabled
+  | DeviceCodeRequestFailed
+  | MalformedResponse
+  | NetworkError
+  | HttpClientConfigError
 
 /**
  * @since 0.1.0
  * @category errors
  */
-export type PollDeviceCodeError = DeviceCodePollFailed | MalformedResponse | NetworkError
+export type PollDeviceCodeError = DeviceCodePollFailed | MalformedResponse | NetworkError | HttpClientConfigError
 
 /**
  * @since 0.1.0

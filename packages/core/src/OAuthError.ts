@@ -7,6 +7,7 @@
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import type { HttpClientConfigError } from "./HttpClientConfig.ts"
 import * as Redact from "./Redact.ts"
 
 const operations = [
@@ -209,7 +210,11 @@ export class RefreshTransientError extends Schema.TaggedError<RefreshTransientEr
  * @since 0.1.0
  * @category errors
  */
-export type RefreshError = RefreshTokenRejected | RefreshTransientError | MalformedResponse
+export type RefreshError =
+  | RefreshTokenRejected
+  | RefreshTransientError
+  | MalformedResponse
+  | HttpClientConfigError
 
 /**
  * @since 0.1.0
