@@ -219,6 +219,33 @@ describe("a bad CA bundle or proxy never breaks what needs no network (issue 13)
     }
   })
 
+  it("a login reports the bad setting before a browser opens or a code is shown", { timeout: 180_000 }, async () => {
+    const marker = Path.join(dir, "browser-ran")
+    const browser = Path.join(dir, "browser.sh")
+    Fs.writeFileSync(browser, `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 })
+    for (const setting of [settings[0]!, settings[2]!, settings.at(-1)!]) {
+      for (const flow of ["browser", "device"]) {
+        const empty = Fs.mkdtempSync(Path.join(dir, "login-"))
+        const before = (await emulator.admin.requests()).length
+        const login = await cli(["login", "--flow", flow], {
+          CODEX_HOME: empty,
+          ...issuerEnv(),
+          BROWSER: browser,
+          ...setting.env
+        })
+        const what = `${setting.name} ${flow}`
+        assert.strictEqual(login.code, 1, `${what}: ${login.stdout} ${login.stderr}`)
+        assert.include(login.stderr, setting.variable, what)
+        assert.notInclude(login.stderr, proxyValue, what)
+        assert.notInclude(login.stdout + login.stderr, "/oauth/authorize", `${what}: no sign-in URL was shown`)
+        assert.notInclude(login.stdout + login.stderr, "one-time code", `${what}: no device code was shown`)
+        assert.isFalse(Fs.existsSync(marker), `${what}: no browser was opened`)
+        assert.strictEqual((await emulator.admin.requests()).length, before, `${what}: nothing was sent`)
+        assert.deepStrictEqual(Fs.readdirSync(empty), [], `${what}: nothing was written`)
+      }
+    }
+  })
+
   it("the same expired token refreshes once the setting is fixed (the store kept the unspent token)", {
     timeout: 120_000
   }, async () => {

@@ -146,6 +146,22 @@ export const configurationFailure = (
 ): Option.Option<HttpClientConfigError> =>
   error._tag === "RequestError" && isHttpClientConfigError(error.cause) ? Option.some(error.cause) : Option.none()
 
+// Each deferred client's resolution, for `checkConfigured` (which sees the client in its context, not the layer).
+const resolutions = new WeakMap<HttpClient.HttpClient, Effect.Effect<unknown, HttpClientConfigError>>()
+
+/**
+ * Resolves now the configuration of the {@link layerDeferred} client in the context (a no-op for any other client,
+ * or none): for an operation that will need the network whatever happens — a login checks this before it opens a
+ * browser or shows a code, so a bad bundle or proxy is reported before the user signs in, not after.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const checkConfigured: Effect.Effect<void, HttpClientConfigError> = Effect.flatMap(
+  Effect.serviceOption(HttpClient.HttpClient),
+  (client) => Option.isSome(client) ? Effect.asVoid(resolutions.get(client.value) ?? Effect.void) : Effect.void
+)
+
 /**
  * The §12 client, built on first use. The settings are read now (each once, from the `ConfigProvider` of the layer's
  * builder); `build` runs on the first request, once, in the layer's scope (so what it opens closes with the layer),
@@ -174,7 +190,7 @@ export const layerDeferred = <E extends HttpClientConfigError>(
           scope
         ))
       )
-      return HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
         (request) =>
           Effect.flatMap(request, (request) =>
             Effect.flatMap(
@@ -189,5 +205,7 @@ export const layerDeferred = <E extends HttpClientConfigError>(
             )),
         Effect.succeed
       )
+      resolutions.set(client, resolved)
+      return client
     })
   )
