@@ -298,8 +298,9 @@ describe("CLI fast path", () => {
       full(["token"], current, { SSL_CERT_FILE: junk })
     ])
     assert.deepStrictEqual(badBundle, badBundleFull)
-    assert.strictEqual(badBundle.code, 1)
-    assert.include(badBundle.stderr, "SSL_CERT_FILE")
+    // A fresh token needs no network: the bad bundle is no reason to fail (issue 13; it fails a refresh instead).
+    assert.strictEqual(badBundle.code, 0, badBundle.stderr)
+    assert.notInclude(badBundle.stderr, "SSL_CERT_FILE")
     for (const [codexHome, args] of cases) {
       const [fast, slow] = await Promise.all([spawn(args, env(codexHome)), full(args, codexHome)])
       // A relative time ("expired 60 min ago") can cross a minute between the two processes on a busy machine: a

@@ -1,14 +1,23 @@
 /**
  * How auth requests reach the issuer (PROTOCOL.md §12): an extra CA bundle from `CODEX_CA_CERTIFICATE`, else
  * `SSL_CERT_FILE` (empty = unset), added to the system roots; and `HTTPS_PROXY` / `NO_PROXY`. The runtime packages
- * turn this into their HTTP client (Node: an undici dispatcher; Deno: its createHttpClient).
+ * turn this into their HTTP client (Node: an undici dispatcher; Deno: its createHttpClient), through
+ * {@link layerDeferred}: the settings are read when the layer is built, but the bundle is read and the client built
+ * on the first request, once — so a bad bundle or proxy fails only what needs the network (refresh, login, revoke),
+ * never `status` or a fresh token.
  *
  * @since 0.1.0
  */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as Config from "effect/Config"
+import * as ConfigError from "effect/ConfigError"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Option from "effect/Option"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Scope from "effect/Scope"
 import * as Environment from "./Environment.ts"
 import * as rules from "./internal/plainRules.ts"
 import { caVariables as plainCaVariables } from "./internal/read/environment.ts"
@@ -87,3 +96,116 @@ export const parsePemBundle = (text: string): Either.Either<ReadonlyArray<string
   const parsed = rules.parsePemBundle(text)
   return parsed.ok ? Either.right(parsed.value) : Either.left(parsed.error)
 }
+
+/**
+ * A §12 variable is not valid (today only `HTTPS_PROXY` / `https_proxy`, which must be an `http:`/`https:` URL). The
+ * message names the variable and what to do, never its value (a proxy URL may carry a password).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class HttpClientSettingInvalid extends Schema.TaggedError<HttpClientSettingInvalid>(
+  "@codex-auth/core/HttpClientSettingInvalid"
+)("HttpClientSettingInvalid", {
+  detail: Schema.String
+}) {
+  override get message(): string {
+    return this.detail
+  }
+}
+
+/**
+ * What stops the HTTP client from being built: an unusable CA bundle, or a §12 variable that is not valid.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type HttpClientConfigError = CaCertificateInvalid | HttpClientSettingInvalid
+
+const isHttpClientConfigError = (u: unknown): u is HttpClientConfigError =>
+  u instanceof CaCertificateInvalid || u instanceof HttpClientSettingInvalid
+
+/** The `ConfigError` of reading §12's variables as a typed error (the environment module's message, as it is). */
+const settingInvalid = (error: ConfigError.ConfigError): HttpClientSettingInvalid =>
+  new HttpClientSettingInvalid({
+    detail: error._op === "InvalidData" && error.path.length === 0
+      ? error.message
+      : `A proxy or CA setting is not valid (${String(error)}). Fix the environment variable, or unset it.`
+  })
+
+/**
+ * The configuration failure a request of a {@link layerDeferred} client failed with, if that is why it failed: the
+ * request was never sent. The OAuth client fails with this error itself, so that the caller sees the typed error
+ * and its next step rather than a transport failure.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export const configurationFailure = (
+  error: HttpClientError.HttpClientError
+): Option.Option<HttpClientConfigError> =>
+  error._tag === "RequestError" && isHttpClientConfigError(error.cause) ? Option.some(error.cause) : Option.none()
+
+// Each deferred client's resolution, for `checkConfigured` (which sees the client in its context, not the layer).
+const resolutions = new WeakMap<HttpClient.HttpClient, Effect.Effect<unknown, HttpClientConfigError>>()
+
+/**
+ * Resolves now the configuration of the {@link layerDeferred} client in the context (a no-op for any other client,
+ * or none): for an operation that will need the network whatever happens — a login checks this before it opens a
+ * browser or shows a code, so a bad bundle or proxy is reported before the user signs in, not after.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const checkConfigured: Effect.Effect<void, HttpClientConfigError> = Effect.flatMap(
+  Effect.serviceOption(HttpClient.HttpClient),
+  (client) => Option.isSome(client) ? Effect.asVoid(resolutions.get(client.value) ?? Effect.void) : Effect.void
+)
+
+/**
+ * The §12 client, built on first use. The settings are read now (each once, from the `ConfigProvider` of the layer's
+ * builder); `build` runs on the first request, once, in the layer's scope (so what it opens closes with the layer),
+ * and its outcome — the client, or the failure — serves every later request. A failure fails each request with a
+ * `RequestError` whose `cause` is the typed error (see {@link configurationFailure}); nothing is sent.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerDeferred = <E extends HttpClientConfigError>(
+  build: (config: HttpClientConfig) => Effect.Effect<HttpClient.HttpClient, E, Scope.Scope>
+): Layer.Layer<HttpClient.HttpClient> =>
+  Layer.scoped(
+    HttpClient.HttpClient,
+    Effect.gen(function*() {
+      const settings = yield* Effect.either(config)
+      const scope = yield* Effect.scope
+      const resolved = yield* Effect.cached(
+        // Uninterruptible: a caller interrupted while the bundle is read must not leave a half-built client cached.
+        Effect.uninterruptible(Scope.extend(
+          Either.match(settings, {
+            onLeft: (error): Effect.Effect<HttpClient.HttpClient, HttpClientConfigError, Scope.Scope> =>
+              Effect.fail(settingInvalid(error)),
+            onRight: build
+          }),
+          scope
+        ))
+      )
+      const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+        (request) =>
+          Effect.flatMap(request, (request) =>
+            Effect.flatMap(
+              Effect.mapError(resolved, (cause) =>
+                new HttpClientError.RequestError({
+                  request,
+                  reason: "Transport",
+                  cause,
+                  description: cause.message
+                })),
+              (client) => client.execute(request)
+            )),
+        Effect.succeed
+      )
+      resolutions.set(client, resolved)
+      return client
+    })
+  )

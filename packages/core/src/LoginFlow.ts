@@ -38,8 +38,9 @@ export interface Options {
    * Saves a result the moment the exchange and the workspace check succeeded. The browser flow calls it before it
    * redirects the browser to `/success`, so issued tokens are stored even when the browser never follows the
    * redirect or some page fires `/cancel` afterwards; a failure here fails the login. The result the flow returns
-   * was then already persisted (the caller must not save it again). Only the browser flow (`Login`, `BrowserFlow`)
-   * calls it; the other flows return right after their exchange, and `TwoStepLogin`'s host saves what it awaits.
+   * was then already persisted (the caller must not save it again). The browser flow (`Login`, `BrowserFlow`) calls it
+   * itself; `Login` calls it for the other flows' result before it announces `LoginSucceeded` (a failed save is the
+   * login's failure, never "Logged in"); `TwoStepLogin`'s host saves what it awaits.
    */
   readonly persist?: ((result: LoginResult) => Effect.Effect<void, SessionError>) | undefined
 }

@@ -11,6 +11,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
+import type { HttpClientConfigError } from "./HttpClientConfig.ts"
 import * as internal from "./internal/oauthClient.ts"
 import type * as OAuthError from "./OAuthError.ts"
 import type { ProviderProfile } from "./ProviderProfile.ts"
@@ -132,7 +133,11 @@ export interface AgentTaskRegistration {
  * @since 0.1.0
  * @category errors
  */
-export type ExchangeError = OAuthError.TokenEndpointError | OAuthError.MalformedResponse | OAuthError.NetworkError
+export type ExchangeError =
+  | OAuthError.TokenEndpointError
+  | OAuthError.MalformedResponse
+  | OAuthError.NetworkError
+  | HttpClientConfigError
 
 /**
  * @since 0.1.0
@@ -143,6 +148,7 @@ export type RequestDeviceCodeError =
   | OAuthError.DeviceCodeRequestFailed
   | OAuthError.MalformedResponse
   | OAuthError.NetworkError
+  | HttpClientConfigError
 
 /**
  * @since 0.1.0
@@ -152,6 +158,7 @@ export type PollDeviceCodeError =
   | OAuthError.DeviceCodePollFailed
   | OAuthError.MalformedResponse
   | OAuthError.NetworkError
+  | HttpClientConfigError
 
 /**
  * @since 0.1.0

@@ -7,6 +7,7 @@
 import * as Option from "effect/Option"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
+import type { HttpClientConfigError } from "./HttpClientConfig.ts"
 import * as Redact from "./Redact.ts"
 
 // `Schema.TaggedError` with the identifier `@codex-auth/core/<Tag>`: by it `instanceof` holds across copies
@@ -218,7 +219,11 @@ export class RefreshTransientError extends TaggedError<RefreshTransientError>()(
  * @since 0.1.0
  * @category errors
  */
-export type RefreshError = RefreshTokenRejected | RefreshTransientError | MalformedResponse
+export type RefreshError =
+  | RefreshTokenRejected
+  | RefreshTransientError
+  | MalformedResponse
+  | HttpClientConfigError
 
 /**
  * @since 0.1.0

@@ -7,6 +7,7 @@
 import * as Schema from "effect/Schema"
 import type { AuthFileInvalid } from "./AuthJson.ts"
 import type { CredentialStoreError } from "./CredentialStore.ts"
+import type { HttpClientConfigError } from "./HttpClientConfig.ts"
 import type { JwtMalformed } from "./Jwt.ts"
 import type { MalformedResponse, RefreshTokenRejected, RefreshTransientError } from "./OAuthError.ts"
 
@@ -195,3 +196,4 @@ export type SessionError =
   | JwtMalformed
   | CredentialStoreError
   | AuthFileInvalid
+  | HttpClientConfigError

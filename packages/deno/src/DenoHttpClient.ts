@@ -8,8 +8,8 @@
 import * as HttpClientConfig from "@codex-auth/core/HttpClientConfig"
 import type * as ReadModel from "@codex-auth/core/ReadModel"
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as ConfigError from "effect/ConfigError"
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -96,12 +96,18 @@ export const layer = (
   FetchHttpClient.layer.pipe(Layer.provide(Layer.scoped(FetchHttpClient.Fetch, makeFetch(config))))
 
 /**
- * The client configured from the environment (§12).
+ * The client configured from the environment (§12). The variables are read when the layer is built; the bundle is
+ * read and the Deno clients made on the first request (`HttpClientConfig.layerDeferred`), so a bad bundle or proxy
+ * fails that request with `CaCertificateInvalid` / the `ConfigError` naming the variable, and nothing that needs no
+ * network (`status`, a fresh token).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerConfig: Layer.Layer<
-  HttpClient.HttpClient,
-  HttpClientConfig.CaCertificateInvalid | ConfigError.ConfigError
-> = Layer.unwrapEffect(Effect.map(HttpClientConfig.config, layer))
+export const layerConfig: Layer.Layer<HttpClient.HttpClient> = HttpClientConfig.layerDeferred((config) =>
+  Effect.flatMap(makeFetch(config), (fetch) =>
+    Effect.map(
+      Layer.build(FetchHttpClient.layer.pipe(Layer.provide(Layer.succeed(FetchHttpClient.Fetch, fetch)))),
+      (context) => Context.get(context, HttpClient.HttpClient)
+    ))
+)

@@ -9,7 +9,6 @@ import * as HttpClientConfig from "@codex-auth/core/HttpClientConfig"
 import type * as ReadModel from "@codex-auth/core/ReadModel"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -121,12 +120,14 @@ export const layer = (
   )
 
 /**
- * The client configured from the environment (§12).
+ * The client configured from the environment (§12). The variables are read when the layer is built; the bundle is
+ * read and the dispatcher made on the first request (`HttpClientConfig.layerDeferred`), so a bad bundle or proxy
+ * fails that request with `CaCertificateInvalid` / the `ConfigError` naming the variable, and nothing that needs no
+ * network (`status`, a fresh token).
  *
  * @since 0.1.0
  * @category layers
  */
-export const layerConfig: Layer.Layer<
-  HttpClient.HttpClient,
-  HttpClientConfig.CaCertificateInvalid | ConfigError.ConfigError
-> = Layer.unwrapEffect(Effect.map(HttpClientConfig.config, layer))
+export const layerConfig: Layer.Layer<HttpClient.HttpClient> = HttpClientConfig.layerDeferred((config) =>
+  Effect.map(makeDispatcher(config), NodeHttpClient.makeUndici)
+)

@@ -413,15 +413,24 @@ describe("bounded reads: auth.json (1 MiB) and the CA bundle (16 MiB)", () => {
   )
 
   it(
-    "the CLI with CODEX_CA_CERTIFICATE=/dev/zero exits 1 at once naming the variable",
+    "the CLI with CODEX_CA_CERTIFICATE=/dev/zero: status answers; a refresh exits 1 at once naming the variable",
     { timeout: 60_000 },
     async () => {
-      const home = homeWith(goodText)
-      const result = await cli(home, ["status"], { env: { CODEX_CA_CERTIFICATE: "/dev/zero" }, timeoutMs: 30_000 }).done
+      // The bundle is read on first network use only: status needs none (issue 13).
+      const status = await cli(homeWith(goodText), ["status"], {
+        env: { CODEX_CA_CERTIFICATE: "/dev/zero" },
+        timeoutMs: 30_000
+      }).done
+      assert.strictEqual(status.signal, null, "did not hang")
+      assert.strictEqual(status.code, 0, status.stderr)
+      const expiredText = JSON.stringify(document({}, { access_token: jwt({ exp: 1_000_000_000 }) }), null, 2)
+      const home = homeWith(expiredText)
+      const result = await cli(home, ["token"], { env: { CODEX_CA_CERTIFICATE: "/dev/zero" }, timeoutMs: 30_000 }).done
       assert.strictEqual(result.signal, null, "did not hang")
       assert.strictEqual(result.code, 1, result.stderr)
       assert.include(result.stderr, "CODEX_CA_CERTIFICATE")
       assert.include(result.stderr, "not a regular file")
+      assert.strictEqual(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), expiredText)
     }
   )
 })

@@ -11,6 +11,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
+import * as HttpClientConfig from "../HttpClientConfig.ts"
 import * as Jwt from "../Jwt.ts"
 import type * as OAuthClient from "../OAuthClient.ts"
 import {
@@ -209,11 +210,16 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
       operation: Operation,
       request: HttpClientRequest.HttpClientRequest,
       timeout: Duration.Duration = profile.requestTimeout
-    ): Effect.Effect<RawResponse, NetworkError> =>
+    ): Effect.Effect<RawResponse, NetworkError | HttpClientConfig.HttpClientConfigError> =>
       client.execute(request).pipe(
         Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
+        // A client that could not be configured (§12) sent nothing: its own error says what to fix.
         Effect.mapError((error) =>
-          new NetworkError({ operation, kind: "transport", detail: describeHttpError(error) })
+          Option.getOrElse(
+            HttpClientConfig.configurationFailure(error),
+            (): NetworkError | HttpClientConfig.HttpClientConfigError =>
+              new NetworkError({ operation, kind: "transport", detail: describeHttpError(error) })
+          )
         ),
         Effect.timeoutFail({
           duration: timeout,
@@ -285,10 +291,14 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
         const response = yield* client.execute(request).pipe(
           Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
           Effect.mapError((error) =>
-            new RefreshTransientError({
-              detail: `could not reach the issuer, ${describeHttpError(error)}`,
-              kind: neverSent(error) ? "unsent" : "ambiguous"
-            })
+            Option.getOrElse(
+              HttpClientConfig.configurationFailure(error),
+              (): RefreshTransientError | HttpClientConfig.HttpClientConfigError =>
+                new RefreshTransientError({
+                  detail: `could not reach the issuer, ${describeHttpError(error)}`,
+                  kind: neverSent(error) ? "unsent" : "ambiguous"
+                })
+            )
           ),
           Effect.timeoutFail({
             duration: timeout,
@@ -328,7 +338,11 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
         "revoke",
         post(options?.url ?? profile.revokeTokenUrl).pipe(HttpClientRequest.bodyUnsafeJson(body)),
         profile.revokeTimeout
-      ).pipe(Effect.mapError((error) => new RevokeFailed({ detail: error.detail })))
+      ).pipe(
+        Effect.mapError((error) =>
+          new RevokeFailed({ detail: error._tag === "NetworkError" ? error.detail : scrub(error.message) })
+        )
+      )
       if (!isOk(response.status)) {
         return yield* new RevokeFailed({
           status: response.status,

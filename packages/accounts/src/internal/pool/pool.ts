@@ -57,6 +57,10 @@ const reasonOf = (error: SessionError): string => {
       return "the issuer answered something unexpected"
     case "CredentialStoreError":
       return `its store could not be ${error.operation === "lock" ? "locked" : "read"}`
+    case "CaCertificateInvalid":
+      return "the CA bundle (CODEX_CA_CERTIFICATE / SSL_CERT_FILE) cannot be used"
+    case "HttpClientSettingInvalid":
+      return "a proxy setting (HTTPS_PROXY) is not valid"
   }
 }
 

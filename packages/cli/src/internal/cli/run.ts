@@ -108,6 +108,8 @@ export const nextStep = (error: unknown): string => {
         : "Check the permissions of CODEX_HOME and its files, then try again."
     case "CaCertificateInvalid":
       return "Point CODEX_CA_CERTIFICATE (or SSL_CERT_FILE) at a readable PEM bundle, or unset it."
+    case "HttpClientSettingInvalid":
+      return "Set HTTPS_PROXY to an http:// or https:// proxy URL, or unset it to connect directly."
     case "NetworkError":
     case "RefreshTransientError":
     case "TokenEndpointError":

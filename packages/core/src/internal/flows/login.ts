@@ -73,31 +73,42 @@ export const run = (
 ): Effect.Effect<LoginFlow.LoginResult, RunError, browser.BrowserRequirements> =>
   Effect.gen(function*() {
     const presenter = yield* LoginPresenter
-    const outcome = yield* Effect.either(
+    // What the browser flow already persisted (it saves before its redirect to /success); the others' results are
+    // persisted below, before LoginSucceeded, so that "Logged in" is never shown for tokens that were not saved.
+    let persisted: LoginFlow.LoginResult | undefined
+    const persist = options.persist
+    const flowOptions: LoginFlow.Options = persist === undefined ? options : {
+      ...options,
+      persist: (result) => Effect.tap(persist(result), () => Effect.sync(() => (persisted = result)))
+    }
+    const flowOutcome = yield* Effect.either(
       (() => {
         switch (plan._tag) {
           case "Browser":
-            return browser.run({ ...options, paste: plan.paste })
+            return browser.run({ ...flowOptions, paste: plan.paste })
           case "BrowserThenDevice":
-            return browserThenDevice(plan, options)
+            return browserThenDevice(plan, flowOptions)
           case "Device":
-            return device.run(options)
+            return device.run(flowOptions)
           case "Paste":
             return Option.match(presenter.promptCallbackUrl, {
               onNone: (): Effect.Effect<LoginFlow.LoginResult, RunError, browser.BrowserRequirements> =>
                 Effect.fail(new LoginHandlerMissing()),
-              onSome: (prompt) => handler.run("paste", prompt, options)
+              onSome: (prompt) => handler.run("paste", prompt, flowOptions)
             })
           case "Custom":
             return Effect.flatMap(Effect.serviceOption(CustomLoginHandler), (custom) =>
               Option.match(custom, {
                 onNone: (): Effect.Effect<LoginFlow.LoginResult, RunError, browser.BrowserRequirements> =>
                   Effect.fail(new LoginHandlerMissing()),
-                onSome: (service) => handler.run("custom", service.handle, options)
+                onSome: (service) => handler.run("custom", service.handle, flowOptions)
               }))
         }
       })()
     )
+    const outcome = persist === undefined || flowOutcome._tag === "Left" || persisted === flowOutcome.right
+      ? flowOutcome
+      : yield* Effect.either(Effect.as(persist(flowOutcome.right), flowOutcome.right))
     if (outcome._tag === "Left") {
       yield* presenter.present(LoginEvent.LoginFailed({ message: outcome.left.message }))
       return yield* outcome.left

@@ -4,6 +4,7 @@
  */
 import { BrowserOpener, BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
 import * as CodexConfig from "@codex-auth/core/CodexConfig"
+import * as HttpClientConfig from "@codex-auth/core/HttpClientConfig"
 import * as Login from "@codex-auth/core/Login"
 import type * as LoginFlow from "@codex-auth/core/LoginFlow"
 import type { LoopbackListener } from "@codex-auth/core/LoopbackListener"
@@ -96,6 +97,8 @@ export const run = (
         source: policy.value.source
       })
     }
+    // A bad CA bundle or proxy (§12) is reported now, before a browser opens or a code is shown.
+    yield* HttpClientConfig.checkConfigured
     // Saved the moment the flow has it (the browser flow: before its redirect to /success), and only once.
     let persisted: LoginFlow.LoginResult | undefined
     const result = yield* Login.login({
