@@ -32,8 +32,9 @@ export type * from "@codex-auth/facade/FacadeModels"
 export * from "@codex-auth/facade/FacadeErrors"
 
 /**
- * Opens an instance: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with their typed errors, e.g.
- * `CodexHomeNotFound`, `CaCertificateInvalid`). Nothing is read from the store until an operation needs it.
+ * Opens an instance: resolves `CODEX_HOME` and the store (rejecting with their typed errors, e.g.
+ * `CodexHomeNotFound`); a bad CA bundle or proxy setting fails only operations that need the network
+ * (`CaCertificateInvalid`, `HttpClientSettingInvalid`). Nothing is read from the store until an operation needs it.
  *
  * @since 0.1.0
  * @category constructors

@@ -1,5 +1,5 @@
 // Issue 13 on Deno: a bad CA bundle (missing, a directory, garbage, oversized, /dev/zero) or an HTTPS_PROXY that is not
-// a URL never breaks what needs no network. DenoHttpClient.layer builds; its first request fails, before anything is
+// a URL never breaks what needs no network. DenoHttpClient.layerConfig builds; its first request fails, before anything is
 // sent, with the typed error; DenoSession.layer + getToken and the facade's status() / getToken() answer from a fresh
 // token; an expired one fails with the typed error naming the variable and auth.json stays byte for byte. Real files
 // and the emulator on Deno.serve.
@@ -113,7 +113,7 @@ const sessionGetToken = (issuer: string) =>
   )
 
 Deno.test({
-  name: "DenoHttpClient.layer builds with a bad bundle or proxy; its first request fails typed, sending nothing",
+  name: "DenoHttpClient.layerConfig builds with a bad bundle or proxy; its first request fails typed, sending nothing",
   ...options,
   fn: async () => {
     const dir = await tempHome()
@@ -126,7 +126,7 @@ Deno.test({
       for (const setting of await makeSettings(dir)) {
         const error = await Effect.runPromise(
           Effect.gen(function*() {
-            const context = yield* Layer.build(DenoHttpClient.layer)
+            const context = yield* Layer.build(DenoHttpClient.layerConfig)
             const client = Effect.provide(HttpClient.HttpClient, context)
             // Twice: the outcome is resolved once and kept.
             yield* Effect.flip(Effect.flatMap(client, (c) => c.get(`http://127.0.0.1:${server.addr.port}/`)))
@@ -150,7 +150,7 @@ Deno.test({
           HttpClient.HttpClient,
           (c) => Effect.flatMap(c.get(`http://127.0.0.1:${server.addr.port}/`), (r) => r.text)
         ).pipe(
-          Effect.provide(DenoHttpClient.layer),
+          Effect.provide(DenoHttpClient.layerConfig),
           Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))
         )
       )

@@ -303,9 +303,9 @@ const pasteAnswer = (handler: OpenOptions["loginHandler"]) =>
       })
 
 /**
- * Opens an instance over a runtime's ports: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with
- * their typed errors, e.g. `CodexHomeNotFound`, `CaCertificateInvalid`). Nothing is read from the store until an
- * operation needs it.
+ * Opens an instance over a runtime's ports: resolves `CODEX_HOME` and the store (rejecting with their typed errors,
+ * e.g. `CodexHomeNotFound`); a bad CA bundle or proxy setting fails only the operations that need the network
+ * (`CaCertificateInvalid`, `HttpClientSettingInvalid`). Nothing is read from the store until an operation needs it.
  *
  * @since 0.1.0
  * @category constructors

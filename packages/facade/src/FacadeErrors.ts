@@ -11,7 +11,7 @@ export { BrowserOpenFailed } from "@codex-auth/core/BrowserOpener"
 export { CodexConfigInvalid, PolicyConflict } from "@codex-auth/core/CodexConfig"
 export { CodexHomeNotFound } from "@codex-auth/core/CodexHome"
 export { CredentialStoreError } from "@codex-auth/core/CredentialStore"
-export { CaCertificateInvalid } from "@codex-auth/core/HttpClientConfig"
+export { CaCertificateInvalid, HttpClientSettingInvalid } from "@codex-auth/core/HttpClientConfig"
 export { JwtMalformed } from "@codex-auth/core/Jwt"
 export {
   AuthorizationFailed,

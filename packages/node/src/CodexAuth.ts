@@ -40,8 +40,9 @@ export * from "./internal/fast/errors.ts"
 export type * from "@codex-auth/facade/FacadeModels"
 
 /**
- * Opens an instance: resolves `CODEX_HOME`, the store and the HTTP client (rejecting with their typed errors, e.g.
- * `CodexHomeNotFound`, `CaCertificateInvalid`). Nothing is read from the store until an operation needs it.
+ * Opens an instance: resolves `CODEX_HOME` and the store (rejecting with their typed errors, e.g.
+ * `CodexHomeNotFound`); a bad CA bundle or proxy setting fails only operations that need the network
+ * (`CaCertificateInvalid`, `HttpClientSettingInvalid`). Nothing is read from the store until an operation needs it.
  *
  * With the file store, a fresh `auth.json` is served without loading the Effect runtime; it is loaded (once) the
  * first time anything else is needed — a refresh, a login, another store, events.

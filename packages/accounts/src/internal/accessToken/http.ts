@@ -23,6 +23,9 @@ const describe = (error: OAuthClientModule.ExchangeError, malformed: string): st
     ? `the endpoint answered HTTP ${error.status}`
     : error._tag === "MalformedResponse"
     ? malformed
+    : error._tag === "CaCertificateInvalid" || error._tag === "HttpClientSettingInvalid"
+    // The §12 settings' own message: it names the variable, never its value.
+    ? error.message
     : error.kind === "timeout"
     ? error.detail
     : `request failed: ${error.detail}`

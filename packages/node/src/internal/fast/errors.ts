@@ -24,7 +24,7 @@ export class DuplicateAccount extends accounts<typeof Errors.DuplicateAccount>("
 /** Its identifier is still core's, from before the pool left core. */
 export class NoAccountAvailable extends core<typeof Errors.NoAccountAvailable>("NoAccountAvailable") {}
 
-export class ApiKeyMissing extends core<typeof Errors.ApiKeyMissing>("ApiKeyMissing") {}
+export class ApiKeyMissing extends accounts<typeof Errors.ApiKeyMissing>("ApiKeyMissing") {}
 export class AuthFileInvalid extends core<typeof Errors.AuthFileInvalid>("AuthFileInvalid") {}
 export class BrowserOpenFailed extends core<typeof Errors.BrowserOpenFailed>("BrowserOpenFailed") {}
 export class CodexConfigInvalid extends core<typeof Errors.CodexConfigInvalid>("CodexConfigInvalid") {}
@@ -32,6 +32,9 @@ export class PolicyConflict extends core<typeof Errors.PolicyConflict>("PolicyCo
 export class CodexHomeNotFound extends core<typeof Errors.CodexHomeNotFound>("CodexHomeNotFound") {}
 export class CredentialStoreError extends core<typeof Errors.CredentialStoreError>("CredentialStoreError") {}
 export class CaCertificateInvalid extends core<typeof Errors.CaCertificateInvalid>("CaCertificateInvalid") {}
+export class HttpClientSettingInvalid extends core<typeof Errors.HttpClientSettingInvalid>(
+  "HttpClientSettingInvalid"
+) {}
 export class JwtMalformed extends core<typeof Errors.JwtMalformed>("JwtMalformed") {}
 export class AuthorizationFailed extends core<typeof Errors.AuthorizationFailed>("AuthorizationFailed") {}
 export class InvalidCallbackUrl extends core<typeof Errors.InvalidCallbackUrl>("InvalidCallbackUrl") {}
