@@ -56,18 +56,7 @@ const unexpected = (runtime: Runtime_.Runtime, cause: Cause.Cause<unknown>): voi
  */
 export const run = (parsed: Parsed, base: Runtime_.Runtime): Effect.Effect<void, Runtime_.ExitWith> =>
   Effect.suspend(() => {
-    let stdoutUsed = false
-    const runtime: Runtime_.Runtime = {
-      ...base,
-      process: {
-        ...base.process,
-        writeStdout: (text) => {
-          stdoutUsed = true
-          base.process.writeStdout(text)
-        }
-      },
-      invocation: { command: `codex-auth ${parsed.command}`, json: parsed.json, stdoutUsed: () => stdoutUsed }
-    }
+    const runtime = Runtime_.forInvocation(base, { command: `codex-auth ${parsed.command}`, json: parsed.json })
     const common: Common = {
       codexHome: Option.fromNullable(parsed.codexHome),
       store: parsed.fileStore ? "file" : undefined,

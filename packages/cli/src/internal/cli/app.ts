@@ -76,22 +76,10 @@ export const run = <A>(
     const spec: Usage.CommandSpec = { ...described, subcommands: [...described.subcommands, completionSpec] }
     const args = options.argv.slice(2)
     const checked = Usage.check(spec, args, validators, unavailable)
-    let stdoutUsed = false
-    const runtime: Runtime_.Runtime = {
-      ...base,
-      process: {
-        ...base.process,
-        writeStdout: (text) => {
-          stdoutUsed = true
-          base.process.writeStdout(text)
-        }
-      },
-      invocation: {
-        command: ["codex-auth", ...checked._tag === "Help" || checked._tag === "Version" ? [] : checked.path].join(" "),
-        json: checked._tag === "Run" || checked._tag === "Invalid" ? checked.json : false,
-        stdoutUsed: () => stdoutUsed
-      }
-    }
+    const runtime = Runtime_.forInvocation(base, {
+      command: ["codex-auth", ...checked._tag === "Help" || checked._tag === "Version" ? [] : checked.path].join(" "),
+      json: checked._tag === "Run" || checked._tag === "Invalid" ? checked.json : false
+    })
     switch (checked._tag) {
       case "Help": {
         const { forced, off } = yield* colour

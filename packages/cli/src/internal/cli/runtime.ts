@@ -55,6 +55,22 @@ export interface Runtime {
   readonly invocation?: Invocation | undefined
 }
 
+/** `base` for one run: stdout writes are recorded, so a failure after a `--json` document prints no second one. */
+export const forInvocation = (base: Runtime, invocation: Omit<Invocation, "stdoutUsed">): Runtime => {
+  let stdoutUsed = false
+  return {
+    ...base,
+    process: {
+      ...base.process,
+      writeStdout: (text) => {
+        stdoutUsed = true
+        base.process.writeStdout(text)
+      }
+    },
+    invocation: { ...invocation, stdoutUsed: () => stdoutUsed }
+  }
+}
+
 export class CliRuntime extends Context.Tag("@codex-auth/cli/Cli/CliRuntime")<CliRuntime, Runtime>() {}
 
 /** How a command ends when it does not exit 0; the runtime's main turns it into the process's exit code. */
