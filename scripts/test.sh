@@ -21,6 +21,11 @@ export CODEX_AUTH_PG_BIN
 # The Windows lane (test/windows): wine64, node.exe and koffi's win32 build; empty when Wine cannot be had here.
 CODEX_AUTH_WIN_NODE="$(bash scripts/setup-wine.sh)"
 export CODEX_AUTH_WIN_NODE
+# The real Codex CLI for Windows (codex.exe, ~190 MB from npm) for the lane's interop cases, fetched here because the
+# suites run without a network; empty (the cases skip, saying why) when it cannot be had.
+CODEX_AUTH_WIN_CODEX=""
+if [ -n "$CODEX_AUTH_WIN_NODE" ]; then CODEX_AUTH_WIN_CODEX="$(bash scripts/setup-wine.sh codex)"; fi
+export CODEX_AUTH_WIN_CODEX
 
 stage "lint (eslint + dprint, Effect house style)"
 npx eslint .
