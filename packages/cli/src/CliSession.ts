@@ -77,14 +77,7 @@ export const run = (parsed: Parsed, base: Runtime_.Runtime): Effect.Effect<void,
         unexpected(runtime, cause)
         return Effect.fail(new Runtime_.ExitWith({ code: Runtime_.exitCodes.failure }))
       }),
-      Effect.onInterrupt(() =>
-        Effect.sync(() =>
-          Runtime_.jsonFailure(
-            runtime,
-            Runtime_.errorJson("Interrupted", "The command was interrupted.", "Run the command again.")
-          )
-        )
-      ),
+      Runtime_.onInterruptJson(runtime),
       Effect.provideService(Runtime_.CliRuntime, runtime)
     )
   })

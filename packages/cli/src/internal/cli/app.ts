@@ -129,15 +129,7 @@ export const run = <A>(
         )
         return Effect.fail(new Runtime_.ExitWith({ code: Runtime_.exitCodes.failure }))
       }),
-      // Ctrl-C under --json: still one document (the exit code stays 130).
-      Effect.onInterrupt(() =>
-        Effect.sync(() =>
-          Runtime_.jsonFailure(
-            runtime,
-            Runtime_.errorJson("Interrupted", "The command was interrupted.", "Run the command again.")
-          )
-        )
-      ),
+      Runtime_.onInterruptJson(runtime),
       Effect.provide(options.environment),
       Effect.provideService(Runtime_.CliRuntime, runtime)
     )

@@ -103,6 +103,14 @@ export const jsonFailure = (runtime: Runtime, document: unknown): void => {
   }
 }
 
+/** Ctrl-C under `--json`: still one document (the exit code stays 130). */
+export const onInterruptJson = (runtime: Runtime): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R> =>
+  Effect.onInterrupt(() =>
+    Effect.sync(() =>
+      jsonFailure(runtime, errorJson("Interrupted", "The command was interrupted.", "Run the command again."))
+    )
+  )
+
 const sentence = (text: string): string => /[.!?]$/.test(text) ? text : `${text}.`
 
 /** A usage error, printed: one line naming what is wrong and the command's `--help`; with `--json`, a document. */
