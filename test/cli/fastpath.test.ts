@@ -337,18 +337,20 @@ describe("CLI fast path", () => {
     ) {
       assert.isFalse(answers(args), args.join(" "))
     }
-    // A CA bundle or a proxy makes the full CLI build (and check) its HTTP client first.
+    // A CA bundle or a proxy matters only for the network: the full CLI builds its HTTP client on the first request,
+    // so a fresh token is answered here whatever they say (issue 13), and the bundle is not even read.
     const pem = Path.join(tmp, "bundle.pem")
     Fs.writeFileSync(pem, "-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n")
     const junk = Path.join(tmp, "junk.pem")
     Fs.writeFileSync(junk, "not a certificate")
-    assert.isFalse(answers(["token"], { CODEX_CA_CERTIFICATE: Path.join(tmp, "nowhere.pem") }))
-    assert.isFalse(answers(["token"], { SSL_CERT_FILE: junk }))
-    assert.isFalse(answers(["token"], { CODEX_CA_CERTIFICATE: junk, SSL_CERT_FILE: pem }))
+    assert.isTrue(answers(["token"], { CODEX_CA_CERTIFICATE: Path.join(tmp, "nowhere.pem") }))
+    assert.isTrue(answers(["token"], { SSL_CERT_FILE: junk }))
+    assert.isTrue(answers(["token"], { CODEX_CA_CERTIFICATE: junk, SSL_CERT_FILE: pem }))
     assert.isTrue(answers(["token"], { CODEX_CA_CERTIFICATE: pem, SSL_CERT_FILE: junk }))
     assert.isTrue(answers(["token"], { SSL_CERT_FILE: "  " }))
     assert.isTrue(answers(["token"], { NO_PROXY: "localhost" }))
-    assert.isFalse(answers(["token"], { HTTPS_PROXY: "http://127.0.0.1:9" }))
+    assert.isTrue(answers(["token"], { HTTPS_PROXY: "http://127.0.0.1:9" }))
+    assert.isTrue(answers(["token"], { HTTPS_PROXY: "not a url" }))
   })
 
   it("resolves CODEX_HOME as the full CLI does, without creating ~/.codex", () => {

@@ -139,7 +139,7 @@ export const resolveCodexHome = (
 }
 
 /**
- * The bounds of the full CLI (`SecretFile.defaultMaxReadBytes`, `HttpClientConfig.maxCaBundleBytes`), not imported:
+ * The bound of the full CLI (`SecretFile.defaultMaxReadBytes`), not imported:
  * this path loads no Effect. Anything refused under them (too large, not a regular file, not UTF-8) is the full
  * CLI's to report.
  *
@@ -147,22 +147,6 @@ export const resolveCodexHome = (
  * @category decisions
  */
 export const maxAuthFileBytes = 1024 * 1024
-
-/**
- * @since 0.1.0
- * @category decisions
- */
-export const maxCaBundleBytes = 16 * 1024 * 1024
-
-/**
- * Whether the HTTP client the full CLI builds before any command runs would build (§12): the CA bundle named by
- * `CODEX_CA_CERTIFICATE`, else `SSL_CERT_FILE`, must read and parse; a proxy is left to the full CLI.
- *
- * @since 0.1.0
- * @category decisions
- */
-export const httpClientWouldBuild = (env: ReadModel.Env, readText: Io["readText"]): boolean =>
-  ReadModel.httpClientWouldBuild(ReadModel.environment(env), (path) => readText(path, maxCaBundleBytes))
 
 /**
  * The answer of the startup path, or `undefined` when the full CLI must answer. `onStale` (default: none) may
@@ -179,7 +163,9 @@ export const run = (
   onStale?: OnStale
 ): Answer | undefined => {
   const parsed = parseArgs(args)
-  if (parsed === undefined || !httpClientWouldBuild(env, io.readText) || !fileStoreByDefault(env)) return undefined
+  // The §12 settings (CA bundle, proxy) matter only for the network: the full CLI builds its HTTP client on the
+  // first request, so a fresh token is served whatever they say, here as there.
+  if (parsed === undefined || !fileStoreByDefault(env)) return undefined
   const directory = resolveCodexHome(parsed.codexHome, env, io)
   if (directory === undefined) return undefined
   // config.toml's §10 policy (or a file Codex refuses) is the engine's to apply.

@@ -372,24 +372,6 @@ export const codexHome = (options: {
 // ---------------------------------------------------------------------------------------------------------------
 
 /**
- * Whether §12's settings let a startup path answer without building the HTTP client: no proxy (its URL is the full
- * path's to check), and a CA bundle, when one is named, whose text (`undefined`: unreadable) parses as PEM.
- * `readBundle` is called only when a bundle is named.
- *
- * @since 0.1.0
- * @category httpClient
- */
-export const httpClientWouldBuild = (
-  settings: Pick<Settings, "caBundle" | "httpsProxy">,
-  readBundle: (path: string) => string | undefined
-): boolean => {
-  if (settings.httpsProxy !== undefined) return false
-  if (settings.caBundle === undefined) return true
-  const text = readBundle(settings.caBundle.path)
-  return text !== undefined && rules.pemBundleParses(text)
-}
-
-/**
  * Whether a startup path may read this store at all: the file store (the default), nothing else.
  *
  * @since 0.1.0

@@ -130,15 +130,7 @@ describe("ReadModel", () => {
     assert.deepStrictEqual(choose("", "/y"), { _tag: "Default", path: "/home/u/.codex" })
   })
 
-  it("§12: a proxy or an unusable CA bundle leaves the answer to the full path", () => {
-    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-    const read = (text: string | undefined) => () => text
-    const bundle = { variable: "CODEX_CA_CERTIFICATE" as const, path: "/ca.pem" }
-    assert.isTrue(ReadModel.httpClientWouldBuild({ caBundle: undefined, httpsProxy: undefined }, read(undefined)))
-    assert.isFalse(ReadModel.httpClientWouldBuild({ caBundle: undefined, httpsProxy: "http://p:1" }, read(pem)))
-    assert.isTrue(ReadModel.httpClientWouldBuild({ caBundle: bundle, httpsProxy: undefined }, read(pem)))
-    assert.isFalse(ReadModel.httpClientWouldBuild({ caBundle: bundle, httpsProxy: undefined }, read("not pem")))
-    assert.isFalse(ReadModel.httpClientWouldBuild({ caBundle: bundle, httpsProxy: undefined }, read(undefined)))
+  it("only the file store is read by a startup path", () => {
     assert.isTrue(ReadModel.fileStoreByDefault(undefined))
     assert.isFalse(ReadModel.fileStoreByDefault("postgres"))
   })

@@ -98,9 +98,6 @@ export const parsePemBundle = (
   return error === undefined ? { ok: true, value: certificates } : { ok: false, error }
 }
 
-/** Whether {@link parsePemBundle} accepts the bundle, without re-armouring its certificates (the startup paths). */
-export const pemBundleParses = (text: string): boolean => scanPemBundle(text, () => undefined) === undefined
-
 /** Codex's API-key mask (`sk-proj-***ABCDE`): the first 8 and last 5 characters; `***` for 13 bytes or fewer. */
 export const maskApiKey = (key: string): string => {
   if (new TextEncoder().encode(key).length <= 13) return "***"

@@ -77,12 +77,6 @@ export const resolveCodexHome = (
 ): string | undefined => FastPath.resolveCodexHome(explicit, env, io(env, () => homeDirectory))
 
 /**
- * Whether the HTTP client the full CLI builds before any command runs would build (§12): the CA bundle named by
- * `CODEX_CA_CERTIFICATE`, else `SSL_CERT_FILE`, must read and parse; a proxy is left to the full CLI.
- */
-export const httpClientWouldBuild = (env: ReadModel.Env): boolean => FastPath.httpClientWouldBuild(env, readText)
-
-/**
  * How a stale token is handled: by default the full CLI answers; with `waitForRefresh` (the bin) the fast path waits
  * for auth.lock and answers from the token another process saved (`Waiter`), handing the lock to the engine when
  * this process is the one to refresh.

@@ -9,13 +9,14 @@ import * as StoredAuth from "@codex-auth/core/StoredAuth"
 import * as Path from "node:path"
 import type { CodexAuth, LoginEvent, OpenOptions, Status } from "../../CodexAuth.ts"
 import * as BoundedRead from "../boundedRead.ts"
-import { fileStoreByDefault, httpClientWouldBuild, resolveCodexHome } from "./cli.ts"
+import { fileStoreByDefault, resolveCodexHome } from "./cli.ts"
 import * as Platform from "./platform.ts"
 
 /**
  * `auth.json`'s path when the fast path may serve this instance: the file store, no workspace restriction or
  * background refresh (both need the session from the start), and nothing `open` would have to check by building
- * the runtime (a CA bundle, a proxy, a `CODEX_HOME` that is missing or would have to be created).
+ * the runtime (a `CODEX_HOME` that is missing or would have to be created). A CA bundle or proxy matters only for the
+ * network, which the engine's HTTP client reaches on its first request.
  */
 export const fastLocation = (options: OpenOptions): string | undefined => {
   if (options.store !== undefined && options.store !== "file") return undefined
@@ -23,7 +24,6 @@ export const fastLocation = (options: OpenOptions): string | undefined => {
   if (options.store === undefined && !fileStoreByDefault(env)) return undefined
   if ((options.workspaceIds?.length ?? 0) > 0 || options.proactiveRefresh === true) return undefined
   if (options.signal?.aborted === true) return undefined
-  if (!httpClientWouldBuild(env)) return undefined
   const directory = resolveCodexHome(options.codexHome, env)
   if (directory === undefined) return undefined
   // config.toml's §10 policy (or a file Codex refuses) is the engine's to apply, from the start.
