@@ -43,8 +43,9 @@ const traced = (line: string): void => {
 }
 
 // Named through a variable, not a literal: Deno loads (reads and parses) the whole module graph of every literal
-// `import("…")` before the program starts, which is the very cost the startup path is there to skip.
-const engine: string = "./src/DenoCli.ts"
+// `import("…")` before the program starts, which is the very cost the startup path is there to skip. From the
+// repository this file runs as TypeScript; from the package (`dist/cli.js`) its siblings are JavaScript too.
+const engine: string = import.meta.url.endsWith(".ts") ? "./src/DenoCli.ts" : "./src/DenoCli.js"
 
 if (answer === undefined) {
   traced("engine")
