@@ -45,6 +45,29 @@ const stopWineserver = () => {
   }
 }
 
+// The prefix (and so its one wineserver) is the machine's, not this checkout's: two test runs at once on one machine
+// (two clones, each in its own network namespace) would share a wineserver living in one namespace, and the other's
+// node.exe would find no emulator (ECONNREFUSED, seen). The lane holds an flock(1) on the prefix's lock file for its
+// whole run, so a second run's lane waits for the first one's to end.
+let laneLock: ChildProcess | undefined
+const lockLane = (): Promise<void> => {
+  if (typeof lane === "string") return Promise.resolve()
+  const holder = spawn("flock", [Path.join(lane.prefix, "..", "lane.lock"), "-c", "echo locked; read _"], {
+    stdio: ["pipe", "pipe", "inherit"]
+  })
+  laneLock = holder
+  return new Promise((resolve, reject) => {
+    holder.stdout!.once("data", () => resolve())
+    holder.once("error", reject)
+    holder.once("exit", (code) => reject(new Error(`flock on the Wine prefix's lane.lock exited ${code}`)))
+  })
+}
+const unlockLane = () => {
+  laneLock?.stdin?.end()
+  laneLock?.kill()
+  laneLock = undefined
+}
+
 /** The Windows name of a Linux path, as Wine maps the root file system (drive Z:). */
 const winPath = (path: string): string => "Z:" + path.replaceAll("/", "\\")
 
@@ -119,8 +142,15 @@ const stderrOf = (child: WinChild & { readonly dir?: string }) =>
   Fs.readFileSync(Path.join(child.dir, "stderr"), "utf8")
 
 describe.skipIf(typeof lane === "string")("Windows (node.exe under Wine)", () => {
-  beforeAll(stopWineserver)
-  afterAll(stopWineserver)
+  // Another run's lane (a second clone on this machine) may hold the prefix for its ~2–10 minutes.
+  beforeAll(async () => {
+    await lockLane()
+    stopWineserver()
+  }, 1_200_000)
+  afterAll(() => {
+    stopWineserver()
+    unlockLane()
+  })
 
   it.scopedLive(
     "the lock (LockFileEx on auth.lock) excludes a second node.exe until the first lets go",
