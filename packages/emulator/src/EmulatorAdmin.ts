@@ -56,7 +56,10 @@ export declare namespace EmulatorAdmin {
     readonly requests: Effect.Effect<ReadonlyArray<RequestLogEntry>, EmulatorAdminRequestError>
     readonly clearRequests: Effect.Effect<void, EmulatorAdminRequestError>
     readonly deviceCodes: Effect.Effect<ReadonlyArray<DeviceCodeInfo>, EmulatorAdminRequestError>
-    /** Waits (polling every 50 ms, up to `timeout`, default 10 s) until a device code is pending. */
+    /**
+     * Waits (polling every 50 ms, up to `timeout`) until a device code is pending. The default, 60 s, leaves room for
+     * the CLI process that asks for the code to start on a busy machine.
+     */
     readonly awaitPendingDeviceCode: (
       timeout?: Duration.DurationInput
     ) => Effect.Effect<DeviceCodeInfo, EmulatorAdminRequestError>
@@ -146,7 +149,7 @@ export const make = (baseUrl: string): Effect.Effect<EmulatorAdmin.Service, neve
       requests: Effect.map(get("requests", "/__emulator/requests", Requests), (b) => b.requests),
       clearRequests: Effect.asVoid(send("clear requests", "DELETE", "/__emulator/requests", {}, Ignored)),
       deviceCodes,
-      awaitPendingDeviceCode: (timeout = Duration.seconds(10)) =>
+      awaitPendingDeviceCode: (timeout = Duration.seconds(60)) =>
         deviceCodes.pipe(
           Effect.flatMap((codes) => {
             const pending = codes.find((code) => code.status === "pending")
