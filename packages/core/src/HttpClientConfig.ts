@@ -3,8 +3,8 @@
  * `SSL_CERT_FILE` (empty = unset), added to the system roots; and `HTTPS_PROXY` / `NO_PROXY`. The runtime packages
  * turn this into their HTTP client (Node: an undici dispatcher; Deno: its createHttpClient), through
  * {@link layerDeferred}: the settings are read when the layer is built, but the bundle is read and the client built
- * on the first request, once — so a bad bundle or proxy fails only what needs the network (refresh, login, revoke),
- * never `status` or a fresh token.
+ * on the first request (and again after a failure) — so a bad bundle or proxy fails only what needs the network
+ * (refresh, login, revoke), never `status` or a fresh token.
  *
  * @since 0.1.0
  */
@@ -18,6 +18,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Scope from "effect/Scope"
+import * as SynchronizedRef from "effect/SynchronizedRef"
 import * as Environment from "./Environment.ts"
 import * as rules from "./internal/plainRules.ts"
 import { caVariables as plainCaVariables } from "./internal/read/environment.ts"
@@ -164,9 +165,10 @@ export const checkConfigured: Effect.Effect<void, HttpClientConfigError> = Effec
 
 /**
  * The §12 client, built on first use. The settings are read now (each once, from the `ConfigProvider` of the layer's
- * builder); `build` runs on the first request, once, in the layer's scope (so what it opens closes with the layer),
- * and its outcome — the client, or the failure — serves every later request. A failure fails each request with a
- * `RequestError` whose `cause` is the typed error (see {@link configurationFailure}); nothing is sent.
+ * builder); `build` runs on the first request, in the layer's scope (so what it opens closes with the layer), and the
+ * client it makes serves every later request. A failure fails that request with a `RequestError` whose `cause` is
+ * the typed error (see {@link configurationFailure}), nothing sent, and is not kept: the next request builds again,
+ * so a long-running process (the facade, a server) picks up a bundle fixed while it runs.
  *
  * @since 0.1.0
  * @category layers
@@ -179,17 +181,25 @@ export const layerDeferred = <E extends HttpClientConfigError>(
     Effect.gen(function*() {
       const settings = yield* Effect.either(config)
       const scope = yield* Effect.scope
-      const resolved = yield* Effect.cached(
-        // Uninterruptible: a caller interrupted while the bundle is read must not leave a half-built client cached.
-        Effect.uninterruptible(Scope.extend(
-          Either.match(settings, {
-            onLeft: (error): Effect.Effect<HttpClient.HttpClient, HttpClientConfigError, Scope.Scope> =>
-              Effect.fail(settingInvalid(error)),
-            onRight: build
-          }),
-          scope
-        ))
-      )
+      const built = yield* SynchronizedRef.make(Option.none<HttpClient.HttpClient>())
+      // One build at a time; only a success is kept.
+      const resolved = SynchronizedRef.modifyEffect(built, (current) =>
+        Option.match(current, {
+          onSome: (client) => Effect.succeed([client, current] as const),
+          onNone: () =>
+            Effect.map(
+              // Uninterruptible: a caller interrupted while the bundle is read must not leave a half-built client.
+              Effect.uninterruptible(Scope.extend(
+                Either.match(settings, {
+                  onLeft: (error): Effect.Effect<HttpClient.HttpClient, HttpClientConfigError, Scope.Scope> =>
+                    Effect.fail(settingInvalid(error)),
+                  onRight: build
+                }),
+                scope
+              )),
+              (client) => [client, Option.some(client)] as const
+            )
+        }))
       const client = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
         (request) =>
           Effect.flatMap(request, (request) =>

@@ -5,8 +5,10 @@ import * as NodeHttpClient from "@codex-auth/node/NodeHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
 import { assert, describe, it } from "@effect/vitest"
 import * as ConfigProvider from "effect/ConfigProvider"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
@@ -157,5 +159,28 @@ describe("§12 on the wire", () => {
         caBundle: Option.some({ variable: "CODEX_CA_CERTIFICATE" as const, path: other.ca })
       }))
       assert.isTrue(Either.isLeft(onlyOther), "a bundle without the issuing CA does not help")
+    }))
+
+  it.scopedLive("a long-running client picks up a bundle fixed after a request failed on it (layerConfig)", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const mine = makeCa(dir, "mine")
+      const server = yield* httpsServer(mine.cert, mine.key)
+      const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`
+      const bundle = Path.join(dir, "later.pem")
+      // One layer, built once, as the facade and a server hold it: the bundle it names does not exist yet.
+      const client = yield* Layer.build(NodeHttpClient.layerConfig.pipe(
+        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["CODEX_CA_CERTIFICATE", bundle]]))))
+      )).pipe(Effect.map(Context.get(HttpClient.HttpClient)))
+      const get = Effect.flatMap(client.get(url), (response) => response.text)
+      const missing = yield* Effect.flip(get)
+      assert.strictEqual(missing._tag, "RequestError")
+      const cause = Option.getOrThrow(HttpClientConfig.configurationFailure(missing))
+      assert.strictEqual(cause._tag, "CaCertificateInvalid")
+      // Fixed while the process runs: the next request builds the client again, and keeps it.
+      Fs.copyFileSync(mine.ca, bundle)
+      assert.strictEqual(yield* get, "ok")
+      Fs.rmSync(bundle)
+      assert.strictEqual(yield* get, "ok", "once built, the client is kept (the bundle is not read again)")
     }))
 })
