@@ -153,3 +153,6 @@ console.log(
 
 // @codex-auth/deno's npm entries: JavaScript and declarations (scripts/build-deno.mjs).
 await import("./build-deno.mjs")
+
+// The Effect API's guarded entries, `dist/entry/X.js` (scripts/guard.mjs).
+await import("./guard.mjs")

@@ -23,10 +23,26 @@ export const published = () =>
     .filter((name) => !JSON.parse(Fs.readFileSync(Path.join(root, "packages", name, "package.json"), "utf8")).private)
     .sort()
 
-const entry = (module) => ({
+/**
+ * The modules whose JavaScript loads no `effect` of the embedder's: scripts/bundle.mjs replaces them by re-exports of
+ * the bundles, which carry their own Effect.
+ */
+export const bundled = { node: ["CodexAuth", "CodexAuthPool", "FacadeErrors"] }
+
+/**
+ * Whether packages/<name>'s public modules load through scripts/guard.mjs's entries (`dist/entry/X.js`): those of a
+ * package whose `effect` peer is optional (admitted beside Effect 4 for the facade's and the CLI's sake), so that an
+ * Effect API import on an unsupported `effect` fails with a message naming the supported range.
+ */
+export const isGuarded = (name) => {
+  const pkg = JSON.parse(Fs.readFileSync(Path.join(root, "packages", name, "package.json"), "utf8"))
+  return pkg.peerDependencies?.effect !== undefined && pkg.peerDependenciesMeta?.effect?.optional === true
+}
+
+const entry = (module, guarded) => ({
   source: `./src/${module}.ts`,
   types: `./dist/${module}.d.ts`,
-  default: `./dist/${module}.js`
+  default: guarded ? `./dist/entry/${module}.js` : `./dist/${module}.js`
 })
 
 /**
@@ -53,8 +69,9 @@ export const exportMap = (name) => {
     .map((file) => file.slice(0, -3))
     .sort()
   const map = {}
-  if (modules.includes("index")) map["."] = entry("index")
-  for (const module of modules) if (module !== "index") map[`./${module}`] = entry(module)
+  const guarded = (module) => isGuarded(name) && !(bundled[name] ?? []).includes(module)
+  if (modules.includes("index")) map["."] = entry("index", guarded("index"))
+  for (const module of modules) if (module !== "index") map[`./${module}`] = entry(module, guarded(module))
   if (Fs.existsSync(Path.join(src, "internal"))) {
     map["./internal/*"] = { types: "./dist/internal/*.d.ts", default: null }
   }

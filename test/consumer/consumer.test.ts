@@ -312,22 +312,27 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     const refresh = await cli(project, ["refresh", "--json", "--issuer", emulator.url, "--codex-home", home])
     assert.strictEqual(refresh.code, 0, refresh.stderr)
 
-    // The Effect API here fails while Node links the modules, before any module (ours or Effect's) evaluates — what
-    // the README's Effect 4 paragraph says, and why no guard module of ours can print a message first.
+    // The Effect API here cannot run (it is Effect 3's): its first import fails with the message of
+    // scripts/guard.mjs's entries — the supported range, the effect found, the facade's way — not with Node's failure
+    // to link a module of Effect 3's that Effect 4 dropped (that one is its cause).
     const effectApi = await script(
       project,
       "effect-api.mjs",
-      `await import("@codex-auth/core/Session").then(() => console.log("loaded"), (error) =>
-  console.log(JSON.stringify({ code: error.code, message: error.message })))\n`
+      `for (const specifier of ["@codex-auth/core/Session", "@codex-auth/node/NodeSession", "@codex-auth/node"]) {
+  await import(specifier).then(() => console.log(JSON.stringify({ specifier, loaded: true })), (error) =>
+    console.log(JSON.stringify({ specifier, code: error.code, message: error.message, cause: error.cause?.code })))
+}\n`
     )
     assert.strictEqual(effectApi.code, 0, effectApi.stderr)
-    const failure = JSON.parse(effectApi.stdout.trim())
-    assert.strictEqual(failure.code, "ERR_MODULE_NOT_FOUND")
-    // Which import fails first varies from run to run (the modules are fetched concurrently).
-    assert.match(
-      failure.message,
-      /(effect[/\\]dist[/\\]\w+\.js'|package '@effect\/platform') imported from .*@codex-auth[/\\]core/
-    )
+    for (const line of effectApi.stdout.trim().split("\n")) {
+      const failure = JSON.parse(line)
+      assert.strictEqual(failure.code, "ERR_CODEX_AUTH_EFFECT_VERSION", line)
+      assert.strictEqual(failure.cause, "ERR_MODULE_NOT_FOUND", line)
+      assert.include(failure.message, `${failure.specifier} is codex-auth's Effect API`)
+      assert.include(failure.message, `effect@"^3.22.4"`)
+      assert.include(failure.message, "this project's effect is 4.1.0")
+      assert.include(failure.message, "@codex-auth/node/CodexAuth")
+    }
   }, 600_000)
 
   it(

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Writes the guarded entries of the Effect API (run after `tsc -b` and scripts/bundle.mjs): for each public module of
+// a package whose `effect` peer is optional (scripts/exports.mjs `isGuarded`), `dist/entry/X.js` — what the export
+// map's `default` names — loads `dist/X.js` with a dynamic import and re-exports its bindings.
+//
+// Why: the peer range admits Effect 4 only so that a project on it can install the facade and the CLI (which bundle
+// their own Effect). The Effect API itself runs on Effect 3, and on Effect 4 its static import graph fails while
+// Node links it (`Cannot find module '…/effect/dist/Either.js'`), before any module evaluates, so no check inside
+// that graph can speak first. An entry whose only static import is `./guard.js` (which imports nothing of Effect's)
+// evaluates before the graph is linked, and turns that failure into one that names the supported range, the
+// installed `effect` and what to do (`ERR_CODEX_AUTH_EFFECT_VERSION`); any other failure passes through unchanged.
+// Declarations stay tsc's `dist/X.d.ts` (the export map's `types`; `@ts-self-types` for Deno).
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { pathToFileURL } from "node:url"
+import { exportMap, isGuarded, published, root } from "./exports.mjs"
+
+/** The first alternative of a peer range: the supported one (`^3.22.4 || ^4.0.0` → `^3.22.4`). */
+const supported = (range) => range?.split("||")[0].trim()
+
+const guardModule = (pkg) => {
+  const effect = supported(pkg.peerDependencies.effect)
+  const platform = supported(pkg.peerDependencies["@effect/platform"])
+  const requirement = platform === undefined
+    ? `effect@"${effect}"`
+    : `effect@"${effect}" and @effect/platform@"${platform}"`
+  return `// Written by scripts/guard.mjs: loads a module of ${pkg.name}'s Effect API, turning a failure to link it
+// against the project's \`effect\` (Effect 4, or none) into one that names the supported range.
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { fileURLToPath } from "node:url"
+
+const requirement = ${JSON.stringify(requirement)}
+
+// Node: ERR_MODULE_NOT_FOUND for a module under effect/ or @effect/*, or a missing named export of one of them.
+const isEffectLinkFailure = (error) => {
+  const message = String(error?.message ?? "")
+  return (error?.code === "ERR_MODULE_NOT_FOUND" && /[/\\\\'"]@?effect(?:[/\\\\'"]|$)/.test(message)) ||
+    (error instanceof SyntaxError && /requested module '(?:effect|@effect\\/[^']+)(?:\\/[^']*)?'/.test(message))
+}
+
+// The effect this package resolves: its version and place, or undefined when there is none.
+const installedEffect = () => {
+  try {
+    let dir = Path.dirname(fileURLToPath(import.meta.resolve("effect")))
+    for (;;) {
+      const file = Path.join(dir, "package.json")
+      if (Fs.existsSync(file)) {
+        const pkg = JSON.parse(Fs.readFileSync(file, "utf8"))
+        if (pkg.name === "effect") return { version: pkg.version, dir }
+      }
+      const parent = Path.dirname(dir)
+      if (parent === dir) return undefined
+      dir = parent
+    }
+  } catch {
+    return undefined
+  }
+}
+
+export const load = async (importModule, specifier) => {
+  try {
+    return await importModule()
+  } catch (cause) {
+    if (!isEffectLinkFailure(cause)) throw cause
+    const found = installedEffect()
+    const has = found === undefined ? "this project has no \`effect\`" : \`this project's effect is \${found.version} (\${found.dir})\`
+    const error = new Error(
+      \`\${specifier} is codex-auth's Effect API, which runs on \${requirement}, and \${has}. \` +
+        \`Install \${requirement} for it, or use the Promise facade (@codex-auth/node/CodexAuth) or the codex-auth \` +
+        "command, which bring their own Effect and run beside any version of it.",
+      { cause }
+    )
+    error.code = "ERR_CODEX_AUTH_EFFECT_VERSION"
+    throw error
+  }
+}
+`
+}
+
+const manifest = (name) => JSON.parse(Fs.readFileSync(Path.join(root, "packages", name, "package.json"), "utf8"))
+
+// Dependencies first: reading a module's bindings imports it, and its imports of another workspace package resolve to
+// that package's entries, which must exist by then.
+// (A peer cycle — node's CLI loads @codex-auth/broker by a computed specifier — has no static import to wait for.)
+const order = []
+const visiting = new Set()
+const visit = (name) => {
+  if (order.includes(name) || visiting.has(name)) return
+  visiting.add(name)
+  const pkg = manifest(name)
+  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) {
+    const other = dep.startsWith("@codex-auth/") ? dep.slice("@codex-auth/".length) : undefined
+    if (other !== undefined && other !== name && published().includes(other)) visit(other)
+  }
+  order.push(name)
+}
+for (const name of published()) visit(name)
+
+let written = 0
+for (const name of order.filter(isGuarded)) {
+  const dir = Path.join(root, "packages", name)
+  const pkg = manifest(name)
+  const entries = Path.join(dir, "dist/entry")
+  Fs.rmSync(entries, { recursive: true, force: true })
+  Fs.mkdirSync(entries, { recursive: true })
+  Fs.writeFileSync(Path.join(entries, "guard.js"), guardModule(pkg))
+  for (const [key, target] of Object.entries(exportMap(name))) {
+    const module = typeof target?.default === "string" && target.default.match(/^\.\/dist\/entry\/(.+)\.js$/)?.[1]
+    if (!module) continue
+    // The bindings are read from the built module itself (the workspace's effect is Effect 3).
+    const names = Object.keys(await import(pathToFileURL(Path.join(dir, `dist/${module}.js`)).href))
+    const specifier = key === "." ? pkg.name : `${pkg.name}/${key.slice(2)}`
+    const bindings = names.length === 0 ? "export {}" : `export const { ${names.join(", ")} } = $module`
+    Fs.writeFileSync(
+      Path.join(entries, `${module}.js`),
+      `/* @ts-self-types="../${module}.d.ts" */ // Written by scripts/guard.mjs (why: there).\n` +
+        `import { load as $load } from "./guard.js"\n` +
+        `const $module = await $load(() => import("../${module}.js"), ${JSON.stringify(specifier)})\n` +
+        `${bindings}\n`
+    )
+    written++
+  }
+}
+console.log(`guard: ${written} entries`)
