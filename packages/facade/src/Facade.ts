@@ -347,8 +347,14 @@ export const open = async (platform: Platform, options: OpenOptions = {}): Promi
   // The session's on-demand login is a service over the same ports (OnDemandLogin), which the session asks for.
   const layer = options.loginOnDemand === true
     ? Layer.provideMerge(
-      OnDemandLogin.layer(
-        FacadeLogin.withPolicy(loginOptions).pipe(Effect.flatMap(Login.login), Effect.map(FacadeLogin.toOutcome))
+      // The session saves what the flow hands `persist` (before the browser's /success, before "Logged in").
+      OnDemandLogin.layer((persist) =>
+        FacadeLogin.withPolicy(loginOptions).pipe(
+          Effect.flatMap((policy) =>
+            Login.login({ ...policy, persist: (result) => persist(FacadeLogin.toOutcome(result)) })
+          ),
+          Effect.map(FacadeLogin.toOutcome)
+        )
       ),
       environment
     )

@@ -37,7 +37,7 @@ const get = (url: string) =>
   })
 
 /** Opens a browser-flow instance, starts its login, and returns the callback URL the emulator redirected to. */
-const startLogin = async () => {
+const startLogin = async (onDemand = false) => {
   const codexHome = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-persist-"))
   const port = await freePort()
   // The issuer allow-lists the redirect URI's port.
@@ -52,17 +52,22 @@ const startLogin = async () => {
     openBrowser: false,
     loopbackPorts: [port],
     loginTimeoutMillis: 60_000,
+    loginOnDemand: onDemand,
     presenter: (event) => {
       if (event._tag === "BrowserLoginStarted") authorizeUrl!(event.authorizeUrl)
+      // "Logged in" is announced only for saved tokens.
+      if (event._tag === "LoginSucceeded") announcedSaved.push(Fs.existsSync(authFile(codexHome)))
     }
   })
-  const login = auth.login()
+  const announcedSaved: Array<boolean> = []
+  // On demand: the session's own login, started by a getToken that finds no credentials.
+  const login: Promise<unknown> = onDemand ? auth.getToken() : auth.login()
   login.catch(() => undefined)
   // The emulator auto-approves: the authorize URL answers with a redirect to our loopback callback.
   const consent = await get(await authorize)
   assert.strictEqual(consent.status, 302)
   assert.match(consent.location ?? "", new RegExp(`^http://127\\.0\\.0\\.1:${port}/auth/callback\\?`))
-  return { auth, login, codexHome, port, callback: consent.location! }
+  return { auth, login, codexHome, port, callback: consent.location!, announcedSaved }
 }
 
 const authFile = (codexHome: string) => Path.join(codexHome, "auth.json")
@@ -81,7 +86,7 @@ describe("browser login persists at the exchange", () => {
       assert.isTrue(Fs.existsSync(authFile(codexHome)), "auth.json written when the 302 arrives")
       const stored = JSON.parse(Fs.readFileSync(authFile(codexHome), "utf8"))
       assert.strictEqual(stored.tokens.account_id, Emulator.defaultUser.accountId)
-      const summary = await login
+      const summary = (await login) as CodexAuth.LoginSummary
       assert.strictEqual(summary.method, "browser")
       assert.strictEqual(await auth.getToken(), stored.tokens.access_token)
       // The server is gone once the login ended.
@@ -93,6 +98,28 @@ describe("browser login persists at the exchange", () => {
       await auth.close()
     }
   })
+
+  it(
+    "on demand (getToken with loginOnDemand): saved before the 302 and before \"Logged in\"; the token is the saved one",
+    {
+      timeout: 60_000
+    },
+    async () => {
+      const { announcedSaved, auth, callback, codexHome, login } = await startLogin(true)
+      try {
+        assert.isFalse(Fs.existsSync(authFile(codexHome)))
+        const redirect = await get(callback)
+        assert.strictEqual(redirect.status, 302)
+        // The session's save ran inside the flow, before the redirect (not after the 10 s wait for /success).
+        assert.isTrue(Fs.existsSync(authFile(codexHome)), "auth.json written when the 302 arrives")
+        const stored = JSON.parse(Fs.readFileSync(authFile(codexHome), "utf8"))
+        assert.strictEqual(await login, stored.tokens.access_token)
+        assert.deepStrictEqual(announcedSaved, [true])
+      } finally {
+        await auth.close()
+      }
+    }
+  )
 
   it("/cancel after the exchange: answered 'not cancelled', auth.json kept, the login resolves successfully", {
     timeout: 60_000
@@ -107,7 +134,7 @@ describe("browser login persists at the exchange", () => {
       // A browser that follows the redirect late still gets the success page.
       const success = await get(`http://127.0.0.1:${port}/success`)
       assert.strictEqual(success.status, 200)
-      const summary = await login
+      const summary = (await login) as CodexAuth.LoginSummary
       assert.strictEqual(summary.method, "browser")
       assert.strictEqual(Fs.readFileSync(authFile(codexHome), "utf8"), written)
       assert.isTrue((await auth.status()).loggedIn)

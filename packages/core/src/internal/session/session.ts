@@ -329,16 +329,31 @@ export const make = (
 
     // On-demand login: the session's own option, else the `OnDemandLogin` service of the caller's context (the
     // runtime the session lives in provides it); without either, `LoginRequired` stands.
-    const onDemandLogin: Effect.Effect<Option.Option<Effect.Effect<Session.LoginOutcome, unknown>>> =
-      options.login !== undefined
-        ? Effect.succeed(Option.some(options.login))
-        : Effect.map(Effect.serviceOption(OnDemandLogin), Option.map((service) => service.login))
+    const onDemandLogin: Effect.Effect<Option.Option<OnDemandLogin.Service["login"]>> = options.login !== undefined
+      ? Effect.succeed(Option.some(() => options.login!))
+      : Effect.map(Effect.serviceOption(OnDemandLogin), Option.map((service) => service.login))
 
-    const runLogin = (login: Effect.Effect<Session.LoginOutcome, unknown>): Effect.Effect<Loaded, SessionError> =>
-      loginFlight.run(login.pipe(
-        Effect.mapError((cause) => new LoginFailed({ cause })),
-        Effect.flatMap(saveLoginLoaded)
-      ))
+    // The login saves through `persist` the moment it has the tokens (the browser flow before its redirect), else its
+    // result is saved when it returns. A failed save fails as itself, not as `LoginFailed`.
+    const runLogin = (login: OnDemandLogin.Service["login"]): Effect.Effect<Loaded, SessionError> =>
+      loginFlight.run(Effect.suspend(() => {
+        let saved: Loaded | undefined
+        let saveFailure: SessionError | undefined
+        const persist = (outcome: Session.LoginOutcome) =>
+          saveLoginLoaded(outcome).pipe(
+            Effect.tapBoth({
+              onFailure: (error) => Effect.sync(() => (saveFailure = error)),
+              onSuccess: (loaded) => Effect.sync(() => (saved = loaded))
+            }),
+            Effect.asVoid
+          )
+        return login(persist).pipe(
+          Effect.catchAll((cause) =>
+            Effect.fail(saveFailure !== undefined && cause === saveFailure ? saveFailure : new LoginFailed({ cause }))
+          ),
+          Effect.flatMap((outcome) => saved !== undefined ? Effect.succeed(saved) : saveLoginLoaded(outcome))
+        )
+      }))
 
     const slowPath: Effect.Effect<Loaded, SessionError> = Effect.catchIf(
       singleFlight,
