@@ -118,7 +118,7 @@ let backendRequests: Array<string | undefined> = []
 beforeAll(async () => {
   emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true })
   scratch = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-consumer-"))
-  tarballs = Projects.pack(scratch)
+  tarballs = await Projects.pack(scratch)
   backend = Http.createServer((request, response) => {
     backendRequests.push(request.headers.authorization)
     response.writeHead(backendRequests.length === 1 ? 401 : 200).end()
@@ -206,7 +206,7 @@ describe("consumer: the packed packages installed into fresh projects", () => {
   })
 
   it("a facade-only project (hoisted, no Effect of its own): the CLI and the README's facade snippet", async () => {
-    const project = Projects.install("facade", tarballs, { parent: scratch })
+    const project = await Projects.install("facade", tarballs, { parent: scratch })
     // The facade and the CLI carry their own Effect: nothing of it is installed for them.
     assert.deepStrictEqual(copiesOf(project, "effect"), [])
     assert.deepStrictEqual(copiesOf(project, "@effect/platform"), [])
@@ -270,7 +270,7 @@ describe("consumer: the packed packages installed into fresh projects", () => {
   it(
     "a linked (pnpm-style) install without optional dependencies: auto falls back, keyring says how to add it",
     async () => {
-      const project = Projects.install("linked", tarballs, { parent: scratch })
+      const project = await Projects.install("linked", tarballs, { parent: scratch })
       assert.deepStrictEqual(copiesOf(project, "@napi-rs/keyring"), [])
       const home = tempHome()
       await loginWithCli(project, home)
@@ -295,7 +295,7 @@ describe("consumer: the packed packages installed into fresh projects", () => {
   )
 
   it("a project on effect@4: the CLI and the facade run their own Effect", async () => {
-    const project = Projects.install("effect4", tarballs, { parent: scratch })
+    const project = await Projects.install("effect4", tarballs, { parent: scratch })
     const copies = copiesOf(project, "effect")
     assert.strictEqual(copies.length, 1, copies.join("\n"))
     assert.strictEqual(JSON.parse(Fs.readFileSync(copies[0]!, "utf8")).version, "4.1.0")
@@ -338,7 +338,7 @@ describe("consumer: the packed packages installed into fresh projects", () => {
   it(
     "a Deno project with @codex-auth/deno from npm: deno check, the facade and the CLI against the emulator, JSR's dry run",
     async () => {
-      const project = Projects.install("deno", tarballs, { parent: scratch })
+      const project = await Projects.install("deno", tarballs, { parent: scratch })
       assert.strictEqual(copiesOf(project, "effect").length, 1, copiesOf(project, "effect").join("\n"))
       assert.deepStrictEqual(copiesOf(project, "@codex-auth/node"), [])
       Fs.writeFileSync(Path.join(project, "deno.json"), JSON.stringify({ nodeModulesDir: "manual", lock: false }))
@@ -419,15 +419,20 @@ console.log(JSON.stringify({ rotated: before !== after, bearer: bearer === "Bear
     600_000
   )
 
-  it("@codex-auth/deno beside effect@4: npm refuses the install, naming the supported range", () => {
-    assert.throws(
-      () => Projects.install("denoEffect4", tarballs, { parent: scratch }),
+  it("@codex-auth/deno beside effect@4: npm refuses the install, naming the supported range", async () => {
+    const refused: unknown = await Projects.install("denoEffect4", tarballs, { parent: scratch }).then(
+      (dir: string) => `installed in ${dir}`,
+      (error: Error) => error
+    )
+    assert.instanceOf(refused, Error, String(refused))
+    assert.match(
+      (refused as Error).message,
       /Could not resolve dependency:\n.*peer effect@"\^3\.22\.4" from @codex-auth\/deno@0\.1\.0/
     )
-  })
+  }, 600_000)
 
   it("an Effect 3 project: one copy of effect; the README's Effect example type-checks strictly and runs", async () => {
-    const project = Projects.install("effect3", tarballs, { parent: scratch })
+    const project = await Projects.install("effect3", tarballs, { parent: scratch })
     assert.strictEqual(copiesOf(project, "effect").length, 1, copiesOf(project, "effect").join("\n"))
     assert.strictEqual(copiesOf(project, "@effect/platform").length, 1)
 

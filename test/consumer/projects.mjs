@@ -59,30 +59,43 @@ export const projects = {
   }
 }
 
-export const npm = (args, cwd) => {
-  const result = ChildProcess.spawnSync("npm", args, {
-    cwd,
-    encoding: "utf8",
-    env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" }
+/**
+ * One npm command, asynchronously: a test worker blocked in a synchronous install for minutes on a busy machine stops
+ * answering vitest's RPC ("Timeout calling onTaskUpdate", an unhandled error that fails the run).
+ */
+export const npm = (args, cwd) =>
+  new Promise((resolve, reject) => {
+    const child = ChildProcess.spawn("npm", args, {
+      cwd,
+      env: { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.setEncoding("utf8").on("data", (chunk) => (stdout += chunk))
+    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (status) => {
+      if (status === 0) resolve({ status, stdout, stderr })
+      else reject(new Error(`npm ${args.join(" ")} failed in ${cwd} (exit ${status}):\n${stdout}${stderr}`))
+    })
   })
-  if (result.status !== 0) {
-    throw new Error(`npm ${args.join(" ")} failed in ${cwd} (exit ${result.status}):\n${result.stdout}${result.stderr}`)
-  }
-  return result
-}
 
 /** `npm pack` of every public package (run `npm run build` first) into `dir`; the tarballs' paths. */
-export const pack = (dir) =>
-  publicPackages.map((name) => {
-    const result = npm(["pack", "--silent", "--pack-destination", dir], Path.join(root, "packages", name))
-    return Path.join(dir, result.stdout.trim().split("\n").pop())
-  })
+export const pack = async (dir) => {
+  const tarballs = []
+  for (const name of publicPackages) {
+    const result = await npm(["pack", "--silent", "--pack-destination", dir], Path.join(root, "packages", name))
+    tarballs.push(Path.join(dir, result.stdout.trim().split("\n").pop()))
+  }
+  return tarballs
+}
 
 /**
  * A fresh project in a temporary folder with the tarballs and its dependencies installed. `offline` (the suite):
  * from npm's cache only, so a missing entry fails at once with ENOTCACHED instead of waiting on a network.
  */
-export const install = (name, tarballs, { offline = true, parent = Os.tmpdir() } = {}) => {
+export const install = async (name, tarballs, { offline = true, parent = Os.tmpdir() } = {}) => {
   const spec = projects[name]
   const dir = Fs.mkdtempSync(Path.join(parent, `codex-auth-consumer-${name}-`))
   Fs.writeFileSync(
@@ -96,7 +109,7 @@ export const install = (name, tarballs, { offline = true, parent = Os.tmpdir() }
       : ours(tarball) !== "deno" && (spec.emulator || ours(tarball) !== "emulator")
   )
   const specs = [...chosen, ...Object.entries(spec.dependencies).map(([pkg, version]) => `${pkg}@${version}`)]
-  npm(["install", offline ? "--offline" : "--prefer-offline", "--no-save", ...spec.npmArgs, ...specs], dir)
+  await npm(["install", offline ? "--offline" : "--prefer-offline", "--no-save", ...spec.npmArgs, ...specs], dir)
   return dir
 }
 
@@ -105,15 +118,15 @@ export const install = (name, tarballs, { offline = true, parent = Os.tmpdir() }
 if (process.argv[1] === import.meta.filename && process.argv.includes("--warm")) {
   const scratch = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-consumer-warm-"))
   try {
-    const tarballs = pack(scratch)
+    const tarballs = await pack(scratch)
     // A refused install caches nothing of its own (its packages are the other projects').
     const installed = Object.keys(projects).filter((name) => !projects[name].refused)
     for (const name of installed) {
       // Offline first: a warm cache costs one quick install per project and no network.
       try {
-        install(name, tarballs, { offline: true, parent: scratch })
+        await install(name, tarballs, { offline: true, parent: scratch })
       } catch {
-        install(name, tarballs, { offline: false, parent: scratch })
+        await install(name, tarballs, { offline: false, parent: scratch })
       }
     }
     console.log(`consumer projects cached: ${installed.join(", ")}`)
