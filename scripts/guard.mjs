@@ -97,6 +97,36 @@ const visit = (name) => {
 }
 for (const name of published()) visit(name)
 
+// Our packages' imports of each other skip the entries: `@codex-auth/core/Session` in a guarded package's built
+// JavaScript becomes `@codex-auth/core/dist/Session.js` (the export map's `./dist/*.js`). The entry a user imports
+// first has already turned a link failure into the message; the rest would only add a module job each.
+const entryOf = new Map()
+for (const name of order.filter(isGuarded)) {
+  const pkg = manifest(name)
+  for (const [key, target] of Object.entries(exportMap(name))) {
+    const module = typeof target?.default === "string" && target.default.match(/^\.\/dist\/entry\/(.+)\.js$/)?.[1]
+    if (module) entryOf.set(key === "." ? pkg.name : `${pkg.name}/${key.slice(2)}`, `${pkg.name}/dist/${module}.js`)
+  }
+}
+const bare = /((?:\bfrom|\bimport)\s*\(?\s*["'])(@codex-auth\/[^"']+)(["'])/g
+let rewritten = 0
+for (const name of order.filter(isGuarded)) {
+  const dist = Path.join(root, "packages", name, "dist")
+  for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
+    if (!file.endsWith(".js") || file.startsWith("entry") || file.startsWith("bundle")) continue
+    const path = Path.join(dist, file)
+    const text = Fs.readFileSync(path, "utf8")
+    const fixed = text.replace(
+      bare,
+      (whole, before, specifier, after) => entryOf.has(specifier) ? `${before}${entryOf.get(specifier)}${after}` : whole
+    )
+    if (fixed !== text) {
+      Fs.writeFileSync(path, fixed)
+      rewritten++
+    }
+  }
+}
+
 let written = 0
 for (const name of order.filter(isGuarded)) {
   const dir = Path.join(root, "packages", name)
@@ -122,4 +152,4 @@ for (const name of order.filter(isGuarded)) {
     written++
   }
 }
-console.log(`guard: ${written} entries`)
+console.log(`guard: ${written} entries; ${rewritten} built files import the other packages past them`)

@@ -21,11 +21,15 @@ describe("packages: what each one exports and installs", () => {
     assert.strictEqual(run.status, 0)
   })
 
-  it("no wildcard but internal/'s declarations, and internal/ loads nothing", () => {
+  it("no wildcard but internal/'s declarations and the built modules our packages import past the guard", () => {
     for (const name of ["core", "adapters", "keyring", "facade", "cli", "app-server", "postgres", "node"]) {
       for (const [key, target] of Object.entries(packageJson(name).exports)) {
         if (key === "./internal/*") {
           assert.deepStrictEqual(target, { types: "./dist/internal/*.d.ts", default: null }, name)
+        } else if (key === "./dist/*.js") {
+          // scripts/guard.mjs: what our built JavaScript imports of another of our packages (no `source`, no entry).
+          assert.strictEqual(target, "./dist/*.js", name)
+          assert.notStrictEqual(name, "postgres", "postgres's effect is its own dependency: nothing to guard")
         } else {
           assert.notInclude(key, "*", `${name} exports ${key}`)
         }

@@ -20,16 +20,28 @@ const node = (cwd: string, code: string) =>
     timeout: 120_000
   })
 
-/** A project holding copies of core's and node's built packages, and `effect` as `setup` leaves it. */
+/**
+ * A project holding copies of our built packages (so that they resolve `effect` from the project, not from the
+ * workspace), links to their other dependencies, and `effect` as `setup` leaves it.
+ */
 const project = (setup: (nodeModules: string) => void) => {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "codex-auth-guard-"))
   const nodeModules = Path.join(dir, "node_modules")
-  for (const name of ["core", "node"]) {
+  const others = new Set<string>()
+  for (const name of guarded) {
     const target = Path.join(nodeModules, "@codex-auth", name)
     Fs.mkdirSync(target, { recursive: true })
     for (const part of ["package.json", "dist"]) {
       Fs.cpSync(Path.join(root, "packages", name, part), Path.join(target, part), { recursive: true })
     }
+    const pkg = JSON.parse(Fs.readFileSync(Path.join(target, "package.json"), "utf8")) as {
+      readonly dependencies?: Record<string, string>
+    }
+    for (const dep of Object.keys(pkg.dependencies ?? {})) if (!dep.startsWith("@codex-auth/")) others.add(dep)
+  }
+  for (const dep of others) {
+    Fs.mkdirSync(Path.dirname(Path.join(nodeModules, dep)), { recursive: true })
+    Fs.symlinkSync(Path.join(root, "node_modules", dep), Path.join(nodeModules, dep))
   }
   setup(nodeModules)
   Fs.writeFileSync(Path.join(dir, "package.json"), JSON.stringify({ type: "module" }))
