@@ -155,39 +155,43 @@ interface HeldLockFile {
   readonly release: () => Promise<void>
 }
 
+/** A lock held through `handle`: released by unlocking, then closing the handle even when the unlock fails. */
+const heldThrough = <H>(
+  call: string,
+  handle: H,
+  lock: { tryLock: (handle: H) => Flock.TryLockResult; unlock: (handle: H) => void; close: (handle: H) => void }
+): HeldLockFile => ({
+  call,
+  tryLock: () => lock.tryLock(handle),
+  release: async () => {
+    try {
+      lock.unlock(handle)
+    } finally {
+      lock.close(handle)
+    }
+  }
+})
+
 /**
  * The lock file opened for the lock Codex takes on this platform: `flock` on POSIX, `LockFileEx` on Windows (where
  * Node's descriptors are out of reach, so the lock holds a handle of its own).
  */
 const openLock = async (path: string): Promise<HeldLockFile> => {
   if (process.platform === "win32") {
-    const handle = LockFileEx.open(path)
-    return {
-      call: "LockFileEx",
-      tryLock: () => LockFileEx.tryLockExclusive(handle),
-      release: async () => {
-        try {
-          LockFileEx.unlock(handle)
-        } finally {
-          LockFileEx.close(handle)
-        }
-      }
-    }
+    return heldThrough("LockFileEx", LockFileEx.open(path), {
+      tryLock: LockFileEx.tryLockExclusive,
+      unlock: LockFileEx.unlock,
+      close: LockFileEx.close
+    })
   }
   // The CLI's startup path took this lock when it decided to refresh: keep it (no other process saw it free).
   const handed = Handoff.take(path)
   if (handed !== undefined) {
-    return {
-      call: "flock",
-      tryLock: () => Flock.tryLockExclusive(handed),
-      release: async () => {
-        try {
-          Flock.unlock(handed)
-        } finally {
-          FsSync.closeSync(handed)
-        }
-      }
-    }
+    return heldThrough("flock", handed, {
+      tryLock: Flock.tryLockExclusive,
+      unlock: Flock.unlock,
+      close: FsSync.closeSync
+    })
   }
   // O_NOFOLLOW: a symbolic link planted at auth.lock is refused (ELOOP), never followed to lock (or create) some
   // other file; O_NONBLOCK: a FIFO there does not block the open; and anything but a regular file is refused.

@@ -55,6 +55,34 @@ describe("NodeSecretFile", () => {
       assert.isFalse(Fs.existsSync(path))
     }))
 
+  it.scoped("a path through a regular file: stat is none (nothing there), read and remove fail naming ENOTDIR", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const files = NodeSecretFile.make
+      Fs.writeFileSync(Path.join(dir, "file"), "x")
+      const path = Path.join(dir, "file", "auth.json")
+      assert.isTrue(Option.isNone(yield* files.stat(path)))
+      const read = yield* Effect.flip(files.read(path))
+      assert.deepStrictEqual([read._tag, read.operation, read.path, read.reason], [
+        "SecretFileError",
+        "read",
+        path,
+        "ENOTDIR"
+      ])
+      const removed = yield* Effect.flip(files.remove(path))
+      assert.deepStrictEqual([removed.operation, removed.reason], ["remove", "ENOTDIR"])
+    }))
+
+  it.scoped("stat reports a file's permission bits and a missing path as none", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const path = Path.join(dir, "auth.json")
+      Fs.writeFileSync(path, "x", { mode: 0o640 })
+      Fs.chmodSync(path, 0o640)
+      assert.deepStrictEqual(yield* NodeSecretFile.make.stat(path), Option.some({ type: "file", mode: 0o640 }))
+      assert.isTrue(Option.isNone(yield* NodeSecretFile.make.stat(Path.join(dir, "none"))))
+    }))
+
   it.scoped("a write into a missing directory fails with a typed error that names the path, not the text", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
