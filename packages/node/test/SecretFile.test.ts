@@ -73,16 +73,6 @@ describe("NodeSecretFile", () => {
       assert.deepStrictEqual([removed.operation, removed.reason], ["remove", "ENOTDIR"])
     }))
 
-  it.scoped("stat reports a file's permission bits and a missing path as none", () =>
-    Effect.gen(function*() {
-      const dir = yield* tempDir
-      const path = Path.join(dir, "auth.json")
-      Fs.writeFileSync(path, "x", { mode: 0o640 })
-      Fs.chmodSync(path, 0o640)
-      assert.deepStrictEqual(yield* NodeSecretFile.make.stat(path), Option.some({ type: "file", mode: 0o640 }))
-      assert.isTrue(Option.isNone(yield* NodeSecretFile.make.stat(Path.join(dir, "none"))))
-    }))
-
   it.scoped("a write into a missing directory fails with a typed error that names the path, not the text", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -94,14 +84,17 @@ describe("NodeSecretFile", () => {
       assert.notInclude(error.message, "secret-text-123")
     }))
 
-  it.scoped("ensureDirectory creates parents with the mode; stat tells files from directories", () =>
+  it.scoped("ensureDirectory creates parents with the mode; stat tells files from directories and reports the mode", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const files = NodeSecretFile.make
       const nested = Path.join(dir, "a", ".codex")
       yield* files.ensureDirectory(nested, { mode: 0o700 })
       assert.strictEqual(mode(nested), 0o700)
-      assert.deepStrictEqual(Option.map(yield* files.stat(nested), (info) => info.type), Option.some("directory"))
+      assert.deepStrictEqual(yield* files.stat(nested), Option.some({ type: "directory", mode: 0o700 }))
+      const file = Path.join(nested, "auth.json")
+      yield* files.writeAtomic(file, "x", { mode: 0o640 })
+      assert.deepStrictEqual(yield* files.stat(file), Option.some({ type: "file", mode: 0o640 }))
       assert.isTrue(Option.isNone(yield* files.stat(Path.join(dir, "none"))))
     }))
 
