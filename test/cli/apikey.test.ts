@@ -161,6 +161,35 @@ describe("codex-auth login --with-api-key", () => {
     }
   })
 
+  // `script` (util-linux) gives the CLI a terminal on stdin, where a piped secret cannot come from.
+  it.runIf(Fs.existsSync("/usr/bin/script"))(
+    "stdin a terminal: --with-api-key and --with-access-token each say how to pipe the secret in, exit 2, nothing written",
+    () => {
+      for (
+        const [flag, hint] of [
+          ["--with-api-key", "`printenv OPENAI_API_KEY | codex-auth login --with-api-key`"],
+          ["--with-access-token", "`printenv CODEX_ACCESS_TOKEN | codex-auth login --with-access-token`"]
+        ] as const
+      ) {
+        const home = tempHome()
+        const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", CODEX_AUTH_ISSUER: "" }
+        delete env["CI"]
+        delete env["CODEX_HOME"]
+        const result = ChildProcess.spawnSync(
+          "/usr/bin/script",
+          ["-qec", `${process.execPath} ${bin} login ${flag} --codex-home ${home}`, "/dev/null"],
+          { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], timeout: 60_000 }
+        )
+        assert.strictEqual(result.status, 2, result.stdout + result.stderr)
+        assert.include(result.stdout, `${flag} reads the`)
+        assert.include(result.stdout, "from stdin, and stdin is a terminal. Pipe it in, e.g.")
+        assert.include(result.stdout, hint)
+        assert.isFalse(Fs.existsSync(authFile(home)))
+      }
+    },
+    120_000
+  )
+
   it("an API-key login replaces a ChatGPT one and revokes its refresh token", async () => {
     const emulator: StartedEmulatorPromise = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true })
     try {

@@ -11,7 +11,7 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -191,6 +191,18 @@ export declare namespace SecretFile {
 export const temporaryName = (fileName: string, randomHex: string): string => `.${fileName}.${randomHex}`
 
 /**
+ * A fresh {@link temporaryName} for `fileName`, its 6 hex digits drawn from `crypto.getRandomValues`: what every
+ * runtime's `writeAtomic` creates exclusively beside the target (drawing again on the rare collision).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const randomTemporaryName = (fileName: string): string => {
+  const bytes = crypto.getRandomValues(new Uint8Array(3))
+  return temporaryName(fileName, Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join(""))
+}
+
+/**
  * Whether `candidate` (a name in the same directory) is a temporary `writeAtomic` made for `fileName`: the current
  * `.{fileName}.{6 hex}` or the `.{fileName}.{12 hex}.tmp` of earlier releases (a killed writer's leftover).
  *
@@ -263,6 +275,123 @@ export const layerMemory = (
  */
 export const read = (path: string): Effect.Effect<Option.Option<string>, SecretFileError, SecretFile> =>
   Effect.flatMap(SecretFile, (service) => service.read(path))
+
+/**
+ * How a runtime's implementation reads the errors its file-system calls reject with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NativeErrors {
+  /** The reason a `SecretFileError` carries: the native error's code or a short description, never file contents. */
+  readonly reasonOf: (cause: unknown) => string
+  /** Whether `operation` (a read, remove or stat) failed because nothing is at the path: none or `false`, no error. */
+  readonly isMissing: (cause: unknown, operation: "read" | "remove" | "stat") => boolean
+}
+
+/**
+ * Runs one file-system call of a runtime's implementation: a rejection is a `SecretFileError` for `operation` on
+ * `path`, its reason what `native.reasonOf` makes of the native error.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const attempt = <A>(
+  operation: Operation,
+  path: string,
+  run: () => Promise<A>,
+  native: NativeErrors
+): Effect.Effect<A, SecretFileError> =>
+  Effect.tryPromise({
+    try: run,
+    catch: (cause) => new SecretFileError({ operation, path, reason: native.reasonOf(cause) })
+  })
+
+/** Like `attempt`, but a rejection `native.isMissing` recognises (nothing at `path`) is `onMissing()`. */
+const attemptOrMissing = <A, B>(
+  operation: "read" | "remove" | "stat",
+  path: string,
+  run: () => Promise<A>,
+  onMissing: () => B,
+  native: NativeErrors
+): Effect.Effect<A | B, SecretFileError> =>
+  Effect.tryPromise({ try: run, catch: (cause) => cause }).pipe(
+    Effect.catchAll((cause) =>
+      native.isMissing(cause, operation)
+        ? Effect.sync(onMissing)
+        : Effect.fail(new SecretFileError({ operation, path, reason: native.reasonOf(cause) }))
+    )
+  )
+
+/**
+ * A runtime's file system as {@link makeNative} needs it: calls that reject with the runtime's own errors (read by
+ * {@link NativeErrors}), and the runtime's lock.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface NativeFiles extends NativeErrors {
+  /** The file's text, bounded as {@link SecretFile.Service.read} says. */
+  readonly readText: (path: string, maxBytes: number) => Promise<string>
+  readonly readBytes: (path: string) => Promise<Uint8Array>
+  readonly writeAtomic: (path: string, data: string | Uint8Array, mode: number) => Promise<void>
+  readonly overwrite: (path: string, text: string) => Promise<void>
+  readonly removeTemporaries: (path: string) => Promise<number>
+  readonly remove: (path: string) => Promise<void>
+  /** What is at `path` (following links); `mode` holds at least the permission bits, `null` where there are none. */
+  readonly stat: (
+    path: string
+  ) => Promise<{ readonly isFile: boolean; readonly isDirectory: boolean; readonly mode: number | null }>
+  readonly ensureDirectory: (path: string, mode: number) => Promise<unknown>
+  readonly realPath: (path: string) => Promise<string>
+  readonly join: (...segments: ReadonlyArray<string>) => string
+  readonly lock: SecretFile.Service["lock"]
+}
+
+/**
+ * The port over a runtime's file system: each call's rejection a `SecretFileError` (a missing file none or
+ * `false` where the port says so), the same on every runtime.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const makeNative = (native: NativeFiles): SecretFile.Service => ({
+  read: (path, options) =>
+    attemptOrMissing(
+      "read",
+      path,
+      () => native.readText(path, options?.maxBytes ?? defaultMaxReadBytes).then(Option.some),
+      Option.none,
+      native
+    ),
+  writeAtomic: (path, text, { mode }) => attempt("write", path, () => native.writeAtomic(path, text, mode), native),
+  overwrite: (path, text) => attempt("write", path, () => native.overwrite(path, text), native),
+  readBytes: (path) =>
+    attemptOrMissing("read", path, () => native.readBytes(path).then(Option.some), Option.none, native),
+  writeAtomicBytes: (path, bytes, { mode }) =>
+    attempt("write", path, () => native.writeAtomic(path, bytes, mode), native),
+  removeTemporaries: (path) => attempt("remove", path, () => native.removeTemporaries(path), native),
+  remove: (path) => attemptOrMissing("remove", path, () => native.remove(path).then(() => true), () => false, native),
+  stat: (path) =>
+    attemptOrMissing(
+      "stat",
+      path,
+      () =>
+        native.stat(path).then((info) =>
+          Option.some<FileInfo>({
+            type: info.isFile ? "file" : info.isDirectory ? "directory" : "other",
+            mode: (info.mode ?? 0) & 0o777
+          })
+        ),
+      Option.none,
+      native
+    ),
+  ensureDirectory: (path, { mode }) =>
+    Effect.asVoid(attempt("mkdir", path, () => native.ensureDirectory(path, mode), native)),
+  realPath: (path) => attempt("realpath", path, () => native.realPath(path), native),
+  join: native.join,
+  lock: native.lock
+})
 
 const liveClock = Clock.make()
 

@@ -5,18 +5,9 @@
  *
  * @since 0.1.0
  */
-import {
-  defaultMaxReadBytes,
-  isTemporaryOf,
-  notRegularFileReason,
-  pollLock,
-  SecretFile,
-  SecretFileError,
-  temporaryName
-} from "@codex-auth/core/SecretFile"
+import * as SecretFile from "@codex-auth/core/SecretFile"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as BoundedRead from "./internal/boundedRead.ts"
 import { isNotFound, reasonOf as baseReasonOf } from "./internal/errors.ts"
@@ -35,32 +26,7 @@ export const join: (...segments: ReadonlyArray<string>) => string = Platform.joi
 const reasonOf = (cause: unknown): string =>
   cause instanceof BoundedRead.ReadRefused ? cause.reason : baseReasonOf(cause)
 
-const attempt = <A>(
-  operation: SecretFileError["operation"],
-  path: string,
-  run: () => Promise<A>
-): Effect.Effect<A, SecretFileError> =>
-  Effect.tryPromise({ try: run, catch: (cause) => new SecretFileError({ operation, path, reason: reasonOf(cause) }) })
-
-/** Like `attempt`, but a missing file is `onMissing`. */
-const attemptOrMissing = <A, B>(
-  operation: SecretFileError["operation"],
-  path: string,
-  run: () => Promise<A>,
-  onMissing: () => B
-): Effect.Effect<A | B, SecretFileError> =>
-  Effect.tryPromise({ try: run, catch: (cause) => cause }).pipe(
-    Effect.catchAll((cause) =>
-      isNotFound(cause)
-        ? Effect.sync(onMissing)
-        : Effect.fail(new SecretFileError({ operation, path, reason: reasonOf(cause) }))
-    )
-  )
-
-const randomSuffix = (): string => {
-  const bytes = crypto.getRandomValues(new Uint8Array(3))
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
-}
+const native: SecretFile.NativeErrors = { reasonOf, isMissing: isNotFound }
 
 const writeAll = async (file: Deno.FsFile, bytes: Uint8Array): Promise<void> => {
   let written = 0
@@ -94,7 +60,7 @@ const writeTarget = async (path: string): Promise<string> => {
 const openTemporary = async (target: string, mode: number) => {
   const directory = Path.dirname(target, separator)
   for (let attempt = 0;; attempt++) {
-    const temporary = join(directory, temporaryName(Path.basename(target, separator), randomSuffix()))
+    const temporary = join(directory, SecretFile.randomTemporaryName(Path.basename(target, separator)))
     try {
       // createNew = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
       return { temporary, file: await Deno.open(temporary, { write: true, createNew: true, mode }) }
@@ -148,7 +114,7 @@ const overwrite = async (path: string, text: string): Promise<void> => {
 const removeTemporariesIn = async (directory: string, fileName: string): Promise<number> => {
   let removed = 0
   for await (const entry of Deno.readDir(directory)) {
-    if (!entry.isFile || !isTemporaryOf(fileName, entry.name)) continue
+    if (!entry.isFile || !SecretFile.isTemporaryOf(fileName, entry.name)) continue
     try {
       await Deno.remove(join(directory, entry.name))
       removed++
@@ -180,12 +146,12 @@ const openLockFile = async (path: string): Promise<Deno.FsFile> => {
   })
   if (before?.isSymlink) throw Object.assign(new Error("ELOOP"), { code: "ELOOP" })
   if (before?.isDirectory) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" })
-  if (before !== undefined && !before.isFile) throw new BoundedRead.ReadRefused(notRegularFileReason)
+  if (before !== undefined && !before.isFile) throw new BoundedRead.ReadRefused(SecretFile.notRegularFileReason)
   const file = await Deno.open(path, { read: true, write: true, create: true, mode: 0o600 })
   const opened = await file.stat().catch(() => undefined)
   if (opened?.isFile !== true) {
     file.close()
-    throw new BoundedRead.ReadRefused(notRegularFileReason)
+    throw new BoundedRead.ReadRefused(SecretFile.notRegularFileReason)
   }
   return file
 }
@@ -194,7 +160,7 @@ const lock = (path: string, options?: { readonly timeoutMillis?: number | undefi
   const timeoutMillis = options?.timeoutMillis ?? 30_000
   return Effect.gen(function*() {
     const file = yield* Effect.acquireRelease(
-      attempt("lock", path, () => openLockFile(path)),
+      SecretFile.attempt("lock", path, () => openLockFile(path), native),
       (file) =>
         Effect.promise(async () => {
           // Closing the descriptor drops the flock too; unlock first so a waiter gets it without delay.
@@ -202,7 +168,7 @@ const lock = (path: string, options?: { readonly timeoutMillis?: number | undefi
           file.close()
         })
     )
-    yield* pollLock(path, attempt("lock", path, () => file.tryLock(true)), timeoutMillis)
+    yield* SecretFile.pollLock(path, SecretFile.attempt("lock", path, () => file.tryLock(true), native), timeoutMillis)
   })
 }
 
@@ -210,41 +176,23 @@ const lock = (path: string, options?: { readonly timeoutMillis?: number | undefi
  * @since 0.1.0
  * @category constructors
  */
-export const make: SecretFile.Service = {
-  read: (path, options) =>
-    attemptOrMissing(
-      "read",
-      path,
-      () => BoundedRead.readText(path, options?.maxBytes ?? defaultMaxReadBytes).then(Option.some),
-      Option.none
-    ),
-  writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
-  overwrite: (path, text) => attempt("write", path, () => overwrite(path, text)),
-  readBytes: (path) => attemptOrMissing("read", path, () => Deno.readFile(path).then(Option.some), Option.none),
-  writeAtomicBytes: (path, bytes, { mode }) => attempt("write", path, () => writeAtomic(path, bytes, mode)),
-  removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
-  remove: (path) => attemptOrMissing("remove", path, () => Deno.remove(path).then(() => true), () => false),
-  stat: (path) =>
-    attemptOrMissing(
-      "stat",
-      path,
-      () =>
-        Deno.stat(path).then((info) =>
-          Option.some({
-            type: info.isFile ? "file" as const : info.isDirectory ? "directory" as const : "other" as const,
-            mode: (info.mode ?? 0) & 0o777
-          })
-        ),
-      Option.none
-    ),
-  ensureDirectory: (path, { mode }) => attempt("mkdir", path, () => Deno.mkdir(path, { recursive: true, mode })),
-  realPath: (path) => attempt("realpath", path, () => Deno.realPath(path)),
+export const make: SecretFile.SecretFile.Service = SecretFile.makeNative({
+  ...native,
+  readText: BoundedRead.readText,
+  readBytes: (path) => Deno.readFile(path),
+  writeAtomic,
+  overwrite,
+  removeTemporaries,
+  remove: (path) => Deno.remove(path),
+  stat: (path) => Deno.stat(path),
+  ensureDirectory: (path, mode) => Deno.mkdir(path, { recursive: true, mode }),
+  realPath: (path) => Deno.realPath(path),
   join,
-  lock: (path, options): Effect.Effect<void, SecretFileError, Scope.Scope> => lock(path, options)
-}
+  lock: (path, options): Effect.Effect<void, SecretFile.SecretFileError, Scope.Scope> => lock(path, options)
+})
 
 /**
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<SecretFile> = Layer.succeed(SecretFile, make)
+export const layer: Layer.Layer<SecretFile.SecretFile> = Layer.succeed(SecretFile.SecretFile, make)

@@ -22,20 +22,7 @@ export const codexClientId: string = ProviderProfile.defaultClientId
 /** The loopback ports the real issuer allow-lists for the browser flow's redirect URI. */
 export const defaultRedirectPorts: ReadonlyArray<number> = [1455, 1457]
 
-/** A test user the emulator signs in. Every claim of PROTOCOL.md §9 comes from here. */
-export const EmulatorUser: Schema.Struct<{
-  email: typeof Schema.String
-  userId: typeof Schema.String
-  accountId: typeof Schema.String
-  planType: typeof Schema.String
-  organizationId: typeof Schema.String
-  projectId: typeof Schema.String
-  workspaceIds: Schema.Array$<typeof Schema.String>
-  fedramp: typeof Schema.Boolean
-  codexEntitlement: typeof Schema.Boolean
-  completedPlatformOnboarding: typeof Schema.Boolean
-  isOrgOwner: typeof Schema.Boolean
-}> = Schema.Struct({
+const emulatorUserFields = {
   email: Schema.String,
   userId: Schema.String,
   /** The ChatGPT account (workspace) id the tokens carry as `chatgpt_account_id`. */
@@ -50,7 +37,10 @@ export const EmulatorUser: Schema.Struct<{
   codexEntitlement: Schema.Boolean,
   completedPlatformOnboarding: Schema.Boolean,
   isOrgOwner: Schema.Boolean
-})
+}
+
+/** A test user the emulator signs in. Every claim of PROTOCOL.md §9 comes from here. */
+export const EmulatorUser: Schema.Struct<typeof emulatorUserFields> = Schema.Struct(emulatorUserFields)
 
 /** @since 0.1.0 */
 export type EmulatorUser = typeof EmulatorUser.Type
@@ -106,22 +96,17 @@ export interface EmulatorOptions {
 /** The assistant's answer to every turn, unless `backendReplyText` says otherwise. */
 export const defaultBackendReplyText: string = "Hello from the codex-auth emulator."
 
-/** Runtime-adjustable settings (the admin API's `/__emulator/settings`). Durations in seconds. */
-export const EmulatorSettings: Schema.Struct<{
-  autoApprove: typeof Schema.Boolean
-  accessTokenTtlSeconds: typeof Schema.Number
-  refreshTokenTtlSeconds: typeof Schema.Number
-  deviceCodeLifetimeSeconds: typeof Schema.Number
-  deviceCodeEnabled: typeof Schema.Boolean
-  deviceInterval: typeof Schema.String
-}> = Schema.Struct({
+const emulatorSettingsFields = {
   autoApprove: Schema.Boolean,
   accessTokenTtlSeconds: Schema.Number,
   refreshTokenTtlSeconds: Schema.Number,
   deviceCodeLifetimeSeconds: Schema.Number,
   deviceCodeEnabled: Schema.Boolean,
   deviceInterval: Schema.String
-})
+}
+
+/** Runtime-adjustable settings (the admin API's `/__emulator/settings`). Durations in seconds. */
+export const EmulatorSettings: Schema.Struct<typeof emulatorSettingsFields> = Schema.Struct(emulatorSettingsFields)
 
 /** @since 0.1.0 */
 export type EmulatorSettings = typeof EmulatorSettings.Type
@@ -129,26 +114,7 @@ export type EmulatorSettings = typeof EmulatorSettings.Type
 /** A partial update of the settings; absent fields stay as they are. */
 export type EmulatorSettingsPatch = { readonly [K in keyof EmulatorSettings]?: EmulatorSettings[K] | undefined }
 
-/** What one request to a protocol endpoint looked like (admin requests are not logged). */
-export const RequestLogEntry: Schema.Struct<{
-  seq: typeof Schema.Number
-  atMillis: typeof Schema.Number
-  method: typeof Schema.String
-  path: typeof Schema.String
-  status: typeof Schema.Number
-  bodyKeys: Schema.Array$<typeof Schema.String>
-  headerNames: Schema.Array$<typeof Schema.String>
-  contentType: Schema.optional<typeof Schema.String>
-  originator: Schema.optional<typeof Schema.String>
-  userAgent: Schema.optional<typeof Schema.String>
-  grantType: Schema.optional<typeof Schema.String>
-  clientId: Schema.optional<typeof Schema.String>
-  refreshToken: Schema.optional<typeof Schema.String>
-  tokenFamily: Schema.optional<typeof Schema.String>
-  userCode: Schema.optional<typeof Schema.String>
-  errorCode: Schema.optional<typeof Schema.String>
-  fault: Schema.optional<typeof Schema.String>
-}> = Schema.Struct({
+const requestLogEntryFields = {
   seq: Schema.Number,
   atMillis: Schema.Number,
   method: Schema.String,
@@ -173,7 +139,10 @@ export const RequestLogEntry: Schema.Struct<{
   errorCode: Schema.optional(Schema.String),
   /** The kind of injected fault that shaped this response, if any. */
   fault: Schema.optional(Schema.String)
-})
+}
+
+/** What one request to a protocol endpoint looked like (admin requests are not logged). */
+export const RequestLogEntry: Schema.Struct<typeof requestLogEntryFields> = Schema.Struct(requestLogEntryFields)
 
 /** @since 0.1.0 */
 export type RequestLogEntry = typeof RequestLogEntry.Type
@@ -187,43 +156,7 @@ const faultTarget = {
   count: Schema.optional(Schema.Number)
 }
 
-/**
- * A fault for the next `count` requests of an endpoint. `latency` delays and then answers normally;
- * `truncated_body` runs the endpoint (its effects happen) and cuts the response body in half; `after_grant` runs it
- * and replaces its answer.
- */
-export const Fault: Schema.Union<[
-  Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["status"]>; status: typeof Schema.Number }>,
-  Schema.Struct<
-    typeof faultTarget & {
-      kind: Schema.Literal<["rate_limit"]>
-      retryAfterSeconds: Schema.optional<typeof Schema.Number>
-    }
-  >,
-  Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["latency"]>; millis: typeof Schema.Number }>,
-  Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["malformed_json"]> }>,
-  Schema.Struct<
-    typeof faultTarget & { kind: Schema.Literal<["html_body"]>; status: Schema.optional<typeof Schema.Number> }
-  >,
-  Schema.Struct<typeof faultTarget & { kind: Schema.Literal<["truncated_body"]> }>,
-  Schema.Struct<
-    typeof faultTarget & {
-      kind: Schema.Literal<["after_grant"]>
-      status: Schema.optional<typeof Schema.Number>
-      body: Schema.optional<typeof Schema.String>
-      delayMillis: Schema.optional<typeof Schema.Number>
-    }
-  >,
-  Schema.Struct<
-    typeof faultTarget & {
-      kind: Schema.Literal<["error_code"]>
-      code: typeof Schema.String
-      status: Schema.optional<typeof Schema.Number>
-      description: Schema.optional<typeof Schema.String>
-      style: Schema.optional<Schema.Literal<["oauth", "openai"]>>
-    }
-  >
-]> = Schema.Union(
+const faultVariants = [
   Schema.Struct({ ...faultTarget, kind: Schema.Literal("status"), status: Schema.Number }),
   Schema.Struct({
     ...faultTarget,
@@ -256,105 +189,86 @@ export const Fault: Schema.Union<[
     /** `oauth`: RFC 6749 `{"error","error_description"}` (default); `openai`: `{"error":{"code",…}}`. */
     style: Schema.optional(Schema.Literal("oauth", "openai"))
   })
-)
+] as const
+
+/**
+ * A fault for the next `count` requests of an endpoint. `latency` delays and then answers normally;
+ * `truncated_body` runs the endpoint (its effects happen) and cuts the response body in half; `after_grant` runs it
+ * and replaces its answer.
+ */
+export const Fault: Schema.Union<typeof faultVariants> = Schema.Union(...faultVariants)
 
 /** @since 0.1.0 */
 export type Fault = typeof Fault.Type
 
-/** A device code as the admin API lists it. */
-export const DeviceCodeInfo: Schema.Struct<{
-  deviceAuthId: typeof Schema.String
-  userCode: typeof Schema.String
-  status: Schema.Literal<["pending", "approved", "denied", "consumed"]>
-  expiresAtMillis: typeof Schema.Number
-  email: Schema.optional<typeof Schema.String>
-}> = Schema.Struct({
+const deviceCodeInfoFields = {
   deviceAuthId: Schema.String,
   userCode: Schema.String,
   status: Schema.Literal("pending", "approved", "denied", "consumed"),
   expiresAtMillis: Schema.Number,
   email: Schema.optional(Schema.String)
-})
+}
+
+/** A device code as the admin API lists it. */
+export const DeviceCodeInfo: Schema.Struct<typeof deviceCodeInfoFields> = Schema.Struct(deviceCodeInfoFields)
 
 /** @since 0.1.0 */
 export type DeviceCodeInfo = typeof DeviceCodeInfo.Type
 
-/** Which tokens to revoke through the admin API: one family, the family of a refresh token, or a user's. */
-export const RevokeTarget: Schema.Struct<{
-  family: Schema.optional<typeof Schema.String>
-  refreshToken: Schema.optional<typeof Schema.String>
-  email: Schema.optional<typeof Schema.String>
-}> = Schema.Struct({
+const revokeTargetFields = {
   family: Schema.optional(Schema.String),
   refreshToken: Schema.optional(Schema.String),
   email: Schema.optional(Schema.String)
-})
+}
+
+/** Which tokens to revoke through the admin API: one family, the family of a refresh token, or a user's. */
+export const RevokeTarget: Schema.Struct<typeof revokeTargetFields> = Schema.Struct(revokeTargetFields)
 
 /** @since 0.1.0 */
 export type RevokeTarget = typeof RevokeTarget.Type
+
+const rejectTargetFields = {
+  family: Schema.optional(Schema.String),
+  email: Schema.optional(Schema.String)
+}
 
 /**
  * Which access tokens the backend routes (`/backend-api/...`) should answer 401 from now on: those of one family,
  * of one user, or (empty) every one minted so far. Tokens minted later are accepted, so a refresh recovers.
  */
-export const RejectTarget: Schema.Struct<{
-  family: Schema.optional<typeof Schema.String>
-  email: Schema.optional<typeof Schema.String>
-}> = Schema.Struct({
-  family: Schema.optional(Schema.String),
-  email: Schema.optional(Schema.String)
-})
+export const RejectTarget: Schema.Struct<typeof rejectTargetFields> = Schema.Struct(rejectTargetFields)
 
 /** @since 0.1.0 */
 export type RejectTarget = typeof RejectTarget.Type
 
-/** A request to mint a token set directly (to seed a store in a test). */
-export const MintRequest: Schema.Struct<{
-  email: Schema.optional<typeof Schema.String>
-  clientId: Schema.optional<typeof Schema.String>
-  accessTokenTtlSeconds: Schema.optional<typeof Schema.Number>
-}> = Schema.Struct({
+const mintRequestFields = {
   email: Schema.optional(Schema.String),
   clientId: Schema.optional(Schema.String),
   /** Overrides the access-token lifetime for this set; negative values mint an already-expired token. */
   accessTokenTtlSeconds: Schema.optional(Schema.Number)
-})
+}
+
+/** A request to mint a token set directly (to seed a store in a test). */
+export const MintRequest: Schema.Struct<typeof mintRequestFields> = Schema.Struct(mintRequestFields)
 
 /** @since 0.1.0 */
 export type MintRequest = typeof MintRequest.Type
 
-/** A minted token set, as the token endpoint would answer, plus the ids a test needs. */
-export const MintedTokens: Schema.Struct<{
-  id_token: typeof Schema.String
-  access_token: typeof Schema.String
-  refresh_token: typeof Schema.String
-  account_id: typeof Schema.String
-  family: typeof Schema.String
-}> = Schema.Struct({
+const mintedTokensFields = {
   id_token: Schema.String,
   access_token: Schema.String,
   refresh_token: Schema.String,
   account_id: Schema.String,
   family: Schema.String
-})
+}
+
+/** A minted token set, as the token endpoint would answer, plus the ids a test needs. */
+export const MintedTokens: Schema.Struct<typeof mintedTokensFields> = Schema.Struct(mintedTokensFields)
 
 /** @since 0.1.0 */
 export type MintedTokens = typeof MintedTokens.Type
 
-/**
- * A request to mint an Agent Identity token (what `codex login --with-access-token` takes). Everything but `email` is
- * for tests that need a token Codex would refuse: another issuer or audience, a key id the JWKS does not list, a
- * signature by a key the JWKS does not hold, an `exp` in the past.
- */
-export const AgentIdentityMintRequest: Schema.Struct<{
-  email: Schema.optional<typeof Schema.String>
-  expiresInSeconds: Schema.optional<typeof Schema.Number>
-  agentRuntimeId: Schema.optional<typeof Schema.String>
-  issuer: Schema.optional<typeof Schema.String>
-  audience: Schema.optional<typeof Schema.String>
-  kid: Schema.optional<typeof Schema.String>
-  forgeSignature: Schema.optional<typeof Schema.Boolean>
-}> = Schema.Struct({
+const agentIdentityMintRequestFields = {
   email: Schema.optional(Schema.String),
   /** Lifetime from now (default: the access-token lifetime); negative values mint an expired token. */
   expiresInSeconds: Schema.optional(Schema.Number),
@@ -363,23 +277,31 @@ export const AgentIdentityMintRequest: Schema.Struct<{
   audience: Schema.optional(Schema.String),
   kid: Schema.optional(Schema.String),
   forgeSignature: Schema.optional(Schema.Boolean)
-})
+}
+
+/**
+ * A request to mint an Agent Identity token (what `codex login --with-access-token` takes). Everything but `email` is
+ * for tests that need a token Codex would refuse: another issuer or audience, a key id the JWKS does not list, a
+ * signature by a key the JWKS does not hold, an `exp` in the past.
+ */
+export const AgentIdentityMintRequest: Schema.Struct<typeof agentIdentityMintRequestFields> = Schema.Struct(
+  agentIdentityMintRequestFields
+)
 
 /** @since 0.1.0 */
 export type AgentIdentityMintRequest = typeof AgentIdentityMintRequest.Type
 
-/** A minted Agent Identity token and the ids a test needs. */
-export const MintedAgentIdentity: Schema.Struct<{
-  access_token: typeof Schema.String
-  agent_runtime_id: typeof Schema.String
-  account_id: typeof Schema.String
-  kid: typeof Schema.String
-}> = Schema.Struct({
+const mintedAgentIdentityFields = {
   access_token: Schema.String,
   agent_runtime_id: Schema.String,
   account_id: Schema.String,
   kid: Schema.String
-})
+}
+
+/** A minted Agent Identity token and the ids a test needs. */
+export const MintedAgentIdentity: Schema.Struct<typeof mintedAgentIdentityFields> = Schema.Struct(
+  mintedAgentIdentityFields
+)
 
 /** @since 0.1.0 */
 export type MintedAgentIdentity = typeof MintedAgentIdentity.Type

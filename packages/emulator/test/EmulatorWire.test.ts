@@ -463,6 +463,43 @@ describe("device code", () => {
       assert.strictEqual((yield* poll(url, started)).status, 200)
     }))
 
+  it.scoped("a form post to either page with a parameter twice gets the invalid_request page, and changes nothing", () =>
+    Effect.gen(function*() {
+      const { admin, url } = yield* serve()
+      const started = yield* start(url)
+      const code = started.json.user_code
+      const page = yield* request(authorizeUrl(url))
+      const requestId = /name="request_id" value="([^"]+)"/.exec(page.text)![1]!
+      const contentType = "application/x-www-form-urlencoded"
+      const device = yield* request(`${url}/codex/device`, {
+        body: `user_code=${code}&decision=allow&decision=deny`,
+        contentType
+      })
+      const consent = yield* request(`${url}/oauth/authorize/consent`, {
+        body: `request_id=${requestId}&request_id=${requestId}&decision=allow`,
+        contentType
+      })
+      for (const answer of [device, consent]) {
+        assert.strictEqual(answer.status, 400)
+        assert.match(answer.headers.get("content-type")!, /text\/html/)
+        assert.match(answer.text, /invalid_request/)
+        assert.match(answer.text, /parameter &quot;(decision|request_id)&quot; is included more than once/)
+      }
+      const logged = (yield* admin.requests).filter((e) =>
+        e.method === "POST" && e.path !== "/api/accounts/deviceauth/usercode"
+      )
+      assert.deepStrictEqual(logged.map((e) => [e.path, e.status, e.errorCode]), [
+        ["/codex/device", 400, "invalid_request"],
+        ["/oauth/authorize/consent", 400, "invalid_request"]
+      ])
+      // Neither post decided anything: the code is still pending and the sign-in request can still be allowed.
+      assert.strictEqual((yield* admin.deviceCodes)[0]!.status, "pending")
+      const allow = yield* request(`${url}/oauth/authorize/consent`, {
+        form: { request_id: requestId, decision: "allow" }
+      })
+      assert.strictEqual(allow.status, 302)
+    }))
+
   it.scoped("auto-approve approves at once; disabling device code makes usercode 404", () =>
     Effect.gen(function*() {
       const { admin, url } = yield* serve({ autoApprove: true })

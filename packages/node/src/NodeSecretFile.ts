@@ -5,18 +5,9 @@
  *
  * @since 0.1.0
  */
-import {
-  defaultMaxReadBytes,
-  isTemporaryOf,
-  notRegularFileReason,
-  pollLock,
-  SecretFile,
-  SecretFileError,
-  temporaryName
-} from "@codex-auth/core/SecretFile"
+import * as SecretFile from "@codex-auth/core/SecretFile"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as FsSync from "node:fs"
 import * as Fs from "node:fs/promises"
@@ -37,12 +28,10 @@ const reasonOf = (cause: unknown): string => {
 const isCode = (cause: unknown, code: string): boolean =>
   typeof cause === "object" && cause !== null && "code" in cause && cause.code === code
 
-const attempt = <A>(operation: SecretFileError["operation"], path: string, run: () => Promise<A>) =>
-  Effect.tryPromise({ try: run, catch: (cause) => new SecretFileError({ operation, path, reason: reasonOf(cause) }) })
-
-const randomSuffix = (): string => {
-  const bytes = crypto.getRandomValues(new Uint8Array(3))
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("")
+// A stat through a regular file (ENOTDIR) finds nothing there either; a read or remove of one is an error.
+const native: SecretFile.NativeErrors = {
+  reasonOf,
+  isMissing: (cause, operation) => isCode(cause, "ENOENT") || (operation === "stat" && isCode(cause, "ENOTDIR"))
 }
 
 // A virus scanner or the search indexer may hold the target open for a moment on Windows, where that refuses a
@@ -86,7 +75,7 @@ const writeTarget = async (path: string): Promise<string> => {
 const openTemporary = async (target: string, mode: number) => {
   const directory = Path.dirname(target)
   for (let attempt = 0;; attempt++) {
-    const temporary = Path.join(directory, temporaryName(Path.basename(target), randomSuffix()))
+    const temporary = Path.join(directory, SecretFile.randomTemporaryName(Path.basename(target)))
     try {
       // "wx" = O_CREAT | O_EXCL: never follow or reuse a file someone planted under the temporary name.
       return { temporary, handle: await Fs.open(temporary, "wx", mode) }
@@ -138,7 +127,7 @@ const overwrite = async (path: string, text: string): Promise<void> => {
 const removeTemporariesIn = async (directory: string, fileName: string): Promise<number> => {
   let removed = 0
   for (const entry of await Fs.readdir(directory, { withFileTypes: true })) {
-    if (!entry.isFile() || !isTemporaryOf(fileName, entry.name)) continue
+    if (!entry.isFile() || !SecretFile.isTemporaryOf(fileName, entry.name)) continue
     try {
       await Fs.unlink(Path.join(directory, entry.name))
       removed++
@@ -166,39 +155,43 @@ interface HeldLockFile {
   readonly release: () => Promise<void>
 }
 
+/** A lock held through `handle`: released by unlocking, then closing the handle even when the unlock fails. */
+const heldThrough = <H>(
+  call: string,
+  handle: H,
+  lock: { tryLock: (handle: H) => Flock.TryLockResult; unlock: (handle: H) => void; close: (handle: H) => void }
+): HeldLockFile => ({
+  call,
+  tryLock: () => lock.tryLock(handle),
+  release: async () => {
+    try {
+      lock.unlock(handle)
+    } finally {
+      lock.close(handle)
+    }
+  }
+})
+
 /**
  * The lock file opened for the lock Codex takes on this platform: `flock` on POSIX, `LockFileEx` on Windows (where
  * Node's descriptors are out of reach, so the lock holds a handle of its own).
  */
 const openLock = async (path: string): Promise<HeldLockFile> => {
   if (process.platform === "win32") {
-    const handle = LockFileEx.open(path)
-    return {
-      call: "LockFileEx",
-      tryLock: () => LockFileEx.tryLockExclusive(handle),
-      release: async () => {
-        try {
-          LockFileEx.unlock(handle)
-        } finally {
-          LockFileEx.close(handle)
-        }
-      }
-    }
+    return heldThrough("LockFileEx", LockFileEx.open(path), {
+      tryLock: LockFileEx.tryLockExclusive,
+      unlock: LockFileEx.unlock,
+      close: LockFileEx.close
+    })
   }
   // The CLI's startup path took this lock when it decided to refresh: keep it (no other process saw it free).
   const handed = Handoff.take(path)
   if (handed !== undefined) {
-    return {
-      call: "flock",
-      tryLock: () => Flock.tryLockExclusive(handed),
-      release: async () => {
-        try {
-          Flock.unlock(handed)
-        } finally {
-          FsSync.closeSync(handed)
-        }
-      }
-    }
+    return heldThrough("flock", handed, {
+      tryLock: Flock.tryLockExclusive,
+      unlock: Flock.unlock,
+      close: FsSync.closeSync
+    })
   }
   // O_NOFOLLOW: a symbolic link planted at auth.lock is refused (ELOOP), never followed to lock (or create) some
   // other file; O_NONBLOCK: a FIFO there does not block the open; and anything but a regular file is refused.
@@ -207,7 +200,7 @@ const openLock = async (path: string): Promise<HeldLockFile> => {
   const regular = await handle.stat().then((stats) => stats.isFile(), () => false)
   if (!regular) {
     await handle.close()
-    throw new BoundedRead.ReadRefused(notRegularFileReason)
+    throw new BoundedRead.ReadRefused(SecretFile.notRegularFileReason)
   }
   return {
     call: "flock",
@@ -224,81 +217,58 @@ const openLock = async (path: string): Promise<HeldLockFile> => {
   }
 }
 
-/** A read: none when the file does not exist, a `SecretFileError` for any other failure. */
-const readOrNone = <A>(path: string, read: () => Promise<A>): Effect.Effect<Option.Option<A>, SecretFileError> =>
-  Effect.tryPromise({ try: () => read().then(Option.some), catch: (cause) => cause }).pipe(
-    Effect.catchAll((cause) =>
-      isCode(cause, "ENOENT")
-        ? Effect.succeedNone
-        : Effect.fail(new SecretFileError({ operation: "read", path, reason: reasonOf(cause) }))
-    )
-  )
-
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const make: SecretFile.Service = {
-  read: (path, options) => readOrNone(path, () => BoundedRead.readText(path, options?.maxBytes ?? defaultMaxReadBytes)),
-  writeAtomic: (path, text, { mode }) => attempt("write", path, () => writeAtomic(path, text, mode)),
-  overwrite: (path, text) => attempt("write", path, () => overwrite(path, text)),
-  readBytes: (path) => readOrNone(path, () => Fs.readFile(path).then((buffer) => new Uint8Array(buffer))),
-  writeAtomicBytes: (path, bytes, { mode }) => attempt("write", path, () => writeAtomic(path, bytes, mode)),
-  removeTemporaries: (path) => attempt("remove", path, () => removeTemporaries(path)),
-  remove: (path) =>
-    Effect.tryPromise({ try: () => Fs.unlink(path).then(() => true), catch: (cause) => cause }).pipe(
-      Effect.catchAll((cause) =>
-        isCode(cause, "ENOENT")
-          ? Effect.succeed(false)
-          : Effect.fail(new SecretFileError({ operation: "remove", path, reason: reasonOf(cause) }))
-      )
-    ),
+export const make: SecretFile.SecretFile.Service = SecretFile.makeNative({
+  ...native,
+  readText: BoundedRead.readText,
+  readBytes: (path) => Fs.readFile(path).then((buffer) => new Uint8Array(buffer)),
+  writeAtomic,
+  overwrite,
+  removeTemporaries,
+  remove: (path) => Fs.unlink(path),
   stat: (path) =>
-    Effect.tryPromise({ try: () => Fs.stat(path), catch: (cause) => cause }).pipe(
-      Effect.map((stats) =>
-        Option.some({
-          type: stats.isFile() ? "file" as const : stats.isDirectory() ? "directory" as const : "other" as const,
-          mode: stats.mode & 0o777
-        })
-      ),
-      Effect.catchAll((cause) =>
-        isCode(cause, "ENOENT") || isCode(cause, "ENOTDIR")
-          ? Effect.succeedNone
-          : Effect.fail(new SecretFileError({ operation: "stat", path, reason: reasonOf(cause) }))
-      )
-    ),
-  ensureDirectory: (path, { mode }) =>
-    attempt("mkdir", path, () => Fs.mkdir(path, { recursive: true, mode })).pipe(Effect.asVoid),
-  realPath: (path) => attempt("realpath", path, () => Fs.realpath(path)),
+    Fs.stat(path).then((stats) => ({ isFile: stats.isFile(), isDirectory: stats.isDirectory(), mode: stats.mode })),
+  ensureDirectory: (path, mode) => Fs.mkdir(path, { recursive: true, mode }),
+  realPath: (path) => Fs.realpath(path),
   join: (...segments) => Path.join(...segments),
-  lock: (path, options): Effect.Effect<void, SecretFileError, Scope.Scope> => {
+  lock: (path, options): Effect.Effect<void, SecretFile.SecretFileError, Scope.Scope> => {
     const timeoutMillis = options?.timeoutMillis ?? 30_000
     return Effect.gen(function*() {
       const held = yield* Effect.acquireRelease(
-        attempt("lock", path, () => openLock(path)),
+        SecretFile.attempt("lock", path, () => openLock(path), native),
         (held) => Effect.promise(() => held.release())
       )
-      const tryOnce: Effect.Effect<boolean, SecretFileError> = Effect.suspend(() => {
+      const tryOnce: Effect.Effect<boolean, SecretFile.SecretFileError> = Effect.suspend(() => {
         const result = Effect.try({
           try: () => held.tryLock(),
-          catch: (cause) => new SecretFileError({ operation: "lock", path, reason: reasonOf(cause) })
+          catch: (cause) => new SecretFile.SecretFileError({ operation: "lock", path, reason: reasonOf(cause) })
         })
-        return Effect.flatMap(result, (outcome): Effect.Effect<boolean, SecretFileError> =>
-          outcome === "locked"
-            ? Effect.succeed(true)
-            : outcome === "busy"
-            ? Effect.succeed(false)
-            : Effect.fail(
-              new SecretFileError({ operation: "lock", path, reason: `${held.call} failed (errno ${outcome.errno})` })
-            ))
+        return Effect.flatMap(
+          result,
+          (outcome): Effect.Effect<boolean, SecretFile.SecretFileError> =>
+            outcome === "locked"
+              ? Effect.succeed(true)
+              : outcome === "busy"
+              ? Effect.succeed(false)
+              : Effect.fail(
+                new SecretFile.SecretFileError({
+                  operation: "lock",
+                  path,
+                  reason: `${held.call} failed (errno ${outcome.errno})`
+                })
+              )
+        )
       })
-      yield* pollLock(path, tryOnce, timeoutMillis)
+      yield* SecretFile.pollLock(path, tryOnce, timeoutMillis)
     })
   }
-}
+})
 
 /**
  * @since 0.1.0
  * @category layers
  */
-export const layer: Layer.Layer<SecretFile> = Layer.succeed(SecretFile, make)
+export const layer: Layer.Layer<SecretFile.SecretFile> = Layer.succeed(SecretFile.SecretFile, make)

@@ -55,6 +55,24 @@ describe("NodeSecretFile", () => {
       assert.isFalse(Fs.existsSync(path))
     }))
 
+  it.scoped("a path through a regular file: stat is none (nothing there), read and remove fail naming ENOTDIR", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const files = NodeSecretFile.make
+      Fs.writeFileSync(Path.join(dir, "file"), "x")
+      const path = Path.join(dir, "file", "auth.json")
+      assert.isTrue(Option.isNone(yield* files.stat(path)))
+      const read = yield* Effect.flip(files.read(path))
+      assert.deepStrictEqual([read._tag, read.operation, read.path, read.reason], [
+        "SecretFileError",
+        "read",
+        path,
+        "ENOTDIR"
+      ])
+      const removed = yield* Effect.flip(files.remove(path))
+      assert.deepStrictEqual([removed.operation, removed.reason], ["remove", "ENOTDIR"])
+    }))
+
   it.scoped("a write into a missing directory fails with a typed error that names the path, not the text", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
@@ -66,14 +84,17 @@ describe("NodeSecretFile", () => {
       assert.notInclude(error.message, "secret-text-123")
     }))
 
-  it.scoped("ensureDirectory creates parents with the mode; stat tells files from directories", () =>
+  it.scoped("ensureDirectory creates parents with the mode; stat tells files from directories and reports the mode", () =>
     Effect.gen(function*() {
       const dir = yield* tempDir
       const files = NodeSecretFile.make
       const nested = Path.join(dir, "a", ".codex")
       yield* files.ensureDirectory(nested, { mode: 0o700 })
       assert.strictEqual(mode(nested), 0o700)
-      assert.deepStrictEqual(Option.map(yield* files.stat(nested), (info) => info.type), Option.some("directory"))
+      assert.deepStrictEqual(yield* files.stat(nested), Option.some({ type: "directory", mode: 0o700 }))
+      const file = Path.join(nested, "auth.json")
+      yield* files.writeAtomic(file, "x", { mode: 0o640 })
+      assert.deepStrictEqual(yield* files.stat(file), Option.some({ type: "file", mode: 0o640 }))
       assert.isTrue(Option.isNone(yield* files.stat(Path.join(dir, "none"))))
     }))
 

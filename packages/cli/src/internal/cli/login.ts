@@ -69,44 +69,39 @@ const readStdinFor = (accessToken: boolean): Effect.Effect<string, StdinUnreadab
       })
   )
 
-const readStdin: Effect.Effect<string, StdinUnreadable, CliRuntime> = readStdinFor(false)
+/**
+ * The secret a `--with-…` flag takes, read from stdin and parsed; a terminal there is a usage error (exit 2) whose
+ * line, `terminalHint`, says how to pipe it in.
+ */
+const readSecret = <E>(
+  accessToken: boolean,
+  terminalHint: string,
+  parse: (text: string) => Either.Either<Redacted.Redacted<string>, E>
+): Effect.Effect<Redacted.Redacted<string>, StdinUnreadable | E | ExitWith, CliRuntime> =>
+  Effect.flatMap(
+    CliRuntime,
+    (runtime): Effect.Effect<Redacted.Redacted<string>, StdinUnreadable | E | ExitWith, CliRuntime> =>
+      runtime.process.stdinIsTerminal()
+        ? usageError(terminalHint)
+        : Effect.flatMap(readStdinFor(accessToken), (text) =>
+          Either.match(parse(text), {
+            onLeft: Effect.fail,
+            onRight: Effect.succeed
+          }))
+  )
 
-type ApiKeyReadError = StdinUnreadable | ApiKeyAuth.ApiKeyMissing | ExitWith
-
-const readApiKey: Effect.Effect<Redacted.Redacted<string>, ApiKeyReadError, CliRuntime> = Effect.flatMap(
-  CliRuntime,
-  (runtime): Effect.Effect<Redacted.Redacted<string>, ApiKeyReadError, CliRuntime> =>
-    runtime.process.stdinIsTerminal()
-      ? usageError(
-        "--with-api-key reads the key from stdin, and stdin is a terminal. Pipe it in, e.g. " +
-          "`printenv OPENAI_API_KEY | codex-auth login --with-api-key` (never pass a key as an argument)."
-      )
-      : Effect.flatMap(readStdin, (text) =>
-        Either.match(ApiKeyAuth.parseInput(text), {
-          onLeft: Effect.fail,
-          onRight: Effect.succeed
-        }))
+const readApiKey = readSecret(
+  false,
+  "--with-api-key reads the key from stdin, and stdin is a terminal. Pipe it in, e.g. " +
+    "`printenv OPENAI_API_KEY | codex-auth login --with-api-key` (never pass a key as an argument).",
+  ApiKeyAuth.parseInput
 )
 
-type AccessTokenReadError =
-  | StdinUnreadable
-  | AccessTokenAuth.AccessTokenMissing
-  | AccessTokenAuth.PersonalAccessTokenUnsupported
-  | ExitWith
-
-const readAccessToken: Effect.Effect<Redacted.Redacted<string>, AccessTokenReadError, CliRuntime> = Effect.flatMap(
-  CliRuntime,
-  (runtime): Effect.Effect<Redacted.Redacted<string>, AccessTokenReadError, CliRuntime> =>
-    runtime.process.stdinIsTerminal()
-      ? usageError(
-        "--with-access-token reads the token from stdin, and stdin is a terminal. Pipe it in, e.g. " +
-          "`printenv CODEX_ACCESS_TOKEN | codex-auth login --with-access-token` (never pass a token as an argument)."
-      )
-      : Effect.flatMap(readStdinFor(true), (text) =>
-        Either.match(AccessTokenAuth.parseInput(text), {
-          onLeft: Effect.fail,
-          onRight: Effect.succeed
-        }))
+const readAccessToken = readSecret(
+  true,
+  "--with-access-token reads the token from stdin, and stdin is a terminal. Pipe it in, e.g. " +
+    "`printenv CODEX_ACCESS_TOKEN | codex-auth login --with-access-token` (never pass a token as an argument).",
+  AccessTokenAuth.parseInput
 )
 
 /** A flag combination that cannot mean anything: the line to print (exit 2), if any. */

@@ -33,7 +33,7 @@ export const make = (
   agent: Agent.Agent,
   backendAuth: BackendAuth.BackendAuth
 ) => {
-  const { options, clientIds, initialState, state, agentRuntimes, findUser } = shared
+  const { options, clientIds, initialState, state, agentRuntimes, requireUser } = shared
   const { issueTokens, newFamily, revokeFamilies } = tokens
   const { decideDeviceCode } = device
   const { mintAgentIdentity, agentIdentityJwks } = agent
@@ -70,13 +70,7 @@ export const make = (
     issuer?: string
   ): Effect.Effect<Emulator.MintedTokens, EmulatorAdminError> =>
     Effect.gen(function*() {
-      const user = findUser(request.email)
-      if (user === undefined) {
-        return yield* new EmulatorAdminError({
-          operation: "mint tokens",
-          reason: "there is no test user with that email"
-        })
-      }
+      const user = yield* requireUser(request.email, "mint tokens")
       const clientId = request.clientId ?? [...clientIds][0]!
       const now = yield* Clock.currentTimeMillis
       const settings = (yield* Ref.get(state)).settings

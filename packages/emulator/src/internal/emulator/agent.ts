@@ -12,18 +12,12 @@ import { type Shared } from "./state.ts"
 export type Agent = ReturnType<typeof make>
 
 export const make = (shared: Shared) => {
-  const { state, agentIdentityKey, agentRuntimes, findUser } = shared
+  const { state, agentIdentityKey, agentRuntimes, requireUser } = shared
   const mintAgentIdentity = (
     request: Emulator.AgentIdentityMintRequest
   ): Effect.Effect<Emulator.MintedAgentIdentity, EmulatorAdminError> =>
     Effect.gen(function*() {
-      const user = findUser(request.email)
-      if (user === undefined) {
-        return yield* new EmulatorAdminError({
-          operation: "mint agent identity",
-          reason: "there is no test user with that email"
-        })
-      }
+      const user = yield* requireUser(request.email, "mint agent identity")
       const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
       const ttl = request.expiresInSeconds ?? (yield* Ref.get(state)).settings.accessTokenTtlSeconds
       const agentKey = yield* AgentIdentity.makeAgentKey

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
 import { isValidS256Challenge, randomToken } from "./encoding.ts"
 import * as Pages from "./pages.ts"
-import { field, html, type Incoming, redirect } from "./reply.ts"
+import { field, html, type Incoming, invalidRequestPage, pageForm, redirect } from "./reply.ts"
 import {
   defaultScope,
   type EmulatorUser,
@@ -123,23 +123,15 @@ export const make = (shared: Shared, tokens: Tokens.Tokens) => {
     })
   const state_ = state
 
-  const consent = (req: Incoming) =>
+  const consent = pageForm((fields) =>
     Effect.gen(function*() {
-      if (req.body._tag === "Malformed") {
-        return html(400, Pages.errorPage("invalid_request", req.body.reason), { errorCode: "invalid_request" })
-      }
-      const fields = req.body.fields
       const requestId = field(fields, "request_id") ?? ""
       const pending = yield* Ref.modify(state, (s) => {
         const found = s.pendingAuthorizations.get(requestId)
         return [found, found ? { ...s, pendingAuthorizations: withoutEntry(s.pendingAuthorizations, requestId) } : s]
       })
       if (pending === undefined) {
-        return html(
-          400,
-          Pages.errorPage("invalid_request", "This sign-in request is unknown or was already answered. Start again."),
-          { errorCode: "invalid_request" }
-        )
+        return invalidRequestPage("This sign-in request is unknown or was already answered. Start again.")
       }
       if (field(fields, "decision") !== "allow") {
         return redirect(
@@ -153,9 +145,10 @@ export const make = (shared: Shared, tokens: Tokens.Tokens) => {
       }
       const user = findUser(field(fields, "email"))
       if (user === undefined) {
-        return html(400, Pages.errorPage("invalid_request", "Unknown account."), { errorCode: "invalid_request" })
+        return invalidRequestPage("Unknown account.")
       }
       return yield* completeAuthorization(pending, user)
     })
+  )
   return { authorize, consent }
 }

@@ -7,14 +7,14 @@ import { EmulatorAdminError } from "../../Emulator.ts"
 import { entitlementDenied } from "./authorize.ts"
 import { randomToken, randomUserCode, s256Challenge } from "./encoding.ts"
 import * as Pages from "./pages.ts"
-import { field, html, type Incoming, json, oauthError, openAiError } from "./reply.ts"
+import { field, html, type Incoming, invalidRequestPage, json, oauthError, openAiError, pageForm } from "./reply.ts"
 import { defaultScope, type DeviceCode, type Shared, withEntry } from "./state.ts"
 import type * as Tokens from "./tokens.ts"
 
 export type Device = ReturnType<typeof make>
 
 export const make = (shared: Shared, tokens: Tokens.Tokens) => {
-  const { users, state, findUser, emails, requireClient } = shared
+  const { users, state, findUser, requireUser, emails, requireClient } = shared
   const { issueCode } = tokens
   const usercode = (req: Incoming) =>
     Effect.gen(function*() {
@@ -131,10 +131,7 @@ export const make = (shared: Shared, tokens: Tokens.Tokens) => {
     operation: string
   ): Effect.Effect<void, EmulatorAdminError> =>
     Effect.gen(function*() {
-      const user = findUser(email)
-      if (user === undefined) {
-        return yield* new EmulatorAdminError({ operation, reason: `there is no test user with that email` })
-      }
+      const user = yield* requireUser(email, operation)
       const now = yield* Clock.currentTimeMillis
       const normalized = normalizeUserCode(userCode)
       const found = yield* Ref.modify(state, (s) => {
@@ -162,26 +159,19 @@ export const make = (shared: Shared, tokens: Tokens.Tokens) => {
   const devicePageGet = (req: Incoming) =>
     Effect.succeed(html(200, Pages.devicePage({ userCode: req.query.get("user_code") ?? "", emails })))
 
-  const devicePagePost = (req: Incoming) =>
+  const devicePagePost = pageForm((fields) =>
     Effect.gen(function*() {
-      if (req.body._tag === "Malformed") {
-        return html(400, Pages.errorPage("invalid_request", req.body.reason), { errorCode: "invalid_request" })
-      }
-      const fields = req.body.fields
       const userCode = field(fields, "user_code") ?? ""
       const decision = field(fields, "decision") === "allow" ? "approved" : "denied"
       const result = yield* Effect.either(decideDeviceCode(userCode, decision, field(fields, "email"), "device page"))
       if (result._tag === "Left") {
-        return html(
-          400,
-          Pages.errorPage("invalid_request", "That code is unknown or has expired. Check the code in your terminal."),
-          { errorCode: "invalid_request", userCode }
-        )
+        return invalidRequestPage("That code is unknown or has expired. Check the code in your terminal.", { userCode })
       }
       return decision === "approved"
         ? html(200, Pages.messagePage("Device connected", "Return to your terminal to continue."), { userCode })
         : html(200, Pages.messagePage("Request denied", "The device was not connected."), { userCode })
     })
+  )
 
   const deviceCallback = () =>
     Effect.succeed(

@@ -2,7 +2,9 @@
 // and OpenAI error shapes, body parsing, the injected faults' replies, and rendering to an HTTP response.
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
 import * as Emulator from "../../Emulator.ts"
+import * as Pages from "./pages.ts"
 import { type RequestLogEntry } from "./state.ts"
 
 export type Fields = Readonly<Record<string, unknown>>
@@ -55,6 +57,15 @@ export const html = (status: number, page: string, log?: Reply["log"]): Reply =>
   body: { _tag: "html", html: page },
   ...(log ? { log } : {})
 })
+
+/** The error page a browser's form post gets when it cannot be answered: 400 `invalid_request`. */
+export const invalidRequestPage = (description: string, log?: Reply["log"]): Reply =>
+  html(400, Pages.errorPage("invalid_request", description), { errorCode: "invalid_request", ...log })
+
+/** A page's form post: `handle` answers its fields; a body that cannot be read gets the error page. */
+export const pageForm =
+  <E, R>(handle: (fields: Fields) => Effect.Effect<Reply, E, R>) => (req: Incoming): Effect.Effect<Reply, E, R> =>
+    req.body._tag === "Malformed" ? Effect.succeed(invalidRequestPage(req.body.reason)) : handle(req.body.fields)
 
 export const redirect = (location: string, log?: Reply["log"]): Reply => ({
   status: 302,

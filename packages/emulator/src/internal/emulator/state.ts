@@ -108,6 +108,11 @@ export interface Shared {
   /** The public half of every agent key minted, by agent runtime id. */
   readonly agentRuntimes: Map<string, AgentRuntime>
   readonly findUser: (email: string | undefined) => EmulatorUser | undefined
+  /** `findUser`, or the admin error an admin `operation` fails with when no test user has that email. */
+  readonly requireUser: (
+    email: string | undefined,
+    operation: string
+  ) => Effect.Effect<EmulatorUser, Emulator.EmulatorAdminError>
   readonly emails: ReadonlyArray<string>
   /** The request log's next sequence number (`reset` does not restart it). */
   readonly nextSeq: () => number
@@ -152,6 +157,14 @@ export const make = (options: Emulator.EmulatorOptions): Effect.Effect<Shared> =
 
     const findUser = (email: string | undefined): EmulatorUser | undefined =>
       email === undefined || email === "" ? users[0] : users.find((u) => u.email === email)
+    const requireUser = (email: string | undefined, operation: string) => {
+      const user = findUser(email)
+      return user === undefined
+        ? Effect.fail(
+          new Emulator.EmulatorAdminError({ operation, reason: "there is no test user with that email" })
+        )
+        : Effect.succeed(user)
+    }
     const emails = users.map((u) => u.email)
     const requireClient = (fields: Fields): Reply | string => {
       const clientId = field(fields, "client_id")
@@ -170,6 +183,7 @@ export const make = (options: Emulator.EmulatorOptions): Effect.Effect<Shared> =
       agentIdentityKey,
       agentRuntimes,
       findUser,
+      requireUser,
       emails,
       nextSeq: () => ++seq,
       requireClient
