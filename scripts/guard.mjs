@@ -110,8 +110,10 @@ for (const name of order.filter(isGuarded)) {
 }
 const bare = /((?:\bfrom|\bimport)\s*\(?\s*["'])(@codex-auth\/[^"']+)(["'])/g
 let rewritten = 0
-for (const name of order.filter(isGuarded)) {
+// And @codex-auth/deno's (scripts/build-deno.mjs): its `effect` peer is required Effect 3, so it has nothing to guard.
+for (const name of [...order.filter(isGuarded), "deno"]) {
   const dist = Path.join(root, "packages", name, "dist")
+  if (!Fs.existsSync(dist)) continue
   for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
     if (!file.endsWith(".js") || file.startsWith("entry") || file.startsWith("bundle")) continue
     const path = Path.join(dist, file)
