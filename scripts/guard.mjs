@@ -80,38 +80,24 @@ export const load = async (importModule, specifier) => {
 
 const manifest = (name) => JSON.parse(Fs.readFileSync(Path.join(root, "packages", name, "package.json"), "utf8"))
 
-// Dependencies first: reading a module's bindings imports it, and its imports of another workspace package resolve to
-// that package's entries, which must exist by then.
-// (A peer cycle — node's CLI loads @codex-auth/broker by a computed specifier — has no static import to wait for.)
-const order = []
-const visiting = new Set()
-const visit = (name) => {
-  if (order.includes(name) || visiting.has(name)) return
-  visiting.add(name)
+// Every guarded module, once: its package, the specifier a user imports and the built module behind it.
+const guarded = published().filter(isGuarded).flatMap((name) => {
   const pkg = manifest(name)
-  for (const dep of Object.keys({ ...pkg.dependencies, ...pkg.peerDependencies })) {
-    const other = dep.startsWith("@codex-auth/") ? dep.slice("@codex-auth/".length) : undefined
-    if (other !== undefined && other !== name && published().includes(other)) visit(other)
-  }
-  order.push(name)
-}
-for (const name of published()) visit(name)
+  return Object.entries(exportMap(name)).flatMap(([key, target]) => {
+    const module = typeof target?.default === "string" && target.default.match(/^\.\/dist\/entry\/(.+)\.js$/)?.[1]
+    return module ? [{ name, pkg, module, specifier: key === "." ? pkg.name : `${pkg.name}/${key.slice(2)}` }] : []
+  })
+})
 
 // Our packages' imports of each other skip the entries: `@codex-auth/core/Session` in a guarded package's built
 // JavaScript becomes `@codex-auth/core/dist/Session.js` (the export map's `./dist/*.js`). The entry a user imports
-// first has already turned a link failure into the message; the rest would only add a module job each.
-const entryOf = new Map()
-for (const name of order.filter(isGuarded)) {
-  const pkg = manifest(name)
-  for (const [key, target] of Object.entries(exportMap(name))) {
-    const module = typeof target?.default === "string" && target.default.match(/^\.\/dist\/entry\/(.+)\.js$/)?.[1]
-    if (module) entryOf.set(key === "." ? pkg.name : `${pkg.name}/${key.slice(2)}`, `${pkg.name}/dist/${module}.js`)
-  }
-}
+// first has already turned a link failure into the message; the rest would only add a module job each. Done first,
+// so that reading a module's bindings below loads no entry (in whatever order the packages come).
+const entryOf = new Map(guarded.map((entry) => [entry.specifier, `${entry.pkg.name}/dist/${entry.module}.js`]))
 const bare = /((?:\bfrom|\bimport)\s*\(?\s*["'])(@codex-auth\/[^"']+)(["'])/g
 let rewritten = 0
 // And @codex-auth/deno's (scripts/build-deno.mjs): its `effect` peer is required Effect 3, so it has nothing to guard.
-for (const name of [...order.filter(isGuarded), "deno"]) {
+for (const name of [...published().filter(isGuarded), "deno"]) {
   const dist = Path.join(root, "packages", name, "dist")
   if (!Fs.existsSync(dist)) continue
   for (const file of Fs.readdirSync(dist, { recursive: true, encoding: "utf8" })) {
@@ -130,28 +116,24 @@ for (const name of [...order.filter(isGuarded), "deno"]) {
 }
 
 let written = 0
-for (const name of order.filter(isGuarded)) {
-  const dir = Path.join(root, "packages", name)
-  const pkg = manifest(name)
-  const entries = Path.join(dir, "dist/entry")
+for (const name of published().filter(isGuarded)) {
+  const entries = Path.join(root, "packages", name, "dist/entry")
   Fs.rmSync(entries, { recursive: true, force: true })
   Fs.mkdirSync(entries, { recursive: true })
-  Fs.writeFileSync(Path.join(entries, "guard.js"), guardModule(pkg))
-  for (const [key, target] of Object.entries(exportMap(name))) {
-    const module = typeof target?.default === "string" && target.default.match(/^\.\/dist\/entry\/(.+)\.js$/)?.[1]
-    if (!module) continue
-    // The bindings are read from the built module itself (the workspace's effect is Effect 3).
-    const names = Object.keys(await import(pathToFileURL(Path.join(dir, `dist/${module}.js`)).href))
-    const specifier = key === "." ? pkg.name : `${pkg.name}/${key.slice(2)}`
-    const bindings = names.length === 0 ? "export {}" : `export const { ${names.join(", ")} } = $module`
-    Fs.writeFileSync(
-      Path.join(entries, `${module}.js`),
-      `/* @ts-self-types="../${module}.d.ts" */ // Written by scripts/guard.mjs (why: there).\n` +
-        `import { load as $load } from "./guard.js"\n` +
-        `const $module = await $load(() => import("../${module}.js"), ${JSON.stringify(specifier)})\n` +
-        `${bindings}\n`
-    )
-    written++
-  }
+  Fs.writeFileSync(Path.join(entries, "guard.js"), guardModule(manifest(name)))
+}
+for (const { module, name, specifier } of guarded) {
+  const dir = Path.join(root, "packages", name)
+  // The bindings are read from the built module itself (the workspace's effect is Effect 3).
+  const names = Object.keys(await import(pathToFileURL(Path.join(dir, `dist/${module}.js`)).href))
+  const bindings = names.length === 0 ? "export {}" : `export const { ${names.join(", ")} } = $module`
+  Fs.writeFileSync(
+    Path.join(dir, "dist/entry", `${module}.js`),
+    `/* @ts-self-types="../${module}.d.ts" */ // Written by scripts/guard.mjs (why: there).\n` +
+      `import { load as $load } from "./guard.js"\n` +
+      `const $module = await $load(() => import("../${module}.js"), ${JSON.stringify(specifier)})\n` +
+      `${bindings}\n`
+  )
+  written++
 }
 console.log(`guard: ${written} entries; ${rewritten} built files import the other packages past them`)
