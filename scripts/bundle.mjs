@@ -6,10 +6,13 @@
 //
 // Outputs:
 //   dist/bundle/cli.js        what bin/codex-auth.js runs (falls back to dist/bin/codex-auth.js when absent)
-//   dist/bundle/refresh.js    the engine of a `token` / `headers` whose startup path found the token stale and holds
-//                             auth.lock for it (src/internal/cli/refresh.ts), which cli.js imports: one file with all
-//                             it needs (Effect, the session, the HTTP client) and nothing it does not (not the full
-//                             CLI's parser), since the ESM loader's cost grows with every chunk a cold start loads
+//   dist/bundle/refresh.cjs   the engine of a `token` / `headers` whose startup path found the token stale and holds
+//                             auth.lock for it (src/internal/cli/refresh.ts): one file with all it needs (Effect, the
+//                             session, the HTTP client) and nothing it does not (not the full CLI's parser), since
+//                             the ESM loader's cost grows with every chunk a cold start loads. CommonJS, so that it
+//                             loads through V8's code cache (Node 20 has none for ES modules)
+//   dist/bundle/refresh.js    what cli.js imports for that refresh: the loader of refresh.cjs with its code cache
+//                             (src/internal/cli/refreshBundle.ts)
 //   dist/bundle/CodexAuth.js  the facade; dist/CodexAuth.js (tsc's output) is replaced by a re-export of it, so
 //                             `@codex-auth/node/CodexAuth` loads the bundle (types stay tsc's dist/CodexAuth.d.ts)
 //   dist/bundle/CodexAuthPool.js, dist/bundle/FacadeErrors.js   the same for the pool facade and the facade's error
@@ -59,7 +62,7 @@ const common = {
 }
 
 const refreshSource = Path.join(node, "src/internal/cli/refresh.ts")
-// cli.js imports the refresh engine as the file of its own built below, not as chunks of this build.
+// cli.js imports the refresh engine as refresh.js, the loader (an entry of this build) of the file built below.
 const refreshApart = {
   name: "refresh-apart",
   setup(build) {
@@ -89,15 +92,50 @@ const result = await esbuild.build({
     cli: Path.join(node, "src/bin/codex-auth.ts"),
     CodexAuth: Path.join(node, "src/CodexAuth.ts"),
     CodexAuthPool: Path.join(node, "src/CodexAuthPool.ts"),
-    FacadeErrors: Path.join(node, "src/FacadeErrors.ts")
+    FacadeErrors: Path.join(node, "src/FacadeErrors.ts"),
+    refresh: Path.join(node, "src/internal/cli/refreshBundle.ts")
   },
   outdir,
   splitting: true,
   plugins: [...common.plugins, refreshApart],
   chunkNames: "chunks/[name]-[hash]"
 })
-// No splitting: the modules the engine imports lazily are in the same file, evaluated when first imported.
-const refresh = await esbuild.build({ ...common, entryPoints: { refresh: refreshSource }, outdir })
+// No splitting: the modules the engine imports lazily are in the same file, evaluated when first imported. CommonJS,
+// run by the loader as Node runs a CommonJS module (`vm.Script` in the module wrapper): `import.meta.url` becomes the
+// file's URL, and a dynamic `import()` of an external module becomes `require()` (a `vm.Script` has no ES module
+// loader of its own) — which only a CommonJS package answers, as the check below makes sure.
+// The startup path hands the engine only refreshes of the file store (`CliFastPath.fileStoreByDefault`), so the
+// platform's PostgreSQL store (an ES module package, loaded on demand) is a stand-in here that says so if reached.
+const fileStoreOnly = {
+  name: "file-store-only",
+  setup(build) {
+    build.onResolve({ filter: /^@codex-auth\/postgres(\/|$)/ }, (args) => ({ path: args.path, namespace: "absent" }))
+    build.onLoad({ filter: /.*/, namespace: "absent" }, (args) => ({
+      contents: `export const layerConfig = () => { throw new Error(${
+        JSON.stringify(
+          `${args.path} is not part of the cold-refresh engine (dist/bundle/refresh.cjs), which serves the file ` +
+            "store only: run the full CLI (CODEX_AUTH_NO_FAST_PATH=1)"
+        )
+      }) }`,
+      loader: "js"
+    }))
+  }
+}
+const refresh = await esbuild.build({
+  ...common,
+  plugins: [...common.plugins, fileStoreOnly],
+  format: "cjs",
+  supported: { "dynamic-import": false },
+  define: { "import.meta.url": "__codexAuthModuleUrl" },
+  banner: { js: "var __codexAuthModuleUrl=require(\"node:url\").pathToFileURL(__filename).href;" },
+  entryPoints: { refresh: refreshSource },
+  outExtension: { ".js": ".cjs" },
+  outdir
+})
+const refreshText = Fs.readFileSync(Path.join(outdir, "refresh.cjs"), "utf8")
+if (refreshText.includes(`require("@codex-auth/`)) {
+  throw new Error("dist/bundle/refresh.cjs requires one of our ES modules: keep it out of the refresh engine")
+}
 
 for (const entry of ["CodexAuth", "CodexAuthPool", "FacadeErrors"]) {
   Fs.writeFileSync(

@@ -51,7 +51,7 @@ describe("the cold refresh engine", () => {
       () =>
         Effect.gen(function*() {
           assert.isTrue(
-            Fs.existsSync(Path.resolve("packages/node/dist/bundle/refresh.js")),
+            Fs.existsSync(Path.resolve("packages/node/dist/bundle/refresh.cjs")),
             "build first: npm run build"
           )
           const emulator = yield* startEmulator()
@@ -74,9 +74,10 @@ describe("the cold refresh engine", () => {
               const saved = readAuthJson(home).tokens.access_token
               return { result, lines, saved, minted }
             })
-          const engine = yield* answer({})
+          const cache = yield* tempCodexHome
+          const engine = yield* answer({ CODEX_AUTH_CODE_CACHE: cache })
           const full = yield* answer({ CODEX_AUTH_NO_FAST_PATH: "1" })
-          assert.deepStrictEqual(engine.lines, ["engine refresh"], "the bin ran the refresh engine")
+          assert.deepStrictEqual(engine.lines, ["engine refresh", "code-cache miss"], "the bin ran the refresh engine")
           assert.deepStrictEqual(full.lines, ["engine"])
           assert.deepStrictEqual(
             { code: engine.result.code, stdout: mask(engine.result.stdout), stderr: mask(engine.result.stderr) },
@@ -94,4 +95,49 @@ describe("the cold refresh engine", () => {
       { timeout: 180_000 }
     )
   }
+
+  it.scopedLive(
+    "the code cache: written by the first refresh, used by the next, and a refused one is rewritten",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* startEmulator()
+        const home = yield* tempCodexHome
+        const cache = Path.join(yield* tempCodexHome, "code-cache")
+        const trace = Path.join(home, "startup-trace")
+        const refresh = (codeCache: string) =>
+          Effect.gen(function*() {
+            const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+            writeAuthJson(home, authJsonText(minted, emulator.url))
+            Fs.rmSync(trace, { force: true })
+            yield* emulator.admin.clearRequests
+            const result = yield* run(["token"], {
+              CODEX_HOME: home,
+              CODEX_AUTH_ISSUER: emulator.url,
+              CODEX_AUTH_STARTUP_TRACE: trace,
+              CODEX_AUTH_CODE_CACHE: codeCache
+            })
+            assert.strictEqual(result.code, 0, result.stderr)
+            const saved = readAuthJson(home).tokens.access_token
+            assert.notStrictEqual(saved, minted.access_token, "the engine refreshed")
+            assert.strictEqual(result.stdout.trim(), saved, "it printed the token it saved")
+            const grants = (yield* emulator.admin.requests).filter((r) => r.path === "/oauth/token").length
+            assert.strictEqual(grants, 1)
+            return Fs.readFileSync(trace, "utf8").trim().split("\n").map((l) => l.replace(/ \d+$/, ""))
+          })
+        const files = () => Fs.existsSync(cache) ? Fs.readdirSync(cache) : []
+        assert.deepStrictEqual(yield* refresh("off"), ["engine refresh", "code-cache off"])
+        assert.deepStrictEqual(files(), [], "off: no cache")
+        assert.deepStrictEqual(yield* refresh(cache), ["engine refresh", "code-cache miss"])
+        const [name] = files()
+        assert.match(name!, /^refresh\.cjs-v[\d.]+-\w+-[0-9a-f]{32}\.cache$/)
+        const written = Fs.readFileSync(Path.join(cache, name!))
+        assert.deepStrictEqual(yield* refresh(cache), ["engine refresh", "code-cache hit"])
+        Fs.writeFileSync(Path.join(cache, name!), Buffer.alloc(written.length, 1))
+        assert.deepStrictEqual(yield* refresh(cache), ["engine refresh", "code-cache rejected"])
+        assert.deepStrictEqual(files(), [name])
+        assert.notDeepEqual(Fs.readFileSync(Path.join(cache, name!)), Buffer.alloc(written.length, 1), "rewritten")
+        assert.deepStrictEqual(yield* refresh(cache), ["engine refresh", "code-cache hit"])
+      }),
+    { timeout: 180_000 }
+  )
 })

@@ -31,8 +31,11 @@ const run = (args: ReadonlyArray<string>, env: Record<string, string>) =>
     child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
   })
 
+/** What each process did: `fast` or `engine` (the engine's `code-cache …` line, counted apart, is left out). */
 const traceLines = (path: string): Array<string> =>
-  Fs.readFileSync(path, "utf8").trim().split("\n").map((line) => line.split(" ")[0]!)
+  Fs.readFileSync(path, "utf8").trim().split("\n").map((line) => line.split(" ")[0]!).filter((w) => w !== "code-cache")
+const codeCacheLines = (path: string): number =>
+  Fs.readFileSync(path, "utf8").split("\n").filter((line) => line.startsWith("code-cache ")).length
 
 describe("cold `codex-auth token` processes on one expired token", () => {
   for (const command of ["token", "headers"] as const) {
@@ -79,6 +82,7 @@ describe("cold `codex-auth token` processes on one expired token", () => {
             1,
             `only the lock holder loads the engine: ${lines.join(", ")}`
           )
+          assert.strictEqual(codeCacheLines(trace), 1, "and only it loads the engine's code (cached or not)")
         }),
       { timeout: 120_000 }
     )

@@ -2,12 +2,13 @@
 // The `codex-auth` command line. `token`, `headers` and `status` on a fresh auth.json are answered without loading
 // Effect (internal/fast/cli.ts); so is a `token` / `headers` that waited on auth.lock for another process's refresh
 // (internal/fast/waiter.ts). The one that found the token stale and holds auth.lock for its engine refreshes through
-// internal/cli/refresh.ts (the same command body without the full CLI's parser). Everything else — and those
+// internal/cli/refresh.ts (the same command body without the full CLI's parser; in the bundle, dist/bundle/refresh.js
+// loads it through V8's code cache: internal/cli/refreshBundle.ts). Everything else — and those
 // whenever the fast path is unsure — loads the full CLI. CODEX_AUTH_NO_FAST_PATH=1 forces the full CLI.
 import type * as CliSession from "@codex-auth/cli/CliSession"
 import * as ReadModel from "@codex-auth/core/ReadModel"
-import * as Fs from "node:fs"
 import * as FastCli from "../internal/fast/cli.ts"
+import { trace as traceTo } from "../internal/fast/trace.ts"
 import * as Handoff from "../internal/lock/handoff.ts"
 
 const settings = ReadModel.environment(process.env)
@@ -26,14 +27,7 @@ const fastAnswer = (): FastCli.Answer | undefined => {
   }
 }
 
-const trace = (line: string): void => {
-  if (settings.startupTrace === undefined) return
-  try {
-    Fs.appendFileSync(settings.startupTrace, `${line} ${process.pid}\n`)
-  } catch {
-    // a trace is for tests; it never changes an answer
-  }
-}
+const trace = (line: string): void => traceTo(settings, line)
 
 /** The command line of a refresh this process's startup path took auth.lock for, else `undefined`. */
 const handedRefresh = (): CliSession.Parsed | undefined => {

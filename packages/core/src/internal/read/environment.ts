@@ -43,6 +43,12 @@ export const names = {
   noFastPath: "CODEX_AUTH_NO_FAST_PATH",
   /** A file the CLI appends one line to per process: `fast` or `engine` (whether it loaded the engine). Tests count. */
   startupTrace: "CODEX_AUTH_STARTUP_TRACE",
+  /**
+   * The directory of the CLI's V8 code cache (what a cold refresh compiled, kept for the next process); `off` keeps
+   * none. Default: the user's cache directory (`$XDG_CACHE_HOME/codex-auth`, `~/Library/Caches/codex-auth`,
+   * `%LOCALAPPDATA%\codex-auth\Cache`).
+   */
+  codeCache: "CODEX_AUTH_CODE_CACHE",
   /** The terminal named in the Codex `User-Agent`. */
   termProgram: "TERM_PROGRAM",
   term: "TERM"
@@ -118,6 +124,8 @@ export interface Settings {
   readonly noProxy: string | undefined
   readonly noFastPath: boolean
   readonly startupTrace: string | undefined
+  /** `CODEX_AUTH_CODE_CACHE`, trimmed: a directory, `off`, or unset (the runtime's default place). */
+  readonly codeCache: string | undefined
   /** The terminal of the `User-Agent` (`TERM_PROGRAM`, else `TERM`, else empty). */
   readonly terminal: string
 }
@@ -134,6 +142,7 @@ export const read = (env: Env): Settings => ({
   noProxy: trimmed(env[names.noProxy]) ?? trimmed(env[names.noProxyLower]),
   noFastPath: env[names.noFastPath] === "1",
   startupTrace: trimmed(env[names.startupTrace]),
+  codeCache: trimmed(env[names.codeCache]),
   terminal: terminal(env)
 })
 

@@ -1,7 +1,8 @@
 // The engine of a `token` / `headers` whose startup path (bin/codex-auth.ts) found the stored token stale and took
 // auth.lock for it (internal/fast/waiter.ts): the same command body as the full CLI (`@codex-auth/cli/CliSession`),
 // without @effect/cli's parser, which costs more to load than the refresh itself. scripts/bundle.mjs builds it as one
-// file of its own (dist/bundle/refresh.js): a refresh loads one module, not the full CLI's chunks.
+// file of its own (dist/bundle/refresh.cjs, which dist/bundle/refresh.js loads through V8's code cache): a refresh
+// loads one module, not the full CLI's chunks.
 import * as CliSession from "@codex-auth/cli/CliSession"
 import * as Effect from "effect/Effect"
 import { runtime } from "./process.ts"

@@ -74,7 +74,8 @@ export const awaitRefresh = (options: {
   if (process.platform === "win32") return unsure
   const fd = openLock(options.lockPath)
   if (fd === undefined) return unsure
-  const deadline = options.clock() + (options.timeoutMillis ?? lockTimeoutMillis)
+  const started = options.clock()
+  const deadline = started + (options.timeoutMillis ?? lockTimeoutMillis)
   let delay = 2
   try {
     for (;;) {
@@ -85,7 +86,9 @@ export const awaitRefresh = (options: {
         return unsure
       }
       sleep(delay * (0.5 + Math.random()))
-      delay = Math.min(delay * 2, 50)
+      // A refresh ends within a second or so: until then a freed lock is noticed within ~10 ms (a try is one flock
+      // call), after that within ~50 ms (a login, a slow issuer).
+      delay = Math.min(delay * 2, options.clock() - started < 2_000 ? 10 : 50)
     }
   } catch {
     // flock could not be loaded
