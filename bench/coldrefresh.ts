@@ -2,7 +2,8 @@
 // issuer), beside a cold `node -e` doing the same file copy (read auth.json, write a temporary, rename) — the
 // baseline of the same run. Then N processes at once on one expired token: the time until the last one answered,
 // the grants the issuer saw and how many processes loaded the engine (CODEX_AUTH_STARTUP_TRACE), beside N cold
-// `node -e 0` started at once. The emulator runs in this process: it shares the cores with what is measured.
+// `node -e 0` started at once. The emulator runs in this process: it shares the cores with what is measured. The
+// engine's V8 code cache lives in the run's temporary directory; one row runs without it.
 import { startEmulatorPromise } from "@codex-auth/emulator/node"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -25,7 +26,9 @@ const main = async () => {
     CODEX_HOME: home.path,
     NO_COLOR: "1",
     CODEX_AUTH_ISSUER: emulator.url,
-    CODEX_AUTH_STARTUP_TRACE: trace
+    CODEX_AUTH_STARTUP_TRACE: trace,
+    // The engine's code cache, in this run's own directory: each sample's warm-up run writes it.
+    CODEX_AUTH_CODE_CACHE: Path.join(home.path, "code-cache")
   }
   const expired = async () => {
     const minted = await emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
@@ -59,7 +62,13 @@ const main = async () => {
         await expired()
         const run = await timeProcess(command, args, { ...env, ...extra })
         const g = await grants()
-        return { wall: run.wallMillis, note: `exit ${run.status}, ${g} grant(s), ${engines()} engine(s)` }
+        const cache = Fs.existsSync(trace)
+          ? Fs.readFileSync(trace, "utf8").split("\n").filter((l) => l.startsWith("code-cache ")).map((l) =>
+            l.split(" ")[1]
+          )
+          : []
+        const cached = cache.length === 0 ? "" : `, code cache ${cache.join("/")}`
+        return { wall: run.wallMillis, note: `exit ${run.status}, ${g} grant(s), ${engines()} engine(s)${cached}` }
       }
     const many = (command: string, args: ReadonlyArray<string>, extra: Record<string, string> = {}) => async () => {
       await expired()
@@ -78,6 +87,11 @@ const main = async () => {
     const results = [
       await sample("node -e (the same file copy)", one(process.execPath, ["-e", copy])),
       await sample("codex-auth token, expired token (cold refresh)", one(process.execPath, [bin, "token"])),
+      // The engine compiled from source every time (what every cold refresh cost before the code cache).
+      await sample(
+        "codex-auth token, expired token, no code cache (CODEX_AUTH_CODE_CACHE=off)",
+        one(process.execPath, [bin, "token"], { CODEX_AUTH_CODE_CACHE: "off" })
+      ),
       await sample(
         "codex-auth token, expired token, full CLI",
         one(process.execPath, [bin, "token"], { CODEX_AUTH_NO_FAST_PATH: "1" })
@@ -100,7 +114,7 @@ const main = async () => {
       )
     ]
     const base = results[0]!.wall
-    const fleetStart = compareBin === undefined ? 3 : 4
+    const fleetStart = results.findIndex((r) => r.name.startsWith(`${fleet} × node -e 0`))
     const fleetBase = results[fleetStart]!.wall
     for (const [i, r] of results.entries()) {
       rows.push([
