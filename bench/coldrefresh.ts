@@ -107,6 +107,10 @@ const main = async () => {
         `${fleet} × codex-auth token at once, one expired token (last answer)`,
         many(process.execPath, [bin, "token"])
       ),
+      await sample(
+        `${fleet} × codex-auth token at once, no code cache (CODEX_AUTH_CODE_CACHE=off)`,
+        many(process.execPath, [bin, "token"], { CODEX_AUTH_CODE_CACHE: "off" })
+      ),
       // What every process did before the waiter: each loaded the engine, then waited for the lock inside it.
       await sample(
         `${fleet} × codex-auth token at once, full CLI (before)`,
