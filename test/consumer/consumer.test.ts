@@ -12,6 +12,7 @@ import * as Http from "node:http"
 import type * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { authJsonText } from "../session/fixtures.ts"
 // @ts-expect-error: a plain ESM helper shared with scripts/setup-consumer.sh (no declarations)
 import * as Projects from "./projects.mjs"
 
@@ -180,8 +181,10 @@ describe("consumer: the packed packages installed into fresh projects", () => {
       assert.include(listing, "package/README.md", tarball)
       const stray = listing.filter((file) =>
         /\.tsbuildinfo$|\.map$|^package\/(src|test)\/|\.test\.|^package\/dist\/bin\//.test(file) ||
-        (file.startsWith("package/dist/") && !/\.(js|d\.ts)$/.test(file))
+        (file.startsWith("package/dist/") && !/\.(js|d\.ts)$/.test(file) && file !== "package/dist/bundle/refresh.cjs")
       )
+      // The CLI's refresh engine is CommonJS (loaded through V8's code cache): @codex-auth/node ships it.
+      if (tarball.includes("codex-auth-node-")) assert.include(listing, "package/dist/bundle/refresh.cjs", tarball)
       assert.deepStrictEqual(stray, [], tarball)
       const pkg = JSON.parse(
         ChildProcess.execFileSync("tar", ["xzOf", tarball, "package/package.json"], { encoding: "utf8" })
@@ -229,6 +232,29 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     assert.deepStrictEqual(JSON.parse(result.stdout.trim()), { status: 200 })
     assert.deepStrictEqual(backendRequests.map((header) => header?.startsWith("Bearer ")), [true, true])
     assert.notInclude(result.stdout + result.stderr, token)
+
+    // A cold refresh through the installed CLI: the engine (dist/bundle/refresh.cjs) loads, through its code cache
+    // the second time.
+    const cache = Path.join(tempHome(), "code-cache")
+    for (const expected of ["miss", "hit"]) {
+      const stale = tempHome()
+      const minted = await emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+      Fs.writeFileSync(Path.join(stale, "auth.json"), authJsonText(minted, emulator.url), { mode: 0o600 })
+      const trace = Path.join(stale, "startup-trace")
+      const cold = await cli(project, ["token", "--codex-home", stale], {
+        CODEX_AUTH_ISSUER: emulator.url,
+        CODEX_AUTH_STARTUP_TRACE: trace,
+        CODEX_AUTH_CODE_CACHE: cache
+      })
+      assert.strictEqual(cold.code, 0, cold.stderr)
+      const saved = JSON.parse(Fs.readFileSync(Path.join(stale, "auth.json"), "utf8")).tokens.access_token
+      assert.notStrictEqual(saved, minted.access_token, "refreshed")
+      assert.strictEqual(cold.stdout.trim(), saved)
+      assert.deepStrictEqual(
+        Fs.readFileSync(trace, "utf8").trim().split("\n").map((line) => line.replace(/ \d+$/, "")),
+        ["engine refresh", `code-cache ${expected}`]
+      )
+    }
 
     // Deno 2 from the same npm install (nodeModulesDir manual): the README's snippet type-checks without source
     // conditions and runs against the credentials the CLI saved.
