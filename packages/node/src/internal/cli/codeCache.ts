@@ -39,19 +39,23 @@ const posix = process.platform !== "win32"
 /** Owned by this process's user and writable by no one else (POSIX; Windows relies on the per-user directory). */
 const trusted = (stats: Fs.Stats): boolean => !posix || (stats.uid === process.getuid?.() && (stats.mode & 0o022) === 0)
 
-const trustedDirectory = (directory: string): boolean => {
+/** Whether `directory` is one this process may keep code in; `undefined` when there is none. */
+const trustedDirectory = (directory: string): boolean | undefined => {
+  let stats: Fs.Stats
   try {
-    const stats = Fs.lstatSync(directory)
-    return stats.isDirectory() && trusted(stats)
-  } catch {
-    return false
+    stats = Fs.lstatSync(directory)
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    return code === "ENOENT" || code === "ENOTDIR" ? undefined : false
   }
+  return stats.isDirectory() && trusted(stats)
 }
 
 /** The cache file's bytes, `undefined` when there is none, `"untrusted"` when there is one this process must not use. */
 const readCache = (directory: string, file: string): Buffer | undefined | "untrusted" => {
-  if (!Fs.existsSync(directory)) return undefined
-  if (!trustedDirectory(directory)) return "untrusted"
+  const directoryTrusted = trustedDirectory(directory)
+  if (directoryTrusted === undefined) return undefined
+  if (!directoryTrusted) return "untrusted"
   let fd: number
   try {
     fd = Fs.openSync(file, Fs.constants.O_RDONLY | (Fs.constants.O_NOFOLLOW ?? 0))
@@ -71,7 +75,7 @@ const readCache = (directory: string, file: string): Buffer | undefined | "untru
 
 const writeCache = (directory: string, file: string, prefix: string, data: Buffer): void => {
   Fs.mkdirSync(directory, { recursive: true, mode: 0o700 })
-  if (!trustedDirectory(directory)) return
+  if (trustedDirectory(directory) !== true) return
   const temporary = `${file}.${process.pid}.${Date.now()}.tmp`
   const fd = Fs.openSync(
     temporary,
@@ -106,14 +110,14 @@ export const load = (file: string, directory: string | undefined): Loaded => {
   // As Node wraps a CommonJS module; the same wrapper every time, so that the cache matches.
   const wrapped = `(function (exports, require, module, __filename, __dirname) {${source}\n})`
   const prefix = `${Path.basename(file)}-${process.version}-${process.arch}-`
-  const cacheFile = directory === undefined ? undefined : Path.join(
+  const cache = directory === undefined ? undefined : {
     directory,
-    `${prefix}${createHash("sha256").update(wrapped).digest("hex").slice(0, 32)}.cache`
-  )
-  const found = directory === undefined || cacheFile === undefined ? undefined : readCache(directory, cacheFile)
+    file: Path.join(directory, `${prefix}${createHash("sha256").update(wrapped).digest("hex").slice(0, 32)}.cache`)
+  }
+  const found = cache === undefined ? undefined : readCache(cache.directory, cache.file)
   const cachedData = found instanceof Buffer ? found : undefined
   const script = new Vm.Script(wrapped, { filename: file, ...(cachedData === undefined ? {} : { cachedData }) })
-  const outcome: Outcome = directory === undefined
+  const outcome: Outcome = cache === undefined
     ? "off"
     : found === "untrusted"
     ? "untrusted"
@@ -133,11 +137,11 @@ export const load = (file: string, directory: string | undefined): Loaded => {
   wrapper.call(module.exports, module.exports, createRequire(file), module, file, Path.dirname(file))
   let saved = false
   const save = (): void => {
-    if (saved || directory === undefined || cacheFile === undefined) return
+    if (saved || cache === undefined) return
     saved = true
     if (outcome !== "miss" && outcome !== "rejected") return
     try {
-      writeCache(directory, cacheFile, prefix, script.createCachedData())
+      writeCache(cache.directory, cache.file, prefix, script.createCachedData())
     } catch {
       // a cache is an optimisation: a read-only or full disk only means the next process compiles again
     }
