@@ -1,4 +1,5 @@
 import { defineConfig } from "vitest/config"
+import WeightedSequencer from "./test/support/sequencer.js"
 
 // Every package's tests and the cross-package suites run against the TypeScript sources
 // (the "source" export condition), so one copy of each module is loaded.
@@ -13,6 +14,7 @@ const timeouts = { testTimeout: 60_000, hookTimeout: 120_000 }
 
 export default defineConfig({
   test: {
+    sequence: { sequencer: WeightedSequencer },
     projects: [
       { ...shared, test: { ...timeouts, name: "core", include: ["packages/core/test/**/*.test.ts"] } },
       { ...shared, test: { ...timeouts, name: "accounts", include: ["packages/accounts/test/**/*.test.ts"] } },
