@@ -43,9 +43,9 @@ bash scripts/setup-consumer.sh
 # into two shards of about equal length (test/support/sequencer.ts, weighed by test/weights.json), each run by its own
 # vitest in a namespace of its own, so that tests which need a fixed port (the loopback callback's 1455) never meet; the
 # Deno suite runs beside them in a third. On a 2-core machine (2026-12-07) vitest took 28.5 min as one process, and
-# 21.1 and 18.0 min as two shards side by side; the whole CI run went from 31.4 to 24.2 min. Refresh the weights after
-# adding long suites: node scripts/weights.mjs .cache/vitest-*.json The first shard prints as it goes; the second's and Deno's output follow when all are done.
-# Set CODEX_AUTH_TEST_SHARDS=1 to run vitest as one process.
+# 19.4 and 19.9 min as two shards side by side; the whole CI run went from 31.4 to 22.9 min. Refresh the weights after
+# adding long suites: node scripts/weights.mjs .cache/vitest-*.json. The first shard prints as it goes; the second's
+# and Deno's output follow when all are done. Set CODEX_AUTH_TEST_SHARDS=1 to run vitest as one process.
 shards="${CODEX_AUTH_TEST_SHARDS:-2}"
 stage "vitest (Node) in $shards shard(s), and deno test beside it"
 rm -f .cache/vitest-*.json .cache/vitest-*.log
@@ -73,9 +73,11 @@ wait "$deno" || deno_status=$?
 
 stage "deno test (ran beside vitest)"
 cat .cache/deno.log
+# The summary runs on failure too: its FAILED lines are what a reader of the log's end needs.
+summary_status=0
+node scripts/summary.mjs .cache/deno.log .cache/vitest-*.json || summary_status=$?
 if [ "$vitest_status" -ne 0 ] || [ "$deno_status" -ne 0 ]; then
   echo "vitest exited $vitest_status, deno test $deno_status" >&2
   exit 1
 fi
-
-node scripts/summary.mjs .cache/deno.log .cache/vitest-*.json
+exit "$summary_status"

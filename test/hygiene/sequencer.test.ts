@@ -17,7 +17,10 @@ describe("the shards npm test runs", () => {
     const weights: Record<string, number> = JSON.parse(Fs.readFileSync("test/weights.json", "utf8"))
     assert.isAbove(Object.keys(weights).length, 50)
     for (const [file, seconds] of Object.entries(weights)) {
-      assert.isTrue(Fs.existsSync(Path.resolve(file)), `${file} is in test/weights.json but not in the repository`)
+      assert.isTrue(
+        Fs.existsSync(Path.resolve(file)),
+        `${file} is in test/weights.json but not in the repository: run node scripts/weights.mjs (it drops removed files)`
+      )
       assert.isTrue(Number.isInteger(seconds) && seconds >= 1, file)
     }
   })
