@@ -9,10 +9,10 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
 import * as AuthJson from "./AuthJson.ts"
 import { CodexHome } from "./CodexHome.ts"
 import { CredentialStore, CredentialStoreError, type PreparedSave } from "./CredentialStore.ts"
+import * as Journal from "./internal/journal.ts"
 import type { SecretFileError } from "./SecretFile.ts"
 import { notUtf8Reason, SecretFile } from "./SecretFile.ts"
 
@@ -35,31 +35,23 @@ const toStoreError = (operation: CredentialStoreError["operation"]) => (error: S
  * @since 0.2.0
  * @category constants
  */
-export const journalName: string = "auth.next"
+export const journalName: string = Journal.journalName
 
-const JournalMagic = "codex_auth_journal"
+/**
+ * The journal's text before a grant; see `RefreshGrant.journalReservation`.
+ *
+ * @since 0.3.0
+ * @category journal
+ */
+export const journalReservation: (current: AuthJson.AuthDocument) => string = Journal.reservation
 
-interface JournalEntry {
-  readonly replaces: string
-  readonly auth: string
-}
-
-const parseJournal = (text: string): JournalEntry | undefined => {
-  try {
-    const json: unknown = JSON.parse(text)
-    if (typeof json !== "object" || json === null) return undefined
-    const entry = json as Record<string, unknown>
-    if (entry[JournalMagic] !== 1 || typeof entry["replaces"] !== "string" || typeof entry["auth"] !== "string") {
-      return undefined
-    }
-    return { replaces: entry["replaces"], auth: entry["auth"] }
-  } catch {
-    return undefined
-  }
-}
-
-const refreshTokenOf = (document: AuthJson.AuthDocument): string | undefined =>
-  Option.getOrUndefined(Option.map(document.tokens, (tokens) => Redacted.value(tokens.refreshToken)))
+/**
+ * The journal's text once the issuer answered; see `RefreshGrant.journalEntry`.
+ *
+ * @since 0.3.0
+ * @category journal
+ */
+export const journalEntry: (current: AuthJson.AuthDocument, next: AuthJson.AuthDocument) => string = Journal.entry
 
 /**
  * The refresh journal (`auth.next` in `CODEX_HOME`, see `journalName`) around any store: `prepareSave` reserves and
@@ -99,8 +91,8 @@ export const withJournal = (
         const text = yield* files.read(journal).pipe(Effect.orElseSucceed(() => Option.none<string>()))
         if (Option.isNone(text)) return stored
         const held = yield* FiberRef.get(holdsLock)
-        const entry = parseJournal(text.value)
-        const spent = Option.getOrUndefined(Option.map(stored, refreshTokenOf))
+        const entry = Journal.parse(text.value)
+        const spent = Option.getOrUndefined(Option.map(stored, Journal.refreshTokenOf))
         const applies = entry !== undefined && spent !== undefined && spent === entry.replaces
         if (!applies) {
           if (held) yield* Effect.ignore(files.remove(journal))
@@ -117,11 +109,7 @@ export const withJournal = (
 
     const prepareSave = (current: AuthJson.AuthDocument) =>
       Effect.gen(function*() {
-        const replaces = refreshTokenOf(current) ?? ""
-        // Room for the journal and, once it is truncated to its text, for the temporary of auth.json.
-        const size = 2 * AuthJson.stringify(current).length + 8192
-        const header = JSON.stringify({ [JournalMagic]: 0, reserved: true })
-        yield* files.writeAtomic(journal, header + " ".repeat(Math.max(0, size - header.length)), { mode: fileMode })
+        yield* files.writeAtomic(journal, journalReservation(current), { mode: fileMode })
           .pipe(Effect.mapError((error) =>
             new CredentialStoreError({
               // The journal is a file whatever the store: its failures are the file system's, with their hints.
@@ -135,10 +123,7 @@ export const withJournal = (
         const prepared: PreparedSave = {
           commit: (document) =>
             Effect.gen(function*() {
-              const journaled = yield* files.overwrite(
-                journal,
-                JSON.stringify({ [JournalMagic]: 1, replaces, auth: AuthJson.stringify(document) })
-              )
+              const journaled = yield* files.overwrite(journal, journalEntry(current, document))
                 .pipe(Effect.as(true), Effect.orElseSucceed(() => false))
               yield* store.save(document).pipe(Effect.mapError((error) =>
                 journaled

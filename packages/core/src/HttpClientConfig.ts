@@ -38,7 +38,7 @@ export const caVariables: ReadonlyArray<Environment.CaVariable> = plainCaVariabl
  * @since 0.1.0
  * @category constants
  */
-export const maxCaBundleBytes: number = 16 * 1024 * 1024
+export const maxCaBundleBytes: number = rules.maxCaBundleBytes
 
 /**
  * The CA bundle cannot be used: unreadable, empty, or not PEM certificates. Names both variables, as Codex does.

@@ -204,19 +204,48 @@ export const config = (overrides: Overrides = {}): Config.Config<ProviderProfile
     issuer: Environment.issuer,
     refreshTokenUrl: Environment.refreshTokenUrlOverride,
     revokeTokenUrl: Environment.revokeTokenUrlOverride
-  }).pipe(
-    Config.map(({ issuer, refreshTokenUrl, revokeTokenUrl }) =>
-      make({
-        ...overrides,
-        issuer: overrides.issuer ?? Option.getOrUndefined(issuer),
-        refreshTokenUrlOverride: Option.orElse(
-          refreshTokenUrl,
-          () => overrides.refreshTokenUrlOverride ?? Option.none()
-        ),
-        revokeTokenUrlOverride: Option.isSome(revokeTokenUrl) ? revokeTokenUrl : overrides.revokeTokenUrlOverride
-      })
-    )
-  )
+  }).pipe(Config.map((found) => resolve(overrides, found)))
+
+const resolve = (
+  overrides: Overrides,
+  found: {
+    readonly issuer: Option.Option<string>
+    readonly refreshTokenUrl: Option.Option<string>
+    readonly revokeTokenUrl: Option.Option<string>
+  }
+): ProviderProfile =>
+  make({
+    ...overrides,
+    issuer: overrides.issuer ?? Option.getOrUndefined(found.issuer),
+    refreshTokenUrlOverride: Option.orElse(
+      found.refreshTokenUrl,
+      () => overrides.refreshTokenUrlOverride ?? Option.none()
+    ),
+    revokeTokenUrlOverride: Option.isSome(found.revokeTokenUrl)
+      ? found.revokeTokenUrl
+      : overrides.revokeTokenUrlOverride
+  })
+
+/**
+ * The profile {@link config} gives, from the settings the Effect-free startup paths read (`ReadModel.environment`,
+ * the same variables parsed the same way): for a caller without the Effect runtime.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const fromSettings = (
+  settings: {
+    readonly issuer: string | undefined
+    readonly refreshTokenUrlOverride: string | undefined
+    readonly revokeTokenUrlOverride: string | undefined
+  },
+  overrides: Overrides = {}
+): ProviderProfile =>
+  resolve(overrides, {
+    issuer: Option.fromNullable(settings.issuer),
+    refreshTokenUrl: Option.fromNullable(settings.refreshTokenUrlOverride),
+    revokeTokenUrl: Option.fromNullable(settings.revokeTokenUrlOverride)
+  })
 
 /**
  * @since 0.1.0

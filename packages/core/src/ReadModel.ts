@@ -378,3 +378,23 @@ export const codexHome = (options: {
  * @category httpClient
  */
 export const fileStoreByDefault: (store: string | undefined) => boolean = plainEnvironment.fileStoreByDefault
+
+/**
+ * §12: the largest CA bundle read; a bigger file is refused (`HttpClientConfig.maxCaBundleBytes`).
+ *
+ * @since 0.3.0
+ * @category trust
+ */
+export const maxCaBundleBytes: number = rules.maxCaBundleBytes
+
+/**
+ * §12: the certificates of a PEM bundle, each re-armoured, or what is wrong with it (never the file's text): the
+ * reading `HttpClientConfig.parsePemBundle` gives the Effect side.
+ *
+ * @since 0.3.0
+ * @category trust
+ */
+export const parsePemBundle: (
+  text: string
+) => { readonly ok: true; readonly value: ReadonlyArray<string> } | { readonly ok: false; readonly error: string } =
+  rules.parsePemBundle

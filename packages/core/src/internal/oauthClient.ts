@@ -7,12 +7,10 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Predicate from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import * as HttpClientConfig from "../HttpClientConfig.ts"
-import * as Jwt from "../Jwt.ts"
 import type * as OAuthClient from "../OAuthClient.ts"
 import {
   classifyRefreshFailure,
@@ -30,13 +28,14 @@ import {
   TokenEndpointError
 } from "../OAuthError.ts"
 import { ProviderProfile } from "../ProviderProfile.ts"
+import * as RefreshGrant from "../RefreshGrant.ts"
+import * as ResponseBody from "./responseBody.ts"
 
 // -----------------------------------------------------------------------------
 // response bodies (decoded here, at the boundary)
 // -----------------------------------------------------------------------------
 
 const SecretString = Schema.Redacted(Schema.String)
-const OptionalSecret = Schema.optionalWith(SecretString, { as: "Option", nullable: true })
 
 const CodeExchangeBody = Schema.Struct({
   id_token: SecretString,
@@ -45,12 +44,6 @@ const CodeExchangeBody = Schema.Struct({
 })
 
 const ApiKeyExchangeBody = Schema.Struct({ access_token: SecretString })
-
-const RefreshBody = Schema.Struct({
-  id_token: OptionalSecret,
-  access_token: OptionalSecret,
-  refresh_token: OptionalSecret
-})
 
 const NonNegativeSeconds = Schema.Union(Schema.NonNegative, Schema.compose(Schema.Trim, Schema.NumberFromString))
   .pipe(Schema.filter((n) => Number.isFinite(n) && n >= 0, { message: () => "a non-negative number of seconds" }))
@@ -74,30 +67,11 @@ const JwksBody = Schema.Struct({
 
 const TaskRegistrationBody = Schema.Struct({ task_id: Schema.String })
 
-const parseJson = Schema.decodeUnknownEither(Schema.parseJson())
-
-const describeIssues = (error: ParseResult.ParseError): string => {
-  const issues = ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => {
-    const path = issue.path.length === 0 ? "the body" : issue.path.map(String).join(".")
-    // Only paths and kinds: a parse message would quote the offending (possibly secret) value.
-    return issue._tag === "Missing" ? `${path} is missing` : `${path} is invalid`
-  })
-  return Array.from(new Set(issues)).join(", ")
-}
-
 const decodeBody = <A, I>(
   operation: Operation,
   schema: Schema.Schema<A, I>,
   body: string
-): Effect.Effect<A, MalformedResponse> => {
-  const json = parseJson(body)
-  if (Either.isLeft(json)) {
-    return Effect.fail(new MalformedResponse({ operation, reason: "the body is not valid JSON" }))
-  }
-  return Schema.decodeUnknown(schema)(json.right).pipe(
-    Effect.mapError((error) => new MalformedResponse({ operation, reason: describeIssues(error) }))
-  )
-}
+): Effect.Effect<A, MalformedResponse> => ResponseBody.decodeEither(operation, schema, body)
 
 // -----------------------------------------------------------------------------
 // transport
@@ -167,31 +141,6 @@ const neverSent = (error: HttpClientError.HttpClientError): boolean => {
   return codesOf(error.cause).some((text) => unsentCodes.has(text) || unsentText.test(text))
 }
 
-const isPlausibleToken = (token: string): boolean => token.length >= 8 && !/\s/.test(token)
-
-/**
- * A 200 is a refresh only when it carries a usable access token: a JWT that has not expired. Anything else (`{}`,
- * `{"error":…}` with 200, an empty or garbage token) is a malformed answer and the stored tokens stay as they were.
- */
-const checkRefreshed = (
-  body: { readonly [K in "id_token" | "access_token" | "refresh_token"]: Option.Option<Redacted.Redacted<string>> },
-  now: number
-): Effect.Effect<void, MalformedResponse> => {
-  const fail = (reason: string) => Effect.fail(new MalformedResponse({ operation: "refresh", reason }))
-  if (Option.isNone(body.access_token)) return fail("access_token is missing")
-  const claims = Jwt.decodeAccessTokenEither(body.access_token.value)
-  if (Either.isLeft(claims)) return fail("access_token is not a JWT")
-  const exp = Jwt.expiresAtMillis(claims.right)
-  if (Option.isSome(exp) && exp.value <= now) return fail("access_token has already expired")
-  if (Option.isSome(body.refresh_token) && !isPlausibleToken(Redacted.value(body.refresh_token.value))) {
-    return fail("refresh_token is empty or not a token")
-  }
-  if (Option.isSome(body.id_token) && Either.isLeft(Jwt.decodeIdTokenEither(body.id_token.value))) {
-    return fail("id_token is not a JWT")
-  }
-  return Effect.void
-}
-
 const makeDevicePoll = Data.taggedEnum<OAuthClient.DevicePoll>()
 
 /** @internal */
@@ -203,7 +152,7 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
 
     const post = (url: string): HttpClientRequest.HttpClientRequest =>
       HttpClientRequest.post(url).pipe(
-        HttpClientRequest.setHeaders({ originator: profile.originator, "user-agent": profile.userAgent })
+        HttpClientRequest.setHeaders(RefreshGrant.headers(profile))
       )
 
     const send = (
@@ -282,12 +231,9 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
     const refresh = Effect.fn("OAuthClient.refresh")(
       function*(refreshToken: Redacted.Redacted<string>, options?: OAuthClient.RefreshOptions) {
         const timeout = profile.refreshTimeout
-        const request = post(options?.url ?? profile.refreshTokenUrl).pipe(HttpClientRequest.bodyUnsafeJson({
-          client_id: profile.clientId,
-          grant_type: "refresh_token",
-          refresh_reason: "proactive_expiry",
-          refresh_token: Redacted.value(refreshToken)
-        }))
+        const request = post(options?.url ?? profile.refreshTokenUrl).pipe(
+          HttpClientRequest.bodyUnsafeJson(RefreshGrant.body(profile, refreshToken))
+        )
         const response = yield* client.execute(request).pipe(
           Effect.flatMap((response) => Effect.map(response.text, (body) => ({ status: response.status, body }))),
           Effect.mapError((error) =>
@@ -309,14 +255,8 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
         if (!isOk(response.status)) {
           return yield* classifyRefreshFailure(response.status, response.body, [Redacted.value(refreshToken)])
         }
-        const body = yield* decodeBody("refresh", RefreshBody, response.body)
         const now = yield* Clock.currentTimeMillis
-        yield* checkRefreshed(body, now)
-        return {
-          idToken: body.id_token,
-          accessToken: body.access_token,
-          refreshToken: body.refresh_token
-        } satisfies OAuthClient.RefreshResponse
+        return yield* RefreshGrant.decodeAnswer(response.body, now)
       }
     )
 
@@ -380,7 +320,7 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
     })
 
     const pollErrorCode = (body: string): Option.Option<string> =>
-      Either.getRight(parseJson(body)).pipe(
+      Either.getRight(ResponseBody.parseJson(body)).pipe(
         Option.flatMap((json) => {
           const error = Predicate.isRecord(json) ? json.error : undefined
           const code = Predicate.isRecord(error) ? error.code : error
@@ -453,7 +393,7 @@ export const make: Effect.Effect<OAuthClient.OAuthClient.Service, never, HttpCli
       const response = yield* send(
         "fetchJwks",
         HttpClientRequest.get(url).pipe(
-          HttpClientRequest.setHeaders({ originator: profile.originator, "user-agent": profile.userAgent })
+          HttpClientRequest.setHeaders(RefreshGrant.headers(profile))
         )
       )
       if (!isOk(response.status)) return yield* tokenRequestFailure("fetchJwks", response, [])

@@ -83,6 +83,9 @@ const scanPemBundle = (text: string, keep: (body: string) => void): string | und
   return count === 0 ? "it holds no PEM certificate" : undefined
 }
 
+/** §12: the largest CA bundle read (16 MiB): a bigger file is refused, not read. */
+export const maxCaBundleBytes = 16 * 1024 * 1024
+
 /** §12: the certificates of a PEM bundle, each re-armoured; the failure says what is wrong (no file text). */
 export const parsePemBundle = (
   text: string

@@ -16,6 +16,7 @@ import type { RefreshTokenRejected } from "../../OAuthError.ts"
 import { OnDemandLogin } from "../../OnDemandLogin.ts"
 import { ProviderProfile } from "../../ProviderProfile.ts"
 import * as ReadModel from "../../ReadModel.ts"
+import * as RefreshGrant from "../../RefreshGrant.ts"
 import type * as Session from "../../Session.ts"
 import type { SessionError } from "../../SessionError.ts"
 import {
@@ -128,18 +129,8 @@ export const make = (
 
     const noCredentials = () => new LoginRequired({ reason: "no-credentials", location: store.location })
 
-    const refreshUrl = (tokenSet: TokenSet.TokenSet): string | undefined => {
-      if (options.refreshTokenUrlOverride !== undefined && options.refreshTokenUrlOverride.trim() !== "") {
-        return options.refreshTokenUrlOverride.trim()
-      }
-      if (Option.isSome(profile.refreshTokenUrlOverride)) return profile.refreshTokenUrlOverride.value
-      // Refresh where the tokens came from (§5): the issuer recorded with them, when it is not the profile's.
-      return Option.match(tokenSet.provenance, {
-        onNone: () => undefined,
-        onSome: ({ issuer }) =>
-          trimSlashes(issuer) === trimSlashes(profile.issuer) ? undefined : `${trimSlashes(issuer)}/oauth/token`
-      })
-    }
+    const refreshUrl = (tokenSet: TokenSet.TokenSet): string | undefined =>
+      RefreshGrant.url(profile, tokenSet, options.refreshTokenUrlOverride)
 
     // Revoke where the tokens came from, like refresh: a token minted by another issuer (an emulator, a company
     // issuer) is never sent to the profile's. Upstream 0.169 revokes at the default issuer; an explicit revoke URL
@@ -219,8 +210,9 @@ export const make = (
           return again.value
         }
         const now = yield* Clock.currentTimeMillis
-        const merged = yield* TokenSet.merge(stored.tokenSet, refreshed.value, now).pipe(Effect.tapError(() => release))
-        const document = TokenSet.toAuthDocument(merged, stored.document)
+        const { document, tokenSet: merged } = yield* RefreshGrant.apply(stored, refreshed.value, now).pipe(
+          Effect.tapError(() => release)
+        )
         yield* prepared === undefined ? store.save(document) : prepared.commit(document)
         const next: Loaded = { _tag: "ChatGpt", tokenSet: merged, document, bearer: merged.accessToken }
         state = State.serving(state, next)
