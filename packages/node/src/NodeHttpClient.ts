@@ -14,12 +14,9 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import * as Tls from "node:tls"
 import { Agent, type Dispatcher, EnvHttpProxyAgent } from "undici"
 import * as BoundedRead from "./internal/boundedRead.ts"
-
-// PEM is ASCII; stray bytes in a comment are left to the PEM parser rather than refused here.
-const lenientUtf8 = new TextDecoder("utf-8")
+import * as Trust from "./internal/trust.ts"
 
 /**
  * Reads and checks a CA bundle; the certificates, each as PEM.
@@ -32,8 +29,7 @@ export const readCaBundle = (
 ): Effect.Effect<ReadonlyArray<string>, HttpClientConfig.CaCertificateInvalid> =>
   Effect.tryPromise({
     // Bounded and non-blocking: a FIFO, /dev/zero or a huge file named by mistake fails at once.
-    try: () =>
-      BoundedRead.readBytes(bundle.path, HttpClientConfig.maxCaBundleBytes).then((bytes) => lenientUtf8.decode(bytes)),
+    try: () => Trust.readBundleText(bundle.path),
     catch: (cause) =>
       new HttpClientConfig.CaCertificateInvalid({
         ...bundle,
@@ -64,19 +60,7 @@ export const readCaBundle = (
  * @since 0.1.0
  * @category constructors
  */
-export const defaultCertificates: Effect.Effect<ReadonlyArray<string>> = Effect.suspend(() => {
-  const getCACertificates = (Tls as { getCACertificates?: (type: "default") => ReadonlyArray<string> })
-    .getCACertificates
-  if (typeof getCACertificates === "function") return Effect.sync(() => getCACertificates("default"))
-  const path = process.env["NODE_EXTRA_CA_CERTS"]
-  if (path === undefined || path === "") return Effect.succeed(Tls.rootCertificates)
-  return Effect.promise(() =>
-    BoundedRead.readBytes(path, HttpClientConfig.maxCaBundleBytes).then(
-      (bytes) => Either.getOrElse(HttpClientConfig.parsePemBundle(lenientUtf8.decode(bytes)), () => []),
-      () => []
-    )
-  ).pipe(Effect.map((extra) => [...Tls.rootCertificates, ...extra]))
-})
+export const defaultCertificates: Effect.Effect<ReadonlyArray<string>> = Effect.promise(Trust.defaultCertificates)
 
 /**
  * The undici dispatcher for a configuration (closed with the scope).
