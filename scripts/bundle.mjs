@@ -11,7 +11,10 @@
 //                             session, the HTTP client) and nothing it does not (not the full CLI's parser), since
 //                             the ESM loader's cost grows with every chunk a cold start loads. CommonJS, so that it
 //                             loads through V8's code cache (Node 20 has none for ES modules)
-//   dist/bundle/refresh.js    what cli.js imports for that refresh: the loader of refresh.cjs with its code cache
+//   dist/bundle/fast-refresh.cjs  the startup path's own refresh (src/internal/fast/refresh.ts), which sends that
+//                             grant without the Effect runtime and hands anything but a clean 2xx to the engine: the
+//                             few core functions it shares with the session, and nothing else
+//   dist/bundle/refresh.js    what cli.js imports for that refresh: the loader of both, through V8's code cache
 //                             (src/internal/cli/refreshBundle.ts)
 //   dist/bundle/CodexAuth.js  the facade; dist/CodexAuth.js (tsc's output) is replaced by a re-export of it, so
 //                             `@codex-auth/node/CodexAuth` loads the bundle (types stay tsc's dist/CodexAuth.d.ts)
@@ -62,14 +65,16 @@ const common = {
 }
 
 const refreshSource = Path.join(node, "src/internal/cli/refresh.ts")
-// cli.js imports the refresh engine as refresh.js, the loader (an entry of this build) of the file built below.
+const fastRefreshSource = Path.join(node, "src/internal/fast/refresh.ts")
+// cli.js imports the refresh engine and the startup path's own refresh as refresh.js, the loader (an entry of this
+// build) of the files built below.
 const refreshApart = {
   name: "refresh-apart",
   setup(build) {
     build.onResolve(
-      { filter: /\/internal\/cli\/refresh\.ts$/ },
+      { filter: /\/internal\/(cli|fast)\/refresh\.ts$/ },
       (args) =>
-        Path.resolve(args.resolveDir, args.path) === refreshSource
+        [refreshSource, fastRefreshSource].includes(Path.resolve(args.resolveDir, args.path))
           ? { path: "./refresh.js", external: true }
           : undefined
     )
@@ -128,13 +133,14 @@ const refresh = await esbuild.build({
   supported: { "dynamic-import": false },
   define: { "import.meta.url": "__codexAuthModuleUrl" },
   banner: { js: "var __codexAuthModuleUrl=require(\"node:url\").pathToFileURL(__filename).href;" },
-  entryPoints: { refresh: refreshSource },
+  entryPoints: { refresh: refreshSource, "fast-refresh": fastRefreshSource },
   outExtension: { ".js": ".cjs" },
   outdir
 })
-const refreshText = Fs.readFileSync(Path.join(outdir, "refresh.cjs"), "utf8")
-if (refreshText.includes(`require("@codex-auth/`)) {
-  throw new Error("dist/bundle/refresh.cjs requires one of our ES modules: keep it out of the refresh engine")
+for (const file of ["refresh.cjs", "fast-refresh.cjs"]) {
+  if (Fs.readFileSync(Path.join(outdir, file), "utf8").includes(`require("@codex-auth/`)) {
+    throw new Error(`dist/bundle/${file} requires one of our ES modules: keep it out of the refresh bundles`)
+  }
 }
 
 for (const entry of ["CodexAuth", "CodexAuthPool", "FacadeErrors"]) {

@@ -1,7 +1,8 @@
 // §12 with NODE_EXTRA_CA_CERTS: the CLI refreshes against an issuer behind HTTPS on 127.0.0.1 whose private CA is
 // given only through NODE_EXTRA_CA_CERTS, and — with CODEX_CA_CERTIFICATE naming another private CA — both CAs stay
 // trusted (an explicit `ca` list replaces Node's default store, so the client must start from Node's own list).
-// Runs the built bin (npm run build first); the issuer is the emulator behind a TLS-terminating forwarder.
+// Runs the built bin (npm run build first); the issuer is the emulator behind a TLS-terminating forwarder. Each case
+// runs twice: the startup path sending the grant itself (node:https) and the engine sending it (undici).
 import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { execFileSync, spawn } from "node:child_process"
@@ -117,30 +118,48 @@ afterAll(async () => {
 
 const refresh = async (issuer: string, env: Record<string, string>) => {
   const home = await expiredHome()
-  const result = await run(["token"], { CODEX_HOME: home, CODEX_AUTH_ISSUER: issuer, ...env })
+  const trace = Path.join(home, "startup-trace")
+  const result = await run(["token"], {
+    CODEX_HOME: home,
+    CODEX_AUTH_ISSUER: issuer,
+    CODEX_AUTH_STARTUP_TRACE: trace,
+    ...env
+  })
   const saved = JSON.parse(Fs.readFileSync(Path.join(home, "auth.json"), "utf8")).tokens.access_token as string
-  return { ...result, saved }
+  const lines = Fs.readFileSync(trace, "utf8").trim().split("\n").map((line) => line.replace(/ \d+$/, ""))
+  return { ...result, saved, lines }
 }
 
-describe("NODE_EXTRA_CA_CERTS on the CLI's refresh", () => {
-  it("a private CA given only through NODE_EXTRA_CA_CERTS is trusted", async () => {
-    const result = await refresh(mineIssuer, { NODE_EXTRA_CA_CERTS: mine.ca })
-    assert.strictEqual(result.code, 0, result.stderr)
-    assert.strictEqual(result.stdout.trim(), result.saved)
-  })
+// Both senders of the grant: the startup path's own (node:https) and the engine's (undici).
+for (
+  const sender of [
+    { name: "the startup path's refresh", env: {}, line: "fast refresh" },
+    { name: "the engine's refresh", env: { CODEX_AUTH_FAST_REFRESH: "0" }, line: "engine refresh" }
+  ]
+) {
+  describe(`NODE_EXTRA_CA_CERTS on ${sender.name}`, () => {
+    it("a private CA given only through NODE_EXTRA_CA_CERTS is trusted", async () => {
+      const result = await refresh(mineIssuer, { NODE_EXTRA_CA_CERTS: mine.ca, ...sender.env })
+      assert.strictEqual(result.code, 0, result.stderr)
+      assert.strictEqual(result.stdout.trim(), result.saved)
+      assert.include(result.lines, sender.line)
+    })
 
-  it("without it the private CA is not trusted (the test can fail)", async () => {
-    const result = await refresh(mineIssuer, {})
-    assert.notStrictEqual(result.code, 0)
-  })
+    it("without it the private CA is not trusted (the test can fail)", async () => {
+      const result = await refresh(mineIssuer, sender.env)
+      assert.notStrictEqual(result.code, 0)
+    })
 
-  it("with CODEX_CA_CERTIFICATE too, both CAs are trusted", async () => {
-    const env = { NODE_EXTRA_CA_CERTS: mine.ca, CODEX_CA_CERTIFICATE: other.ca }
-    const viaExtra = await refresh(mineIssuer, env)
-    assert.strictEqual(viaExtra.code, 0, viaExtra.stderr)
-    assert.strictEqual(viaExtra.stdout.trim(), viaExtra.saved)
-    const viaBundle = await refresh(otherIssuer, env)
-    assert.strictEqual(viaBundle.code, 0, viaBundle.stderr)
-    assert.strictEqual(viaBundle.stdout.trim(), viaBundle.saved)
+    it("with CODEX_CA_CERTIFICATE too, both CAs are trusted", async () => {
+      const env = { NODE_EXTRA_CA_CERTS: mine.ca, CODEX_CA_CERTIFICATE: other.ca, ...sender.env }
+      const viaExtra = await refresh(mineIssuer, env)
+      assert.strictEqual(viaExtra.code, 0, viaExtra.stderr)
+      assert.strictEqual(viaExtra.stdout.trim(), viaExtra.saved)
+      assert.include(viaExtra.lines, sender.line)
+      const viaBundle = await refresh(otherIssuer, env)
+      assert.strictEqual(viaBundle.code, 0, viaBundle.stderr)
+      assert.strictEqual(viaBundle.stdout.trim(), viaBundle.saved)
+      assert.include(viaBundle.lines, sender.line)
+    })
   })
-})
+}

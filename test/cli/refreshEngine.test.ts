@@ -1,6 +1,7 @@
 // The engine of a cold refresh (internal/cli/refresh.ts, dist/bundle/refresh.js): a `token` / `headers` whose
 // startup path found the token stale and took auth.lock runs the full CLI's command body without @effect/cli's
-// parser. Against the emulator, each case on a newly expired token: the bin (which takes that path, as its startup
+// parser (here with CODEX_AUTH_FAST_REFRESH=0, so that the engine, not the startup path, sends the grant: the startup
+// path's own refresh is test/cli/fastRefresh.test.ts). Against the emulator, each case on a newly expired token: the bin (which takes that path, as its startup
 // trace says) and the full CLI (CODEX_AUTH_NO_FAST_PATH=1) print the same bytes — tokens masked, as each run mints
 // its own — and exit the same way, on success and when the issuer refuses the refresh token.
 import { startEmulator } from "@codex-auth/emulator/node"
@@ -68,6 +69,7 @@ describe("the cold refresh engine", () => {
                 CODEX_AUTH_STARTUP_TRACE: trace,
                 CODEX_CA_CERTIFICATE: "",
                 SSL_CERT_FILE: "",
+                CODEX_AUTH_FAST_REFRESH: "0",
                 ...extra
               })
               const lines = Fs.readFileSync(trace, "utf8").trim().split("\n").map((l) => l.replace(/ \d+$/, ""))
@@ -114,7 +116,8 @@ describe("the cold refresh engine", () => {
               CODEX_HOME: home,
               CODEX_AUTH_ISSUER: emulator.url,
               CODEX_AUTH_STARTUP_TRACE: trace,
-              CODEX_AUTH_CODE_CACHE: codeCache
+              CODEX_AUTH_CODE_CACHE: codeCache,
+              CODEX_AUTH_FAST_REFRESH: "0"
             })
             assert.strictEqual(result.code, 0, result.stderr)
             const saved = readAuthJson(home).tokens.access_token

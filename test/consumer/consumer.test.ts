@@ -181,10 +181,14 @@ describe("consumer: the packed packages installed into fresh projects", () => {
       assert.include(listing, "package/README.md", tarball)
       const stray = listing.filter((file) =>
         /\.tsbuildinfo$|\.map$|^package\/(src|test)\/|\.test\.|^package\/dist\/bin\//.test(file) ||
-        (file.startsWith("package/dist/") && !/\.(js|d\.ts)$/.test(file) && file !== "package/dist/bundle/refresh.cjs")
+        (file.startsWith("package/dist/") && !/\.(js|d\.ts)$/.test(file) &&
+          !["package/dist/bundle/refresh.cjs", "package/dist/bundle/fast-refresh.cjs"].includes(file))
       )
-      // The CLI's refresh engine is CommonJS (loaded through V8's code cache): @codex-auth/node ships it.
-      if (tarball.includes("codex-auth-node-")) assert.include(listing, "package/dist/bundle/refresh.cjs", tarball)
+      // The CLI's two refreshes are CommonJS (loaded through V8's code cache): @codex-auth/node ships both.
+      if (tarball.includes("codex-auth-node-")) {
+        assert.include(listing, "package/dist/bundle/refresh.cjs", tarball)
+        assert.include(listing, "package/dist/bundle/fast-refresh.cjs", tarball)
+      }
       assert.deepStrictEqual(stray, [], tarball)
       const pkg = JSON.parse(
         ChildProcess.execFileSync("tar", ["xzOf", tarball, "package/package.json"], { encoding: "utf8" })
@@ -233,10 +237,17 @@ describe("consumer: the packed packages installed into fresh projects", () => {
     assert.deepStrictEqual(backendRequests.map((header) => header?.startsWith("Bearer ")), [true, true])
     assert.notInclude(result.stdout + result.stderr, token)
 
-    // A cold refresh through the installed CLI: the engine (dist/bundle/refresh.cjs) loads, through its code cache
-    // the second time.
+    // A cold refresh through the installed CLI: the startup path's (dist/bundle/fast-refresh.cjs), then the engine's
+    // (dist/bundle/refresh.cjs, CODEX_AUTH_FAST_REFRESH=0), each through its code cache the second time.
     const cache = Path.join(tempHome(), "code-cache")
-    for (const expected of ["miss", "hit"]) {
+    for (
+      const [expected, sender] of [
+        ["miss", "fast"],
+        ["hit", "fast"],
+        ["miss", "engine"],
+        ["hit", "engine"]
+      ] as const
+    ) {
       const stale = tempHome()
       const minted = await emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
       Fs.writeFileSync(Path.join(stale, "auth.json"), authJsonText(minted, emulator.url), { mode: 0o600 })
@@ -244,7 +255,8 @@ describe("consumer: the packed packages installed into fresh projects", () => {
       const cold = await cli(project, ["token", "--codex-home", stale], {
         CODEX_AUTH_ISSUER: emulator.url,
         CODEX_AUTH_STARTUP_TRACE: trace,
-        CODEX_AUTH_CODE_CACHE: cache
+        CODEX_AUTH_CODE_CACHE: cache,
+        ...(sender === "engine" ? { CODEX_AUTH_FAST_REFRESH: "0" } : {})
       })
       assert.strictEqual(cold.code, 0, cold.stderr)
       const saved = JSON.parse(Fs.readFileSync(Path.join(stale, "auth.json"), "utf8")).tokens.access_token
@@ -252,7 +264,7 @@ describe("consumer: the packed packages installed into fresh projects", () => {
       assert.strictEqual(cold.stdout.trim(), saved)
       assert.deepStrictEqual(
         Fs.readFileSync(trace, "utf8").trim().split("\n").map((line) => line.replace(/ \d+$/, "")),
-        ["engine refresh", `code-cache ${expected}`]
+        sender === "engine" ? ["engine refresh", `code-cache ${expected}`] : [`code-cache ${expected}`, "fast refresh"]
       )
     }
 

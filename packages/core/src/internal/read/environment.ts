@@ -41,6 +41,11 @@ export const names = {
   browserCommand: "BROWSER",
   /** `1`: the CLI skips its startup path (the full CLI answers every command). */
   noFastPath: "CODEX_AUTH_NO_FAST_PATH",
+  /**
+   * `0`: a `token` / `headers` whose startup path took auth.lock for a refresh hands it to the Effect engine instead of
+   * sending the grant itself (the engine's own tests; a way around the startup refresh should it ever misbehave).
+   */
+  fastRefresh: "CODEX_AUTH_FAST_REFRESH",
   /** A file the CLI appends one line to per process: `fast` or `engine` (whether it loaded the engine). Tests count. */
   startupTrace: "CODEX_AUTH_STARTUP_TRACE",
   /**
@@ -123,6 +128,8 @@ export interface Settings {
   readonly httpsProxy: string | undefined
   readonly noProxy: string | undefined
   readonly noFastPath: boolean
+  /** `CODEX_AUTH_FAST_REFRESH` is not `0`: the startup path sends the refresh grant itself. */
+  readonly fastRefresh: boolean
   readonly startupTrace: string | undefined
   /** `CODEX_AUTH_CODE_CACHE`, trimmed: a directory, `off`, or unset (the runtime's default place). */
   readonly codeCache: string | undefined
@@ -141,6 +148,7 @@ export const read = (env: Env): Settings => ({
   httpsProxy: trimmed(env[names.httpsProxy]) ?? trimmed(env[names.httpsProxyLower]),
   noProxy: trimmed(env[names.noProxy]) ?? trimmed(env[names.noProxyLower]),
   noFastPath: env[names.noFastPath] === "1",
+  fastRefresh: env[names.fastRefresh] !== "0",
   startupTrace: trimmed(env[names.startupTrace]),
   codeCache: trimmed(env[names.codeCache]),
   terminal: terminal(env)
