@@ -5,15 +5,14 @@
 // runs twice: the startup path sending the grant itself (node:https) and the engine sending it (undici).
 import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { execFileSync, spawn } from "node:child_process"
+import { execFileSync } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Https from "node:https"
 import type { AddressInfo } from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-
-const bin = Path.resolve("packages/node/bin/codex-auth.js")
+import { runBin } from "../support/bin.ts"
 
 let dir: string
 let emulator: StartedEmulatorPromise
@@ -59,23 +58,7 @@ const frontOfEmulator = (cert: Buffer, key: Buffer): Promise<string> =>
   })
 
 const run = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const merged: Record<string, string> = { NO_COLOR: "1" }
-    for (const [key, value] of Object.entries(process.env)) {
-      if (value !== undefined && !["SSL_CERT_FILE", "CODEX_CA_CERTIFICATE", "NODE_EXTRA_CA_CERTS"].includes(key)) {
-        merged[key] = value
-      }
-    }
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...merged, ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+  runBin(args, env, { without: ["SSL_CERT_FILE", "CODEX_CA_CERTIFICATE", "NODE_EXTRA_CA_CERTS"] })
 
 /** A CODEX_HOME whose access token expired. */
 const expiredHome = async (): Promise<string> => {

@@ -7,13 +7,12 @@
 import type * as Emulator from "@codex-auth/emulator/Emulator"
 import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
 import { afterAll, assert, beforeAll, beforeEach, describe, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-
-const bin = Path.resolve("packages/node/bin/codex-auth.js")
+import { authJsonText } from "../session/fixtures.ts"
+import { runBin, startBin } from "../support/bin.ts"
 
 let emulator: StartedEmulatorPromise
 let dir: string
@@ -44,39 +43,14 @@ interface Run {
   readonly grants: ReadonlyArray<Emulator.RequestLogEntry>
 }
 
-const spawnBin = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
-
 /** An expired auth.json as Codex writes it, with fields of a later Codex at every level (they must survive). */
-const expiredText = (minted: Emulator.MintedTokens, issuer: string): string =>
-  JSON.stringify(
-    {
-      auth_mode: "chatgpt",
-      OPENAI_API_KEY: null,
-      tokens: {
-        id_token: minted.id_token,
-        access_token: minted.access_token,
-        refresh_token: minted.refresh_token,
-        oauth_provenance: { issuer, client_id: "app_EMoamEEZ73f0CkXaXp7hrann", future_provenance: 1 },
-        account_id: minted.account_id,
-        future_token_field: ["kept", 2.50]
-      },
-      last_refresh: "2026-11-21T22:18:32.564613152Z",
-      future_top_level: { nested: true }
-    },
-    null,
-    2
-  )
+const expiredText = (minted: Emulator.MintedTokens, issuer: string): string => {
+  const document = JSON.parse(authJsonText(minted, issuer))
+  document.tokens.oauth_provenance.future_provenance = 1
+  document.tokens.future_token_field = ["kept", 2.50]
+  document.future_top_level = { nested: true }
+  return JSON.stringify(document, null, 2)
+}
 
 /**
  * One run of the bin on a newly expired token in a CODEX_HOME of its own. `prepare` may add faults or files first;
@@ -97,7 +71,7 @@ const refresh = async (
   await options.prepare?.(home, minted)
   await emulator.admin.clearRequests()
   const trace = Path.join(home, "startup-trace")
-  const result = await spawnBin(args, {
+  const result = await runBin(args, {
     CODEX_HOME: home,
     CODEX_AUTH_ISSUER: options.issuer ?? emulator.url,
     CODEX_AUTH_STARTUP_TRACE: trace,
@@ -316,13 +290,7 @@ describe("the startup path's own refresh", () => {
         CODEX_AUTH_STARTUP_TRACE: trace,
         ...sender.env
       }
-      const child = spawn(process.execPath, [bin, "token", "--json"], {
-        env: { ...process.env, NO_COLOR: "1", ...env },
-        stdio: ["ignore", "pipe", "pipe"]
-      })
-      let stdout = ""
-      child.stdout.on("data", (chunk) => (stdout += chunk))
-      const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+      const { child, exited } = startBin(["token", "--json"], env)
       const deadline = Date.now() + 60_000
       while ((await emulator.admin.requests()).filter((r) => r.path === "/oauth/token").length === 0) {
         if (Date.now() > deadline) throw new Error("no grant")
@@ -335,12 +303,13 @@ describe("the startup path's own refresh", () => {
         await new Promise((resolve) => setTimeout(resolve, 2))
       }
       child.kill("SIGINT")
-      assert.strictEqual(await exited, 130)
-      assert.strictEqual(JSON.parse(stdout).error._tag, "Interrupted", stdout)
+      const result = await exited
+      assert.strictEqual(result.code, 130, result.stderr)
+      assert.strictEqual(JSON.parse(result.stdout).error._tag, "Interrupted", result.stdout)
       const saved = JSON.parse(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"))
       assert.notStrictEqual(saved.tokens.refresh_token, minted.refresh_token, "the rotated tokens were saved")
       assert.isFalse(Fs.existsSync(Path.join(home, "auth.next")))
-      const next = await spawnBin(["token"], env)
+      const next = await runBin(["token"], env)
       assert.strictEqual(next.code, 0, next.stderr)
       assert.strictEqual(next.stdout.trim(), saved.tokens.access_token)
       assert.strictEqual((await emulator.admin.requests()).filter((r) => r.path === "/oauth/token").length, 1)
@@ -353,13 +322,11 @@ describe("the startup path's own refresh", () => {
     Fs.writeFileSync(Path.join(home, "auth.json"), expiredText(minted, emulator.url), { mode: 0o600 })
     await emulator.admin.addFault({ path: "/oauth/token", kind: "after_grant", delayMillis: 60_000 })
     await emulator.admin.clearRequests()
-    const child = spawn(process.execPath, [bin, "token"], {
-      env: { ...process.env, CODEX_HOME: home, CODEX_AUTH_ISSUER: emulator.url, CODEX_AUTH_CODE_CACHE: "off" },
-      stdio: ["ignore", "ignore", "ignore"]
+    const { child, exited } = startBin(["token"], {
+      CODEX_HOME: home,
+      CODEX_AUTH_ISSUER: emulator.url,
+      CODEX_AUTH_CODE_CACHE: "off"
     })
-    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-      child.on("close", (_code, signal) => resolve(signal))
-    )
     const deadline = Date.now() + 60_000
     while ((await emulator.admin.requests()).filter((r) => r.path === "/oauth/token").length === 0) {
       if (Date.now() > deadline) throw new Error("no grant")
@@ -368,6 +335,6 @@ describe("the startup path's own refresh", () => {
     child.kill("SIGINT")
     await new Promise((resolve) => setTimeout(resolve, 200))
     child.kill("SIGINT")
-    assert.strictEqual(await exited, "SIGINT", "killed by the second signal, long before the 60 s answer")
+    assert.strictEqual((await exited).signal, "SIGINT", "killed by the second signal, long before the 60 s answer")
   }, 120_000)
 })

@@ -7,31 +7,12 @@
 import { startEmulator } from "@codex-auth/emulator/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { authJsonText, readAuthJson, tempCodexHome, writeAuthJson } from "../session/fixtures.ts"
+import { runBin } from "../support/bin.ts"
 
-const bin = Path.resolve("packages/node/bin/codex-auth.js")
-
-interface Result {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.async<Result>((resume) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-  })
+const run = (args: ReadonlyArray<string>, env: Record<string, string>) => Effect.promise(() => runBin(args, env))
 
 const mask = (text: string): string =>
   text.replace(/eyJ[\w-]+\.[\w-]+\.[\w-]+/g, "<jwt>").replace(/\d{4}-\d\d-\d\dT[\d:.]+Z/g, "<time>")

@@ -5,31 +5,12 @@
 import { startEmulator } from "@codex-auth/emulator/node"
 import { assert, describe, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { spawn } from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { authJsonText, readAuthJson, tempCodexHome, writeAuthJson } from "../session/fixtures.ts"
+import { runBin } from "../support/bin.ts"
 
-const bin = Path.resolve("packages/node/bin/codex-auth.js")
-
-interface Result {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-const run = (args: ReadonlyArray<string>, env: Record<string, string>) =>
-  Effect.async<Result>((resume) => {
-    const child = spawn(process.execPath, [bin, ...args], {
-      env: { ...process.env, NO_COLOR: "1", ...env },
-      stdio: ["ignore", "pipe", "pipe"]
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("close", (code) => resume(Effect.succeed({ code, stdout, stderr })))
-  })
+const run = (args: ReadonlyArray<string>, env: Record<string, string>) => Effect.promise(() => runBin(args, env))
 
 /**
  * What each process did: `fast`, `fast refresh` (the startup path's own refresh), `engine refresh` or `engine` (the
@@ -47,6 +28,18 @@ const senders = [
 const codeCacheLines = (path: string): number =>
   Fs.readFileSync(path, "utf8").split("\n").filter((line) => line.startsWith("code-cache ")).length
 
+/** The emulator and a CODEX_HOME whose token expired, with the bin's environment for them (plus `extra`). */
+const expired = (extra: Record<string, string>) =>
+  Effect.gen(function*() {
+    const emulator = yield* startEmulator()
+    const home = yield* tempCodexHome
+    const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+    writeAuthJson(home, authJsonText(minted, emulator.url))
+    const trace = Path.join(home, "startup-trace")
+    const env = { CODEX_HOME: home, CODEX_AUTH_ISSUER: emulator.url, CODEX_AUTH_STARTUP_TRACE: trace, ...extra }
+    return { emulator, home, minted, trace, env }
+  })
+
 describe("cold `codex-auth token` processes on one expired token", () => {
   for (const command of ["token", "headers"] as const) {
     for (const sender of senders) {
@@ -55,19 +48,11 @@ describe("cold `codex-auth token` processes on one expired token", () => {
         () =>
           Effect.gen(function*() {
             assert.isTrue(Fs.existsSync(Path.resolve("packages/node/dist/bundle/cli.js")), "build first: npm run build")
-            const emulator = yield* startEmulator()
-            const home = yield* tempCodexHome
-            const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
-            writeAuthJson(home, authJsonText(minted, emulator.url))
-            const trace = Path.join(home, "startup-trace")
-            const env = {
-              CODEX_HOME: home,
-              CODEX_AUTH_ISSUER: emulator.url,
-              CODEX_AUTH_STARTUP_TRACE: trace,
+            const { emulator, env, home, minted, trace } = yield* expired({
               CODEX_CA_CERTIFICATE: "",
               SSL_CERT_FILE: "",
               ...sender.env
-            }
+            })
             const results = yield* Effect.all(
               Array.from({ length: 8 }, () => run([command, "--json"], env)),
               { concurrency: "unbounded" }
@@ -111,17 +96,7 @@ describe("cold `codex-auth token` processes on one expired token", () => {
       `a lone process on an expired token keeps its lock for ${sender.name}, which refreshes under it`,
       () =>
         Effect.gen(function*() {
-          const emulator = yield* startEmulator()
-          const home = yield* tempCodexHome
-          const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
-          writeAuthJson(home, authJsonText(minted, emulator.url))
-          const trace = Path.join(home, "startup-trace")
-          const env = {
-            CODEX_HOME: home,
-            CODEX_AUTH_ISSUER: emulator.url,
-            CODEX_AUTH_STARTUP_TRACE: trace,
-            ...sender.env
-          }
+          const { env, home, trace } = yield* expired(sender.env)
           // No other process: the lone process takes the lock, finds the token still stale and hands the lock to its
           // engine, which refreshes under it (a self-deadlock would time out after 30 s instead).
           const result = yield* run(["token"], env)

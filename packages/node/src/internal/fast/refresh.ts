@@ -111,10 +111,6 @@ const settle = (exchange: Promise<Exchange & { readonly connected: boolean }>): 
       : { _tag: "Failed", cause: done.cause }
   )
 
-/**
- * Refreshes the stale token of `CODEX_HOME` (`directory`), this process holding auth.lock: `Saved`, or what the
- * engine is to do. Never throws; never leaves auth.json other than as it was or with the new tokens.
- */
 export interface Options {
   readonly clock?: () => number
   /**
@@ -124,6 +120,11 @@ export interface Options {
   readonly interrupted?: () => boolean
 }
 
+/**
+ * Refreshes the stale token of `CODEX_HOME` (`directory`), this process holding auth.lock: `Saved`, or what the
+ * engine is to do. It never leaves auth.json other than as it was or with the new tokens; it throws only where
+ * nothing was sent (a request Node refuses to build), and the caller then leaves it all to the engine.
+ */
 export const refresh = async (
   directory: string,
   env: ReadModel.Env,
