@@ -87,10 +87,15 @@ const main = async () => {
     const results = [
       await sample("node -e (the same file copy)", one(process.execPath, ["-e", copy])),
       await sample("codex-auth token, expired token (cold refresh)", one(process.execPath, [bin, "token"])),
-      // The engine compiled from source every time (what every cold refresh cost before the code cache).
+      // The startup path's refresh compiled from source every time.
       await sample(
         "codex-auth token, expired token, no code cache (CODEX_AUTH_CODE_CACHE=off)",
         one(process.execPath, [bin, "token"], { CODEX_AUTH_CODE_CACHE: "off" })
+      ),
+      // The Effect engine sending the grant (what a cold refresh cost before the startup path sent it itself).
+      await sample(
+        "codex-auth token, expired token, the engine refreshing (CODEX_AUTH_FAST_REFRESH=0)",
+        one(process.execPath, [bin, "token"], { CODEX_AUTH_FAST_REFRESH: "0" })
       ),
       await sample(
         "codex-auth token, expired token, full CLI",
@@ -110,6 +115,10 @@ const main = async () => {
       await sample(
         `${fleet} × codex-auth token at once, no code cache (CODEX_AUTH_CODE_CACHE=off)`,
         many(process.execPath, [bin, "token"], { CODEX_AUTH_CODE_CACHE: "off" })
+      ),
+      await sample(
+        `${fleet} × codex-auth token at once, the engine refreshing (CODEX_AUTH_FAST_REFRESH=0)`,
+        many(process.execPath, [bin, "token"], { CODEX_AUTH_FAST_REFRESH: "0" })
       ),
       // What every process did before the waiter: each loaded the engine, then waited for the lock inside it.
       await sample(
