@@ -107,7 +107,7 @@ const fastRefresh = async (refresh: CliSession.Parsed): Promise<void> => {
   trace("fast refresh")
   const fd = Handoff.take(Path.join(directory, "auth.lock"))
   if (fd !== undefined) Fs.closeSync(fd)
-  const answer = FastCli.run(process.argv.slice(2), process.env, Date.now())
+  const answer = FastCli.run(process.argv.slice(2), process.env, Date.now(), { servesSaved: true })
   if (answer !== undefined) return print(answer)
   trace("engine")
   void import("../internal/cli/main.ts")

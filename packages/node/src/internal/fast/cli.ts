@@ -85,6 +85,11 @@ export interface Options {
   readonly waitForRefresh?: boolean
   /** `false` (a terminal): when another process holds auth.lock, the full CLI waits, with its progress line. */
   readonly waitWhenBusy?: boolean
+  /**
+   * This process's own refresh just saved auth.json: its token is served even when it is already stale by §9 (an
+   * issuer that mints tokens shorter-lived than the 5-minute skew), as the engine serves the token it just saved.
+   */
+  readonly servesSaved?: boolean
   readonly clock?: () => number
 }
 
@@ -100,7 +105,11 @@ export const run = (
     env,
     now,
     io(env),
-    options.waitForRefresh !== true ? undefined : ({ directory, reread, served }) => {
+    options.servesSaved === true ? ({ reread }) => reread() : options.waitForRefresh !== true ? undefined : ({
+      directory,
+      reread,
+      served
+    }) => {
       const outcome = Waiter.awaitRefresh({
         lockPath: Path.join(directory, "auth.lock"),
         served,
