@@ -1,10 +1,13 @@
 #!/usr/bin/env node
 // The `codex-auth` command line. `token`, `headers` and `status` on a fresh auth.json are answered without loading
 // Effect (internal/fast/cli.ts); so is a `token` / `headers` that waited on auth.lock for another process's refresh
-// (internal/fast/waiter.ts). The one that found the token stale and holds auth.lock for its engine refreshes through
-// internal/cli/refresh.ts (the same command body without the full CLI's parser; in the bundle, dist/bundle/refresh.js
-// loads it through V8's code cache: internal/cli/refreshBundle.ts). Everything else — and those
-// whenever the fast path is unsure — loads the full CLI. CODEX_AUTH_NO_FAST_PATH=1 forces the full CLI.
+// (internal/fast/waiter.ts). The one that found the token stale and holds auth.lock sends the refresh grant itself,
+// still without Effect (internal/fast/refresh.ts; in the bundle dist/bundle/fast-refresh.cjs, through V8's code cache),
+// and answers from the file it saved. Whatever that refresh does not handle goes to the engine, with the lock and the
+// answer already received: internal/cli/refresh.ts (the same command body without the full CLI's parser; in the
+// bundle, dist/bundle/refresh.js loads it through V8's code cache: internal/cli/refreshBundle.ts). Everything else —
+// and those whenever the fast path is unsure — loads the full CLI. CODEX_AUTH_NO_FAST_PATH=1 forces the full CLI;
+// CODEX_AUTH_FAST_REFRESH=0 leaves the refresh to the engine.
 import type * as CliSession from "@codex-auth/cli/CliSession"
 import * as ReadModel from "@codex-auth/core/ReadModel"
 import * as Fs from "node:fs"
@@ -87,14 +90,20 @@ const fastRefresh = async (refresh: CliSession.Parsed): Promise<void> => {
     process.removeListener("SIGINT", onSignal)
     process.removeListener("SIGTERM", onSignal)
   }
-  process.on("SIGINT", onSignal)
-  process.on("SIGTERM", onSignal)
   const handOver = () => {
     stopListening()
     return signalled
   }
   const module = await import("../internal/fast/refresh.ts")
-  const outcome = await module.refresh(directory, process.env, { interrupted: () => signalled !== undefined })
+  process.on("SIGINT", onSignal)
+  process.on("SIGTERM", onSignal)
+  let outcome: FastRefresh.Outcome
+  try {
+    outcome = await module.refresh(directory, process.env, { interrupted: () => signalled !== undefined })
+  } catch {
+    // Only where nothing was sent (a request Node refused to build): the engine refreshes, with the lock.
+    return engineRefresh(refresh, undefined, handOver)
+  }
   if (signalled !== undefined) {
     trace(`fast refresh interrupted: ${outcome._tag === "Saved" ? "saved" : outcome.reason}`)
     return engineRefresh(refresh, outcome._tag === "Saved" ? undefined : outcome.recorded, handOver)
@@ -120,7 +129,7 @@ if (answer === undefined) {
     trace("engine")
     void import("../internal/cli/main.ts")
   } else if (settings.fastRefresh) {
-    // It never throws by design; should it all the same, the engine refreshes (with the lock, which is still held).
+    // Should the startup refresh's module not load, the engine refreshes (with the lock, which is still held).
     fastRefresh(refresh).catch(() => engineRefresh(refresh))
   } else {
     engineRefresh(refresh)
