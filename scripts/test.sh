@@ -43,7 +43,8 @@ bash scripts/setup-consumer.sh
 # into two shards of about equal length (test/support/sequencer.ts, weighed by test/weights.json), each run by its own
 # vitest in a namespace of its own, so that tests which need a fixed port (the loopback callback's 1455) never meet; the
 # Deno suite runs beside them in a third. On a 2-core machine (2026-12-07) vitest took 28.5 min as one process, and
-# 19.4 and 19.9 min as two shards side by side; the whole CI run went from 31.4 to 22.9 min. Refresh the weights after
+# 19.4 and 19.9 min as two shards side by side; the whole CI run went from 31.4 to 22.9 min. On 2026-12-08 the same
+# machine ran faster: shards of 11.4 and 10.9 min, 13.9 min in all (weights re-measured then). Refresh the weights after
 # adding long suites: node scripts/weights.mjs .cache/vitest-*.json. The first shard prints as it goes; the second's
 # and Deno's output follow when all are done. Set CODEX_AUTH_TEST_SHARDS=1 to run vitest as one process.
 shards="${CODEX_AUTH_TEST_SHARDS:-2}"
