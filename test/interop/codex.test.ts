@@ -1,10 +1,14 @@
 // Interop with the real Codex CLI (@openai/codex 0.169.0): device-code login against the emulator, `login status`,
-// and a refresh of an expired access token by `codex exec` through CODEX_REFRESH_TOKEN_URL_OVERRIDE.
+// a refresh of an expired access token by `codex exec` through CODEX_REFRESH_TOKEN_URL_OVERRIDE, and a cold refresh
+// of a Codex login by `codex-auth token` (its startup path) that Codex then reads and refreshes from.
 // Runs only inside scripts/netns.sh (loopback only), so the CLI can never reach the internet:
 //   CODEX_BIN=$(bash scripts/setup-codex.sh) bash scripts/netns.sh npx vitest run test/interop
 import * as Emulator from "@codex-auth/emulator/Emulator"
 import { type StartedEmulatorPromise, startEmulatorPromise } from "@codex-auth/emulator/node"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
+import { runBin } from "../support/bin.ts"
 import { codexBin, type CodexHome, execOfflineConfig, interopEnabled, makeCodexHome } from "../support/codex.ts"
 
 const bin = codexBin()
@@ -139,6 +143,50 @@ describe.skipIf(!enabled)("the real Codex CLI against the emulator", () => {
     const reused = await rotate(before.tokens.refresh_token)
     expect(reused.status).toBe(401)
     expect((await reused.json()).error.code).toBe("refresh_token_reused")
+  })
+
+  it("codex-auth token refreshes a Codex login cold (its startup path), and Codex goes on from what it saved", async () => {
+    emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true, users: [user] })
+    home = await makeCodexHome(bin!)
+    await emulator.admin.updateSettings({ accessTokenTtlSeconds: -120 })
+    const login = await deviceLogin(emulator, home)
+    expect((await login.done).code, login.output()).toBe(0)
+    const before = await home.authJson()
+    // Our refresh mints a token inside the 5-minute skew, so that Codex refreshes again from what we saved.
+    await emulator.admin.updateSettings({ accessTokenTtlSeconds: 200 })
+    await emulator.admin.clearRequests()
+    const trace = Path.join(home.home, "startup-trace")
+    const ours = await runBin(["token"], {
+      CODEX_HOME: home.codexHome,
+      HOME: home.home,
+      CODEX_AUTH_ISSUER: emulator.url,
+      CODEX_AUTH_STARTUP_TRACE: trace,
+      CODEX_AUTH_CODE_CACHE: "off"
+    })
+    expect(ours.code, ours.stderr).toBe(0)
+    expect(Fs.readFileSync(trace, "utf8")).toMatch(/^fast refresh \d+$/m)
+    const saved = await home.authJson()
+    expect(ours.stdout.trim()).toBe(saved.tokens.access_token)
+    expect(saved.tokens.refresh_token).not.toBe(before.tokens.refresh_token)
+    expect(Object.keys(saved)).toEqual(Object.keys(before))
+    expect(Object.keys(saved.tokens)).toEqual(Object.keys(before.tokens))
+
+    const status = await home.run(["login", "status"], { timeoutMs: 15_000 }).done
+    expect(status.code, status.stdout + status.stderr).toBe(0)
+    expect(status.stdout + status.stderr).toContain("Logged in using ChatGPT")
+
+    await emulator.admin.updateSettings({ accessTokenTtlSeconds: 3600 })
+    const exec = home.run(
+      ["exec", "--skip-git-repo-check", ...execOfflineConfig(emulator.url), "say hi"],
+      { env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${emulator.url}/oauth/token` }, timeoutMs: 60_000 }
+    )
+    expect((await exec.done).signal, exec.output()).toBeNull()
+    const grants = (await emulator.admin.requests()).filter((entry) => entry.path === "/oauth/token")
+    expect(grants.map((grant) => [grant.originator, grant.status, grant.refreshToken])).toEqual([
+      ["codex_cli_rs", 200, before.tokens.refresh_token],
+      ["codex_exec", 200, saved.tokens.refresh_token]
+    ])
+    expect(grants.some((grant) => grant.errorCode === "refresh_token_reused")).toBe(false)
   })
 
   it("codex logout revokes the refresh token through CODEX_REVOKE_TOKEN_URL_OVERRIDE", async () => {
