@@ -40,7 +40,7 @@ export const journalName: string = Journal.journalName
 /**
  * The journal's text before a grant; see `RefreshGrant.journalReservation`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category journal
  */
 export const journalReservation: (current: AuthJson.AuthDocument) => string = Journal.reservation
@@ -48,7 +48,7 @@ export const journalReservation: (current: AuthJson.AuthDocument) => string = Jo
 /**
  * The journal's text once the issuer answered; see `RefreshGrant.journalEntry`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category journal
  */
 export const journalEntry: (current: AuthJson.AuthDocument, next: AuthJson.AuthDocument) => string = Journal.entry

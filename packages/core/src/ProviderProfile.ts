@@ -230,7 +230,7 @@ const resolve = (
  * The profile {@link config} gives, from the settings the Effect-free startup paths read (`ReadModel.environment`,
  * the same variables parsed the same way): for a caller without the Effect runtime.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category constructors
  */
 export const fromSettings = (

@@ -382,7 +382,7 @@ export const fileStoreByDefault: (store: string | undefined) => boolean = plainE
 /**
  * §12: the largest CA bundle read; a bigger file is refused (`HttpClientConfig.maxCaBundleBytes`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category trust
  */
 export const maxCaBundleBytes: number = rules.maxCaBundleBytes
@@ -391,7 +391,7 @@ export const maxCaBundleBytes: number = rules.maxCaBundleBytes
  * §12: the certificates of a PEM bundle, each re-armoured, or what is wrong with it (never the file's text): the
  * reading `HttpClientConfig.parsePemBundle` gives the Effect side.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category trust
  */
 export const parsePemBundle: (

@@ -4,7 +4,7 @@
  * refresh, which runs without the Effect runtime, call these same functions: neither decides anything about a grant
  * by itself. Nothing here sends, waits or writes.
  *
- * @since 0.3.0
+ * @since 0.2.0
  */
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
@@ -25,7 +25,7 @@ const trimSlashes = (url: string): string => url.replace(/\/+$/, "")
  * option), else `CODEX_REFRESH_TOKEN_URL_OVERRIDE` (kept by the profile), else the issuer recorded with the tokens
  * when it is not the profile's (§5: refresh where the tokens came from). `undefined`: the profile's URL.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category decisions
  */
 export const url = (
@@ -45,7 +45,7 @@ export const url = (
 /**
  * The URL the grant is sent to: {@link url}, else the profile's `refreshTokenUrl`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category decisions
  */
 export const endpoint = (
@@ -57,7 +57,7 @@ export const endpoint = (
 /**
  * The headers of every request to the issuer besides the body's own: Codex's `originator` and `User-Agent`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category requests
  */
 export const headers = (profile: ProviderProfile): Readonly<Record<"originator" | "user-agent", string>> => ({
@@ -68,7 +68,7 @@ export const headers = (profile: ProviderProfile): Readonly<Record<"originator" 
 /**
  * The grant's JSON body (§4), its fields in the order Codex sends them.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category requests
  */
 export const body = (
@@ -97,7 +97,7 @@ const isPlausibleToken = (token: string): boolean => token.length >= 8 && !/\s/.
  * access token: a JWT that has not expired. Anything else (`{}`, `{"error":…}` with 200, an empty or garbage token)
  * is a `MalformedResponse`, and the stored tokens stay as they were.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category answers
  */
 export const decodeAnswer = (
@@ -129,7 +129,7 @@ export const decodeAnswer = (
  * (`TokenSet.mergeEither`) and its `auth.json` document, which keeps what the stored document held besides the tokens
  * (`TokenSet.toAuthDocument`).
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category answers
  */
 export const apply = (
@@ -149,7 +149,7 @@ export const apply = (
  * The journal's name beside `auth.json` (`FileCredentialStore.journalName`). While it exists, a refresh is the
  * store's to finish or sweep (`FileCredentialStore.withJournal`): a startup path never refreshes past it.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category journal
  */
 export const journalName: string = Journal.journalName
@@ -158,7 +158,7 @@ export const journalName: string = Journal.journalName
  * The journal's text before a grant of `current` is sent: a reservation, padded so the disk has room for the entry
  * and, once the journal is truncated to it, for the temporary of `auth.json`.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category journal
  */
 export const journalReservation: (current: AuthJson.AuthDocument) => string = Journal.reservation
@@ -167,7 +167,7 @@ export const journalReservation: (current: AuthJson.AuthDocument) => string = Jo
  * The journal's text once the issuer answered a grant of `current`: the `auth.json` text of `next` and the refresh
  * token it replaces, which the store's `load` restores when the save did not happen.
  *
- * @since 0.3.0
+ * @since 0.2.0
  * @category journal
  */
 export const journalEntry: (current: AuthJson.AuthDocument, next: AuthJson.AuthDocument) => string = Journal.entry
