@@ -35,6 +35,23 @@ describe.skipIf(!enabled)("the real Codex CLI against the emulator", () => {
   const deviceLogin = async (started: StartedEmulatorPromise, codexHome: CodexHome) =>
     codexHome.run(["login", "--device-auth", "--experimental_issuer", started.url], { timeoutMs: 30_000 })
 
+  /** A Codex device login whose tokens are already expired: the emulator, the home and the auth.json Codex wrote. */
+  const expiredLogin = async () => {
+    emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true, users: [user] })
+    home = await makeCodexHome(bin!)
+    await emulator.admin.updateSettings({ accessTokenTtlSeconds: -120 })
+    const login = await deviceLogin(emulator, home)
+    expect((await login.done).code, login.output()).toBe(0)
+    return { emulator, home, before: await home.authJson() }
+  }
+
+  /** `codex exec` offline, refreshing through CODEX_REFRESH_TOKEN_URL_OVERRIDE (the model backend is absent). */
+  const execRefreshing = (started: StartedEmulatorPromise, codexHome: CodexHome) =>
+    codexHome.run(
+      ["exec", "--skip-git-repo-check", ...execOfflineConfig(started.url), "say hi"],
+      { env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${started.url}/oauth/token` }, timeoutMs: 60_000 }
+    )
+
   it("logs in with --device-auth, approved through the admin API; login status says ChatGPT", async () => {
     emulator = await startEmulatorPromise({ deviceInterval: "0", users: [user] })
     home = await makeCodexHome(bin!)
@@ -93,22 +110,14 @@ describe.skipIf(!enabled)("the real Codex CLI against the emulator", () => {
   })
 
   it("codex exec refreshes an expired access token against the emulator: exactly one rotation", async () => {
-    emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true, users: [user] })
-    home = await makeCodexHome(bin!)
     // Log in with tokens that are already expired, then let refreshed tokens live for an hour.
-    await emulator.admin.updateSettings({ accessTokenTtlSeconds: -120 })
-    const login = await deviceLogin(emulator, home)
-    expect((await login.done).code, login.output()).toBe(0)
-    const before = await home.authJson()
+    const { before, emulator, home } = await expiredLogin()
     const expiredExp = JSON.parse(Buffer.from(before.tokens.access_token.split(".")[1], "base64url").toString()).exp
     expect(expiredExp * 1000).toBeLessThan(Date.now())
     await emulator.admin.updateSettings({ accessTokenTtlSeconds: 3600 })
     await emulator.admin.clearRequests()
 
-    const exec = home.run(
-      ["exec", "--skip-git-repo-check", ...execOfflineConfig(emulator.url), "say hi"],
-      { env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${emulator.url}/oauth/token` }, timeoutMs: 60_000 }
-    )
+    const exec = execRefreshing(emulator, home)
     const result = await exec.done
     // The model backend is absent, so exec fails after the refresh; what matters is the refresh.
     expect(result.signal, exec.output()).toBeNull()
@@ -134,7 +143,7 @@ describe.skipIf(!enabled)("the real Codex CLI against the emulator", () => {
 
     // What Codex wrote is the token the rotation issued: it is live, and the one it replaced is spent.
     const rotate = (token: string) =>
-      fetch(`${emulator!.url}/oauth/token`, {
+      fetch(`${emulator.url}/oauth/token`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ client_id: Emulator.codexClientId, grant_type: "refresh_token", refresh_token: token })
@@ -146,12 +155,7 @@ describe.skipIf(!enabled)("the real Codex CLI against the emulator", () => {
   })
 
   it("codex-auth token refreshes a Codex login cold (its startup path), and Codex goes on from what it saved", async () => {
-    emulator = await startEmulatorPromise({ deviceInterval: "0", autoApprove: true, users: [user] })
-    home = await makeCodexHome(bin!)
-    await emulator.admin.updateSettings({ accessTokenTtlSeconds: -120 })
-    const login = await deviceLogin(emulator, home)
-    expect((await login.done).code, login.output()).toBe(0)
-    const before = await home.authJson()
+    const { before, emulator, home } = await expiredLogin()
     // Our refresh mints a token inside the 5-minute skew, so that Codex refreshes again from what we saved.
     await emulator.admin.updateSettings({ accessTokenTtlSeconds: 200 })
     await emulator.admin.clearRequests()
@@ -176,10 +180,7 @@ describe.skipIf(!enabled)("the real Codex CLI against the emulator", () => {
     expect(status.stdout + status.stderr).toContain("Logged in using ChatGPT")
 
     await emulator.admin.updateSettings({ accessTokenTtlSeconds: 3600 })
-    const exec = home.run(
-      ["exec", "--skip-git-repo-check", ...execOfflineConfig(emulator.url), "say hi"],
-      { env: { CODEX_REFRESH_TOKEN_URL_OVERRIDE: `${emulator.url}/oauth/token` }, timeoutMs: 60_000 }
-    )
+    const exec = execRefreshing(emulator, home)
     expect((await exec.done).signal, exec.output()).toBeNull()
     const grants = (await emulator.admin.requests()).filter((entry) => entry.path === "/oauth/token")
     expect(grants.map((grant) => [grant.originator, grant.status, grant.refreshToken])).toEqual([
