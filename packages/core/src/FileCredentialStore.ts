@@ -38,22 +38,6 @@ const toStoreError = (operation: CredentialStoreError["operation"]) => (error: S
 export const journalName: string = Journal.journalName
 
 /**
- * The journal's text before a grant; see `RefreshGrant.journalReservation`.
- *
- * @since 0.2.0
- * @category journal
- */
-export const journalReservation: (current: AuthJson.AuthDocument) => string = Journal.reservation
-
-/**
- * The journal's text once the issuer answered; see `RefreshGrant.journalEntry`.
- *
- * @since 0.2.0
- * @category journal
- */
-export const journalEntry: (current: AuthJson.AuthDocument, next: AuthJson.AuthDocument) => string = Journal.entry
-
-/**
  * The refresh journal (`auth.next` in `CODEX_HOME`, see `journalName`) around any store: `prepareSave` reserves and
  * flushes it before a grant, its `commit` writes the issuer's answer to it before `store.save`, and `load` restores a
  * journaled answer whose save did not happen (under `store.withLock`; a stale or reserved journal is swept there).
@@ -109,7 +93,7 @@ export const withJournal = (
 
     const prepareSave = (current: AuthJson.AuthDocument) =>
       Effect.gen(function*() {
-        yield* files.writeAtomic(journal, journalReservation(current), { mode: fileMode })
+        yield* files.writeAtomic(journal, Journal.reservation(current), { mode: fileMode })
           .pipe(Effect.mapError((error) =>
             new CredentialStoreError({
               // The journal is a file whatever the store: its failures are the file system's, with their hints.
@@ -123,7 +107,7 @@ export const withJournal = (
         const prepared: PreparedSave = {
           commit: (document) =>
             Effect.gen(function*() {
-              const journaled = yield* files.overwrite(journal, journalEntry(current, document))
+              const journaled = yield* files.overwrite(journal, Journal.entry(current, document))
                 .pipe(Effect.as(true), Effect.orElseSucceed(() => false))
               yield* store.save(document).pipe(Effect.mapError((error) =>
                 journaled

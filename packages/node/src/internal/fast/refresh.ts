@@ -168,7 +168,8 @@ export const refresh = async (
   if (settings.caBundle !== undefined) {
     const bundle = await Trust.readBundleText(settings.caBundle.path).then(ReadModel.parsePemBundle, () => undefined)
     if (bundle === undefined || !bundle.ok) return engine("ca bundle")
-    ca = [...await Trust.defaultCertificates(), ...bundle.value]
+    // Node's own list (NODE_EXTRA_CA_CERTS read again on Node 20) only where TLS will use it.
+    if (url.protocol === "https:") ca = [...await Trust.defaultCertificates(), ...bundle.value]
   }
 
   // Prove the answer can be kept before spending the token it replaces (the store's `prepareSave`).
