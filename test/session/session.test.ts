@@ -95,6 +95,39 @@ describe("Session on Node against the emulator", () => {
       assert.strictEqual(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), stale, "stored auth untouched")
     }))
 
+  it.scopedLive(
+    "refresh_token_reused while another process is about to save: its tokens are adopted once it has (Codex's race)",
+    () =>
+      Effect.gen(function*() {
+        const emulator = yield* startEmulator()
+        const home = yield* tempCodexHome
+        const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+        const stale = authJsonText(minted, emulator.url)
+        writeAuthJson(home, stale)
+        // The other process (the Codex CLI refreshes without holding auth.lock) spends the token first...
+        const first = yield* sessionIn(home, emulator.url)
+        const theirs = Redacted.value(yield* first.getToken)
+        const saved = Fs.readFileSync(Path.join(home, "auth.json"), "utf8")
+        writeAuthJson(home, stale)
+        // ...and saves what it got 300 ms after our grant was refused.
+        yield* emulator.admin.clearRequests
+        const later = setInterval(() => {
+          void Effect.runPromise(emulator.admin.requests).then((requests) => {
+            if (refreshGrants(requests).length === 0) return
+            clearInterval(later)
+            setTimeout(() => writeAuthJson(home, saved), 300)
+          })
+        }, 10)
+        yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(later)))
+        const second = yield* sessionIn(home, emulator.url)
+        const token = Redacted.value(yield* second.getToken)
+        assert.strictEqual(token, theirs, "the other process's token, adopted")
+        const grants = refreshGrants(yield* emulator.admin.requests)
+        assert.deepStrictEqual(grants.map((grant) => grant.errorCode), ["refresh_token_reused"], "one grant, refused")
+        assert.strictEqual(Fs.readFileSync(Path.join(home, "auth.json"), "utf8"), saved)
+      })
+  )
+
   it.scopedLive("a 500 from the token endpoint may have spent the token: sent once, never retried, auth kept", () =>
     Effect.gen(function*() {
       const emulator = yield* startEmulator()

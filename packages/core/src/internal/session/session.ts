@@ -3,7 +3,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -37,6 +37,11 @@ import type { Loaded } from "./state.ts"
 const { agentIdentityOf, fromDocument, secretEquals, toCredentials, workspaceOf } = State
 
 const trimSlashes = (url: string): string => url.replace(/\/+$/, "")
+
+/** How long a `refresh_token_reused` waits for another process to save what it got (see `awaitOtherWriter`). */
+const reuseWatchMillis = 2_000
+const reuseWatchSchedule = Schedule.spaced(Duration.millis(25))
+const liveClock = Clock.make()
 
 export const make = (
   options: Session.Options = {}
@@ -187,6 +192,7 @@ export const make = (
                 ) {
                   return Effect.succeed(Option.none())
                 }
+                reusedNow = Redacted.value(refreshToken)
                 return rememberRejected(error)
               })),
           Effect.tapError((error) =>
@@ -226,6 +232,44 @@ export const make = (
         while: (error) => error._tag === "RefreshTransientError" && error.retryable
       })
 
+    /**
+     * After the issuer answered `refresh_token_reused` for the token the store still held (set by `refreshAndSave`):
+     * another process may have spent it and be waiting for auth.lock to save what it got — the Codex CLI sends its
+     * grant without holding the lock. Outside the lock, the store is watched for up to `reuseWatchMillis` (on the wall
+     * clock: the other writer is another process); once it holds another refresh token, the locked path runs again
+     * and decides on it as on any reload. Otherwise the rejection stands.
+     */
+    let reusedNow: string | undefined
+    const awaitOtherWriter = (
+      effect: Effect.Effect<Loaded, SessionError>
+    ): Effect.Effect<Loaded, SessionError> =>
+      Effect.catchIf(
+        Effect.suspend(() => {
+          reusedNow = undefined
+          return effect
+        }),
+        (error) => error._tag === "RefreshTokenRejected" && reusedNow !== undefined,
+        (error) => {
+          const spent = reusedNow!
+          reusedNow = undefined
+          const replaced = Effect.flatMap(
+            loadStored,
+            (stored): Effect.Effect<void, SessionError | "unchanged"> =>
+              Option.isSome(stored) && stored.value._tag === "ChatGpt" &&
+                Redacted.value(stored.value.tokenSet.refreshToken) !== spent
+                ? Effect.void
+                : Effect.fail("unchanged")
+          )
+          return replaced.pipe(
+            Effect.retry({ schedule: reuseWatchSchedule, while: (cause) => cause === "unchanged" }),
+            Effect.timeoutFail({ duration: Duration.millis(reuseWatchMillis), onTimeout: () => "unchanged" as const }),
+            Effect.withClock(liveClock),
+            Effect.catchIf((cause): cause is "unchanged" => cause === "unchanged", () => Effect.fail(error)),
+            Effect.zipRight(retryUnspent(lockedEnsure(false)))
+          )
+        }
+      )
+
     /** Under the store lock: re-read, adopt what another process stored, and refresh only if still needed. */
     const lockedEnsure = (force: boolean): Effect.Effect<Loaded, SessionError> =>
       store.withLock(Effect.gen(function*() {
@@ -257,7 +301,7 @@ export const make = (
           return stored.value
         }
       }
-      return yield* retryUnspent(lockedEnsure(false))
+      return yield* awaitOtherWriter(retryUnspent(lockedEnsure(false)))
     }))
 
     /** One refresh at a time in this process; every caller waiting on it gets its result. */
@@ -390,7 +434,7 @@ export const make = (
         if (current !== undefined && ReadModel.adoptsNewer(seen, current.bearer, secretEquals)) {
           return Effect.succeed(current)
         }
-        return retryUnspent(lockedEnsure(true))
+        return awaitOtherWriter(retryUnspent(lockedEnsure(true)))
       }))
 
     const recoverUnauthorized = Effect.suspend(() => forced(state.current?.bearer)).pipe(
