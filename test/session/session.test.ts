@@ -28,6 +28,23 @@ const sessionIn = (codexHome: string, issuer: string, options: NodeSession.Optio
 const refreshGrants = (requests: ReadonlyArray<Emulator.RequestLogEntry>) =>
   requests.filter((r) => r.path === "/oauth/token" && r.grantType === "refresh_token")
 
+/**
+ * An expired login whose refresh token another program already spent: what it got (`theirs`, the file it `saved`) and
+ * auth.json put back to the `stale` login.
+ */
+const spentElsewhere = Effect.gen(function*() {
+  const emulator = yield* startEmulator()
+  const home = yield* tempCodexHome
+  const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
+  const stale = authJsonText(minted, emulator.url)
+  writeAuthJson(home, stale)
+  const first = yield* sessionIn(home, emulator.url)
+  const theirs = Redacted.value(yield* first.getToken)
+  const saved = Fs.readFileSync(Path.join(home, "auth.json"), "utf8")
+  writeAuthJson(home, stale)
+  return { emulator, home, stale, saved, theirs }
+})
+
 describe("Session on Node against the emulator", () => {
   it.scopedLive("an expired access token is refreshed once; auth.json is rewritten in Codex's shape", () =>
     Effect.gen(function*() {
@@ -75,15 +92,8 @@ describe("Session on Node against the emulator", () => {
 
   it.scopedLive("a refresh token already used elsewhere: refresh_token_reused is permanent and not retried", () =>
     Effect.gen(function*() {
-      const emulator = yield* startEmulator()
-      const home = yield* tempCodexHome
-      const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
-      const stale = authJsonText(minted, emulator.url)
-      writeAuthJson(home, stale)
       // Another program used the token and kept the result to itself (its file was put back afterwards).
-      const first = yield* sessionIn(home, emulator.url)
-      yield* first.getToken
-      writeAuthJson(home, stale)
+      const { emulator, home, stale } = yield* spentElsewhere
       const second = yield* sessionIn(home, emulator.url)
       const error = yield* Effect.flip(second.getToken)
       assert.strictEqual(error._tag, "RefreshTokenRejected")
@@ -99,16 +109,8 @@ describe("Session on Node against the emulator", () => {
     "refresh_token_reused while another process is about to save: its tokens are adopted once it has (Codex's race)",
     () =>
       Effect.gen(function*() {
-        const emulator = yield* startEmulator()
-        const home = yield* tempCodexHome
-        const minted = yield* emulator.admin.mintTokens({ accessTokenTtlSeconds: -60 })
-        const stale = authJsonText(minted, emulator.url)
-        writeAuthJson(home, stale)
         // The other process (the Codex CLI refreshes without holding auth.lock) spends the token first...
-        const first = yield* sessionIn(home, emulator.url)
-        const theirs = Redacted.value(yield* first.getToken)
-        const saved = Fs.readFileSync(Path.join(home, "auth.json"), "utf8")
-        writeAuthJson(home, stale)
+        const { emulator, home, saved, theirs } = yield* spentElsewhere
         // ...and saves what it got 300 ms after our grant was refused.
         yield* emulator.admin.clearRequests
         const later = setInterval(() => {
